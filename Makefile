@@ -1,0 +1,52 @@
+# The documented entry points. Each target sets itself up from nothing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PORT_API ?= 8000
+PORT_AWS ?= 4566
+
+.PHONY: help dev run reset test lint typecheck unit integration bench clean
+
+help:
+	@echo "make run    - start Hadir locally (embedded AWS on 127.0.0.1:$(PORT_AWS), API on 127.0.0.1:$(PORT_API))"
+	@echo "make test   - every check: ruff, mypy, pytest (unit + integration)"
+	@echo "make reset  - forget the local state (next 'make run' seeds anew)"
+	@echo "make bench  - benchmarks, figures in bench/results/"
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV) || (apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV))
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+dev: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/hadir run --api-port $(PORT_API) --aws-port $(PORT_AWS)
+
+reset: $(STAMP)
+	$(BIN)/hadir reset
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest tests/unit
+
+integration: $(STAMP)
+	$(BIN)/pytest tests/integration tests/contract
+
+test: lint typecheck
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -1,0 +1,30 @@
+"""Hadir's Chalice app: wiring only. Routes and schedules live in chalicelib Blueprints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Chalice, ConvertToMiddleware, Request
+
+from chalicelib.api import admin, directory, system
+from chalicelib.api.routing import XLSX, request_id_of
+from chalicelib.events import jobs
+from chalicelib.observability import logger, metrics, tracer
+
+app = Chalice(app_name='hadir')
+app.api.binary_types.append(XLSX)
+
+app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
+app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
+app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
+
+
+@app.middleware('http')
+def correlate(event: Request, get_response: Any) -> Any:
+    logger.set_correlation_id(request_id_of(event))
+    logger.append_keys(method=event.method, path=event.path)
+    return get_response(event)
+
+
+for blueprint in (system.bp, directory.bp, admin.bp, jobs.bp):
+    app.register_blueprint(blueprint)

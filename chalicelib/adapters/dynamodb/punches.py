@@ -1,0 +1,70 @@
+"""The punch ledger on DynamoDB: conditional puts make every punch land exactly once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from pynamodb.exceptions import PutError
+
+from chalicelib.adapters.dynamodb.items import PunchItem
+from chalicelib.domain.models import Punch, PunchSource
+from chalicelib.ports import PunchWriteResult
+
+
+def _utc_key(at: datetime) -> str:
+    return at.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+
+
+def _to_item(punch: Punch) -> PunchItem:
+    return PunchItem(
+        punch_id=punch.punch_id,
+        source=punch.source.value,
+        employee_id=punch.employee_id,
+        opd_id=punch.opd_id,
+        opd_date=f'{punch.opd_id}#{punch.local_date.isoformat()}' if punch.opd_id else None,
+        at_utc=punch.at_utc,
+        at_utc_key=_utc_key(punch.at_utc),
+        local_date=punch.local_date.isoformat(),
+        zone=punch.zone,
+        machine_serial=punch.machine_serial,
+        machine_pin=punch.machine_pin,
+        raw=punch.raw,
+        received_at=punch.received_at,
+    )
+
+
+def _from_item(item: PunchItem) -> Punch:
+    return Punch(
+        punch_id=item.punch_id,
+        source=PunchSource(item.source),
+        employee_id=item.employee_id,
+        opd_id=item.opd_id,
+        at_utc=item.at_utc,
+        local_date=date.fromisoformat(item.local_date),
+        zone=item.zone,
+        machine_serial=item.machine_serial,
+        machine_pin=item.machine_pin,
+        raw=item.raw,
+        received_at=item.received_at,
+    )
+
+
+class DynamoPunchLedger:
+    def record(self, punches: Sequence[Punch]) -> PunchWriteResult:
+        result = PunchWriteResult()
+        for punch in punches:
+            try:
+                _to_item(punch).save(condition=PunchItem.punch_id.does_not_exist())
+            except PutError as exc:
+                if exc.cause_response_code != 'ConditionalCheckFailedException':
+                    raise
+                result.duplicate.append(punch.punch_id)
+            else:
+                result.accepted.append(punch.punch_id)
+        return result
+
+    def for_employee(self, employee_id: str, start: datetime, end: datetime) -> list[Punch]:
+        condition = PunchItem.at_utc_key.between(_utc_key(start), _utc_key(end))
+        found = (_from_item(i) for i in PunchItem.by_employee.query(employee_id, condition))
+        return [p for p in found if start <= p.at_utc < end]

@@ -1,0 +1,205 @@
+"""Master-data routes: pemda, OPD, employees, machines, PIN mappings, bridges, holidays."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+
+from chalicelib.api.routing import Ctx, QueryParam, page, route
+from chalicelib.domain.errors import FieldIssue, ValidationFailed
+from chalicelib.domain.models import Bridge, Employee, Holiday, Machine, Opd, PemdaSettings, PinMapping
+from chalicelib.services import directory as svc
+
+bp = Blueprint(__name__)
+OPD_FILTER = (QueryParam('opd', 'only records of this OPD (opd_admin keys are always limited to their own)'),)
+READERS = ('super', 'auditor', 'opd_admin')
+WRITERS = ('super', 'opd_admin')
+SUPER = ('super',)
+
+
+@route(bp, '/v1/pemda', 'GET', summary='Pemda settings', tag='pemda', roles=READERS)
+def get_pemda(ctx: Ctx) -> Any:
+    return svc.get_pemda(ctx.deps, ctx.principal)
+
+
+@route(bp, '/v1/pemda', 'PUT', summary='Replace pemda settings', tag='pemda', roles=SUPER, body=PemdaSettings)
+def put_pemda(ctx: Ctx) -> Any:
+    return svc.put_pemda(ctx.deps, ctx.principal, ctx.body)
+
+
+@route(bp, '/v1/opds', 'GET', summary='List OPD', tag='opd', roles=READERS, paginated=True)
+def list_opds(ctx: Ctx) -> Any:
+    return page(*svc.list_opds(ctx.deps, ctx.principal, ctx.limit, ctx.cursor))
+
+
+@route(bp, '/v1/opds', 'POST', summary='Create an OPD', tag='opd', roles=SUPER, body=Opd, body_exclude=('version',),
+       status=201, idempotent=True)  # fmt: skip
+def create_opd(ctx: Ctx) -> Any:
+    return svc.create_opd(ctx.deps, ctx.principal, ctx.body)
+
+
+@route(bp, '/v1/opds/{opd_id}', 'GET', summary='One OPD', tag='opd', roles=READERS)
+def get_opd(ctx: Ctx) -> Any:
+    return svc.get_opd(ctx.deps, ctx.principal, ctx.params['opd_id'])
+
+
+@route(bp, '/v1/opds/{opd_id}', 'PATCH', summary='Change an OPD', tag='opd', roles=SUPER, body=Opd)
+def update_opd(ctx: Ctx) -> Any:
+    return svc.update_opd(ctx.deps, ctx.principal, ctx.params['opd_id'], ctx.body)
+
+
+@route(bp, '/v1/opds/{opd_id}', 'DELETE', summary='Delete an empty OPD', tag='opd', roles=SUPER)
+def delete_opd(ctx: Ctx) -> Any:
+    return svc.delete_opd(ctx.deps, ctx.principal, ctx.params['opd_id'])
+
+
+@route(
+    bp,
+    '/v1/employees',
+    'GET',
+    summary='List employees',
+    tag='employee',
+    roles=READERS,
+    query=OPD_FILTER,
+    paginated=True,
+)
+def list_employees(ctx: Ctx) -> Any:
+    return page(*svc.list_employees(ctx.deps, ctx.principal, ctx.query('opd'), ctx.limit, ctx.cursor))
+
+
+@route(bp, '/v1/employees', 'POST', summary='Create an employee', tag='employee', roles=WRITERS, body=Employee,
+       body_exclude=('employee_id', 'version'), status=201, idempotent=True)  # fmt: skip
+def create_employee(ctx: Ctx) -> Any:
+    return svc.create_employee(ctx.deps, ctx.principal, ctx.body)
+
+
+@route(bp, '/v1/employees/{employee_id}', 'GET', summary='One employee', tag='employee', roles=READERS)
+def get_employee(ctx: Ctx) -> Any:
+    return svc.get_employee(ctx.deps, ctx.principal, ctx.params['employee_id'])
+
+
+@route(
+    bp,
+    '/v1/employees/{employee_id}',
+    'PATCH',
+    summary='Change an employee',
+    tag='employee',
+    roles=WRITERS,
+    body=Employee,
+)
+def update_employee(ctx: Ctx) -> Any:
+    return svc.update_employee(ctx.deps, ctx.principal, ctx.params['employee_id'], ctx.body)
+
+
+@route(bp, '/v1/employees/{employee_id}', 'DELETE', summary='Deactivate an employee (history is kept)', tag='employee',
+       roles=WRITERS)  # fmt: skip
+def deactivate_employee(ctx: Ctx) -> Any:
+    return svc.deactivate_employee(ctx.deps, ctx.principal, ctx.params['employee_id'])
+
+
+@route(
+    bp, '/v1/machines', 'GET', summary='List machines', tag='machine', roles=READERS, query=OPD_FILTER, paginated=True
+)
+def list_machines(ctx: Ctx) -> Any:
+    return page(*svc.list_machines(ctx.deps, ctx.principal, ctx.query('opd'), ctx.limit, ctx.cursor))
+
+
+@route(bp, '/v1/machines', 'POST', summary='Register a machine', tag='machine', roles=WRITERS, body=Machine,
+       body_exclude=('version',), status=201, idempotent=True)  # fmt: skip
+def create_machine(ctx: Ctx) -> Any:
+    return svc.create_machine(ctx.deps, ctx.principal, ctx.body)
+
+
+@route(bp, '/v1/machines/{serial}', 'GET', summary='One machine', tag='machine', roles=READERS)
+def get_machine(ctx: Ctx) -> Any:
+    return svc.get_machine(ctx.deps, ctx.principal, ctx.params['serial'])
+
+
+@route(bp, '/v1/machines/{serial}', 'PATCH', summary='Change a machine', tag='machine', roles=WRITERS, body=Machine)
+def update_machine(ctx: Ctx) -> Any:
+    return svc.update_machine(ctx.deps, ctx.principal, ctx.params['serial'], ctx.body)
+
+
+@route(bp, '/v1/machines/{serial}', 'DELETE', summary='Decommission a machine', tag='machine', roles=WRITERS)
+def decommission_machine(ctx: Ctx) -> Any:
+    return svc.decommission_machine(ctx.deps, ctx.principal, ctx.params['serial'])
+
+
+@route(bp, '/v1/machines/{serial}/pins', 'GET', summary="A machine's PIN mappings", tag='machine', roles=READERS)
+def list_pins(ctx: Ctx) -> Any:
+    items = svc.list_pin_mappings(ctx.deps, ctx.principal, ctx.params['serial'])
+    return page(items, None)
+
+
+@route(bp, '/v1/machines/{serial}/pins', 'POST', summary='Map a machine PIN to an employee from a date', tag='machine',
+       roles=WRITERS, body=PinMapping, body_exclude=('serial',), status=201, idempotent=True)  # fmt: skip
+def create_pin(ctx: Ctx) -> Any:
+    return svc.create_pin_mapping(ctx.deps, ctx.principal, ctx.params['serial'], ctx.body)
+
+
+@route(bp, '/v1/machines/{serial}/pins/{pin}/{valid_from}', 'PATCH', summary='End (or reopen) a PIN mapping',
+       tag='machine', roles=WRITERS, body=PinMapping)  # fmt: skip
+def end_pin(ctx: Ctx) -> Any:
+    p = ctx.params
+    return svc.end_pin_mapping(ctx.deps, ctx.principal, p['serial'], p['pin'], p['valid_from'], ctx.body)
+
+
+@route(bp, '/v1/machines/{serial}/pins/{pin}/{valid_from}', 'DELETE', summary='Delete a PIN mapping made in error',
+       tag='machine', roles=WRITERS)  # fmt: skip
+def delete_pin(ctx: Ctx) -> Any:
+    p = ctx.params
+    return svc.delete_pin_mapping(ctx.deps, ctx.principal, p['serial'], p['pin'], p['valid_from'])
+
+
+@route(bp, '/v1/bridges', 'GET', summary='List bridges', tag='bridge', roles=READERS, query=OPD_FILTER, paginated=True)
+def list_bridges(ctx: Ctx) -> Any:
+    return page(*svc.list_bridges(ctx.deps, ctx.principal, ctx.query('opd'), ctx.limit, ctx.cursor))
+
+
+@route(bp, '/v1/bridges', 'POST', summary='Register a bridge; its key is shown once', tag='bridge', roles=SUPER,
+       body=Bridge, body_exclude=('key_id', 'version'), status=201, idempotent=True)  # fmt: skip
+def create_bridge(ctx: Ctx) -> Any:
+    return svc.create_bridge(ctx.deps, ctx.principal, ctx.body)
+
+
+@route(bp, '/v1/bridges/{bridge_id}', 'GET', summary='One bridge', tag='bridge', roles=READERS)
+def get_bridge(ctx: Ctx) -> Any:
+    return svc.get_bridge(ctx.deps, ctx.principal, ctx.params['bridge_id'])
+
+
+@route(bp, '/v1/bridges/{bridge_id}', 'PATCH', summary='Change a bridge', tag='bridge', roles=SUPER, body=Bridge)
+def update_bridge(ctx: Ctx) -> Any:
+    return svc.update_bridge(ctx.deps, ctx.principal, ctx.params['bridge_id'], ctx.body)
+
+
+@route(bp, '/v1/bridges/{bridge_id}', 'DELETE', summary='Retire a bridge and revoke its key', tag='bridge', roles=SUPER)
+def deactivate_bridge(ctx: Ctx) -> Any:
+    return svc.deactivate_bridge(ctx.deps, ctx.principal, ctx.params['bridge_id'])
+
+
+@route(bp, '/v1/bridges/{bridge_id}/rotate-key', 'POST', summary="Replace a bridge's key; the new one is shown once",
+       tag='bridge', roles=SUPER, idempotent=True)  # fmt: skip
+def rotate_bridge_key(ctx: Ctx) -> Any:
+    return svc.rotate_bridge_key(ctx.deps, ctx.principal, ctx.params['bridge_id'])
+
+
+@route(bp, '/v1/bridge/machines', 'GET', summary='For a bridge key: the machines this bridge collects from',
+       tag='bridge-self', roles=('bridge',))  # fmt: skip
+def bridge_machines(ctx: Ctx) -> Any:
+    return page(svc.bridge_machines(ctx.deps, ctx.principal), None)
+
+
+@route(bp, '/v1/holidays', 'GET', summary='Holidays of a year', tag='pemda', roles=READERS,
+       query=(QueryParam('year', 'calendar year, e.g. 2026', 'integer'),))  # fmt: skip
+def list_holidays(ctx: Ctx) -> Any:
+    raw = ctx.query('year') or ''
+    if not (raw.isdigit() and 2000 <= int(raw) <= 2100):
+        raise ValidationFailed('year is required', fields=(FieldIssue('query.year', 'a year from 2000 to 2100'),))
+    return page(svc.list_holidays(ctx.deps, ctx.principal, int(raw)), None)
+
+
+@route(bp, '/v1/holidays', 'POST', summary='Add a regional holiday or closure', tag='pemda', roles=SUPER, body=Holiday,
+       status=201, idempotent=True)  # fmt: skip
+def add_holiday(ctx: Ctx) -> Any:
+    return svc.add_holiday(ctx.deps, ctx.principal, ctx.body)

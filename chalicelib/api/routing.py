@@ -1,0 +1,228 @@
+"""One way to declare an API route: authentication, body limits, JSON parsing, idempotency, the one
+error mapping, and the route's OpenAPI entry all come from the `route` decorator."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalice.app import Blueprint, Request, Response
+from pydantic import BaseModel
+
+from chalicelib.adapters import idempotency
+from chalicelib.api.errors import error_response, internal_error_response, json_response
+from chalicelib.domain.errors import (
+    DomainError,
+    FieldIssue,
+    MalformedRequest,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from chalicelib.domain.models import Principal
+from chalicelib.observability import logger
+from chalicelib.services import keys
+from chalicelib.services.common import Deps
+from chalicelib.settings import Settings, get_settings
+from chalicelib.wiring import get_deps
+
+JSON = 'application/json'
+CSV = 'text/csv'
+XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+ACCEPTED_CONTENT_TYPES = [JSON, CSV, XLSX, 'application/octet-stream', 'text/plain']
+MAX_IDEMPOTENCY_KEY_LENGTH = 128
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    name: str
+    description: str
+    type: str = 'string'
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    method: str
+    path: str
+    summary: str
+    tag: str
+    roles: tuple[str, ...]
+    body: type[BaseModel] | None = None
+    body_exclude: tuple[str, ...] = ()
+    body_types: tuple[str, ...] = (JSON,)
+    query: tuple[QueryParam, ...] = ()
+    status: int = 200
+    public: bool = False
+    idempotent: bool = False
+    paginated: bool = False
+
+
+REGISTRY: list[RouteSpec] = []
+PAGINATION = (
+    QueryParam('limit', 'page size (1-500, default 50)', 'integer'),
+    QueryParam('cursor', 'next_cursor from the previous page'),
+)
+
+
+@dataclass
+class Ctx:
+    """What a view function receives."""
+
+    request: Request
+    params: dict[str, str]
+    deps: Deps
+    settings: Settings
+    principal_or_none: Principal | None
+    body: dict[str, Any] = field(default_factory=dict)
+    raw_body: bytes = b''
+    content_type: str = JSON
+
+    @property
+    def principal(self) -> Principal:
+        assert self.principal_or_none is not None
+        return self.principal_or_none
+
+    def query(self, name: str) -> str | None:
+        params: dict[str, str] = dict(self.request.query_params or {})
+        return params.get(name) or None
+
+    @property
+    def limit(self) -> int:
+        raw = self.query('limit')
+        if raw is None:
+            return self.settings.default_page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.settings.max_page_size:
+            raise ValidationFailed(
+                'limit is out of range',
+                fields=(FieldIssue('query.limit', f'must be an integer from 1 to {self.settings.max_page_size}'),),
+            )
+        return int(raw)
+
+    @property
+    def cursor(self) -> str | None:
+        return self.query('cursor')
+
+
+def page(items: list[dict[str, Any]], next_cursor: str | None) -> dict[str, Any]:
+    return {'items': items, 'count': len(items), 'next_cursor': next_cursor}
+
+
+def request_id_of(request: Request) -> str:
+    context = request.context or {}
+    return str(context.get('requestId') or request.headers.get('x-request-id') or uuid.uuid4())
+
+
+def _content_type(request: Request) -> str:
+    return (request.headers.get('content-type') or JSON).split(';')[0].strip().lower()
+
+
+def _parse_body(request: Request, spec: RouteSpec, settings: Settings) -> tuple[dict[str, Any], bytes, str]:
+    raw = request.raw_body or b''
+    if isinstance(raw, str):
+        raw = raw.encode()
+    content_type = _content_type(request)
+    limit = settings.max_import_body_bytes if spec.body_types != (JSON,) else settings.max_json_body_bytes
+    if len(raw) > limit:
+        raise PayloadTooLarge(f'request body is {len(raw)} bytes; the limit for this endpoint is {limit}')
+    if spec.method in ('GET', 'DELETE') or (spec.body is None and spec.body_types == (JSON,)):
+        return {}, raw, content_type
+    if content_type not in spec.body_types:
+        raise UnsupportedMediaType(
+            f'Content-Type {content_type} is not accepted here; use one of {", ".join(spec.body_types)}'
+        )
+    if content_type != JSON:
+        return {}, raw, content_type
+    if not raw.strip():
+        raise MalformedRequest('request body is empty; a JSON object is expected')
+    try:
+        parsed = json.loads(raw)
+    except UnicodeDecodeError:
+        raise MalformedRequest('request body is not UTF-8 text') from None
+    except json.JSONDecodeError as exc:
+        raise MalformedRequest(
+            f'request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}'
+        ) from None
+    if not isinstance(parsed, dict):
+        raise MalformedRequest(f'request body must be a JSON object, not {type(parsed).__name__}')
+    return parsed, raw, content_type
+
+
+def _idempotency_key(request: Request) -> str | None:
+    key: str | None = request.headers.get('idempotency-key')
+    if key is None:
+        return None
+    if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH or not key.isprintable():
+        raise MalformedRequest(f'Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY_LENGTH} printable characters')
+    return key
+
+
+View = Callable[[Ctx], Any]
+
+
+def route(
+    bp: Blueprint,
+    path: str,
+    method: str,
+    *,
+    summary: str,
+    tag: str,
+    roles: tuple[str, ...] = (),
+    body: type[BaseModel] | None = None,
+    body_exclude: tuple[str, ...] = (),
+    body_types: tuple[str, ...] = (JSON,),
+    query: tuple[QueryParam, ...] = (),
+    status: int = 200,
+    public: bool = False,
+    idempotent: bool = False,
+    paginated: bool = False,
+) -> Callable[[View], View]:
+    spec = RouteSpec(
+        method, path, summary, tag, roles, body, body_exclude, body_types, query + (PAGINATION if paginated else ()),
+        status, public, idempotent, paginated,
+    )  # fmt: skip
+    REGISTRY.append(spec)
+
+    def decorator(view: View) -> View:
+        def chalice_view(**params: str) -> Response:
+            request = bp.current_request
+            request_id = request_id_of(request)
+            try:
+                return _handle(view, spec, request, params, request_id)
+            except DomainError as error:
+                logger.info('request refused', extra={'code': error.code, 'path': spec.path, 'reason': error.message})
+                return error_response(error, request_id)
+            except Exception:
+                logger.exception('unhandled error', extra={'path': spec.path})
+                return internal_error_response(request_id)
+
+        chalice_view.__name__ = view.__name__
+        bp.route(path, methods=[method], content_types=ACCEPTED_CONTENT_TYPES)(chalice_view)
+        return view
+
+    return decorator
+
+
+def _handle(view: View, spec: RouteSpec, request: Request, params: dict[str, str], request_id: str) -> Response:
+    settings = get_settings()
+    deps = get_deps()
+    principal = None
+    if not spec.public:
+        principal = keys.authenticate(deps, request.headers.get('x-api-key'), settings.key_last_used_resolution_seconds)
+        logger.append_keys(key_id=principal.key_id, role=principal.role.value)
+    body, raw, content_type = _parse_body(request, spec, settings)
+    ctx = Ctx(request, params, deps, settings, principal, body, raw, content_type)
+    key = _idempotency_key(request) if spec.idempotent else None
+    if key is None or principal is None:
+        return json_response(spec.status, view(ctx), request_id)
+    scope = f'{principal.key_id}:{spec.method} {request.path}'
+    payload = body if content_type == JSON else {'sha256': _sha256(raw), 'query': dict(request.query_params or {})}
+    result = idempotency.run_once(scope, key, payload, lambda: {'status': spec.status, 'body': view(ctx)})
+    return json_response(int(result['status']), result['body'], request_id)
+
+
+def _sha256(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()

@@ -1,0 +1,123 @@
+"""The seams between services and the outside world. Adapters implement them; tests fake them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from chalicelib.domain.models import AuditEntry, Punch
+
+JsonDict = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Record:
+    """One master-data record as stored: the domain object's JSON plus how it is found."""
+
+    kind: str
+    id: str
+    data: JsonDict
+    version: int = 0
+    list_key: str | None = None  # sort key within its kind's listing (OPD-first, so OPD filters are prefixes)
+    lookup: tuple[str, str] | None = None  # a second access path (e.g. a machine's PIN mappings)
+
+
+@dataclass(frozen=True)
+class Create:
+    record: Record
+    conflict: str  # message when a record with this id already exists
+
+
+@dataclass(frozen=True)
+class Replace:
+    record: Record  # stored with version + 1, only if the stored version equals record.version
+    conflict: str = 'the record was changed by someone else; reload it and try again'
+
+
+@dataclass(frozen=True)
+class Remove:
+    kind: str
+    id: str
+    expected_version: int | None = None
+
+
+Write = Create | Replace | Remove
+
+
+@dataclass(frozen=True)
+class AuditDraft:
+    actor_key_id: str
+    action: str
+    target: str
+    opd_id: str | None
+    before: Mapping[str, Any] | None
+    after: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Record]
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    items: list[AuditEntry]
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class PunchWriteResult:
+    accepted: list[str] = field(default_factory=list)
+    duplicate: list[str] = field(default_factory=list)
+
+
+class DirectoryStore(Protocol):
+    def get(self, kind: str, record_id: str) -> Record | None:
+        """The record, or None."""
+        ...
+
+    def get_many(self, kind: str, record_ids: Sequence[str]) -> dict[str, Record]:
+        """The records found among `record_ids`, by id."""
+        ...
+
+    def list(self, kind: str, prefix: str = '', *, limit: int, cursor: str | None = None) -> Page:
+        """Records of one kind whose list_key starts with `prefix`, in list_key order."""
+        ...
+
+    def list_lookup(self, lookup_key: str, prefix: str = '', *, limit: int, cursor: str | None = None) -> Page:
+        """Records reachable by their `lookup` pair."""
+        ...
+
+    def commit(self, writes: Sequence[Write], audit: AuditDraft | None) -> AuditEntry | None:
+        """Apply every write and append the audit entry, all or nothing."""
+        ...
+
+    def set_field(self, kind: str, record_id: str, field: str, value: object) -> None:
+        """Set one bookkeeping field (e.g. last-used time) without a version bump or audit entry."""
+        ...
+
+
+class AuditLog(Protocol):
+    def entries(self, *, opd_id: str | None, limit: int, cursor: str | None) -> AuditPage:
+        """Newest first."""
+        ...
+
+    def walk(self) -> Iterator[AuditEntry]:
+        """Every entry from the first, in order."""
+        ...
+
+
+class PunchLedger(Protocol):
+    def record(self, punches: Sequence[Punch]) -> PunchWriteResult:
+        """Write punches that are not yet in the ledger; report which were new and which repeats."""
+        ...
+
+    def for_employee(self, employee_id: str, start: datetime, end: datetime) -> list[Punch]:
+        """Punches of one employee with start <= at_utc < end, in time order."""
+        ...
+
+
+Clock = Callable[[], datetime]

@@ -1,0 +1,40 @@
+"""The one place that reads the environment."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from chalicelib import resource_names as names
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix='HADIR_', extra='ignore', frozen=True)
+
+    stage: str = 'local'
+    region: str = names.HOME_REGION
+    rekognition_region: str = names.DEFAULT_REKOGNITION_REGION
+    # Set only for the embedded local AWS (moto server); empty means the real AWS endpoints.
+    aws_endpoint_url: str | None = None
+    bucket_suffix: str = 'local'
+
+    max_json_body_bytes: int = Field(default=64 * 1024, gt=0)
+    max_import_body_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+    max_page_size: int = Field(default=500, gt=0)
+    default_page_size: int = Field(default=50, gt=0)
+    idempotency_ttl_seconds: int = Field(default=24 * 3600, gt=0)
+    # Avoid a write on every request: last-used time is refreshed at most this often.
+    key_last_used_resolution_seconds: int = Field(default=60, ge=0)
+
+    def table(self, purpose: str) -> str:
+        return names.table_name(self.stage, purpose)
+
+    def bucket(self, purpose: str) -> str:
+        return names.bucket_name(self.stage, purpose, self.bucket_suffix)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

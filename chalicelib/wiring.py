@@ -1,0 +1,26 @@
+"""The composition root: builds the real adapters once per Lambda container."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from chalicelib.adapters.dynamodb.directory import DynamoAuditLog, DynamoDirectoryStore
+from chalicelib.adapters.dynamodb.punches import DynamoPunchLedger
+from chalicelib.services.common import Deps
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@lru_cache(maxsize=1)
+def get_deps() -> Deps:
+    return Deps(
+        store=DynamoDirectoryStore(clock=utc_now),
+        audit_log=DynamoAuditLog(),
+        ledger=DynamoPunchLedger(),
+        clock=utc_now,
+        random_bytes=os.urandom,
+    )
