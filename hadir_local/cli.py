@@ -1,0 +1,237 @@
+"""`hadir`: run the whole system locally on the embedded AWS, and operate it.
+
+hadir run [--api-port 8000] [--aws-port 4566]   start moto + API + scheduler, seed on first start
+hadir reset                                     forget the local state
+hadir job NAME [--date YYYY-MM-DD]              run a scheduled function now
+hadir audit verify                              check the audit hash chain
+hadir keys create --role ROLE [--opd ID]        issue an API key
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import signal
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from hadir_local import env
+
+SNAPSHOT_EVERY_SECONDS = 10
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog='hadir', description='Hadir local tools')
+    sub = parser.add_subparsers(dest='command', required=True)
+    run = sub.add_parser('run', help='start the whole system locally')
+    run.add_argument('--api-port', type=int, default=8000)
+    run.add_argument('--aws-port', type=int, default=4566)
+    sub.add_parser('reset', help='forget the local state')
+    job = sub.add_parser('job', help='run a scheduled function now')
+    job.add_argument('name')
+    job.add_argument('--date', help='business date YYYY-MM-DD, for jobs that take one')
+    audit = sub.add_parser('audit', help='audit log tools')
+    audit.add_argument('action', choices=['verify'])
+    key = sub.add_parser('keys', help='API keys')
+    key.add_argument('action', choices=['create'])
+    key.add_argument('--role', required=True, choices=['super', 'opd_admin', 'auditor', 'finance'])
+    key.add_argument('--opd')
+    key.add_argument('--name', default='created by the hadir CLI')
+    args = parser.parse_args(argv)
+    if args.command == 'run':
+        return run_local(args.api_port, args.aws_port)
+    if args.command == 'reset':
+        return reset()
+    if not _attach():
+        return 2
+    if args.command == 'job':
+        return run_job(args.name, args.date)
+    if args.command == 'audit':
+        return verify_audit()
+    return create_key(args.role, args.opd, args.name)
+
+
+def _attach() -> bool:
+    runtime = env.read_runtime()
+    if runtime is None:
+        print('the local stack is not running: start it with `make run` first', file=sys.stderr)
+        return False
+    env.configure(runtime.aws_port)
+    return True
+
+
+def reset() -> int:
+    runtime = env.read_runtime()
+    if runtime is not None:
+        print(f'the local stack is running (pid {runtime.pid}); stop it first', file=sys.stderr)
+        return 2
+    shutil.rmtree(env.LOCAL_DIR, ignore_errors=True)
+    print(f'removed {env.LOCAL_DIR}/: the next `make run` starts from a fresh demo pemda')
+    return 0
+
+
+def run_job(name: str, date: str | None) -> int:
+    from chalicelib.events.jobs import JOBS
+
+    if name not in JOBS:
+        print(f'unknown job {name!r}; jobs: {", ".join(sorted(JOBS))}', file=sys.stderr)
+        return 2
+    kwargs: dict[str, Any] = {'date': date} if date else {}
+    print(json.dumps(JOBS[name].run(**kwargs), indent=2, default=str))
+    return 0
+
+
+def verify_audit() -> int:
+    from chalicelib.services.audit import verify_audit as verify
+    from chalicelib.wiring import get_deps
+
+    report = verify(get_deps())
+    if report.ok:
+        print(f'audit chain intact: {report.checked} entries verified')
+        return 0
+    print(
+        f'audit chain BROKEN at entry {report.broken_seq}: {report.reason} '
+        f'({report.checked} entries before it verified)'
+    )
+    return 1
+
+
+def create_key(role: str, opd_id: str | None, name: str) -> int:
+    from chalicelib.domain.api_keys import parse_token
+    from chalicelib.domain.models import Principal, Role
+    from chalicelib.services import keys
+    from chalicelib.wiring import get_deps
+
+    admin = env.ADMIN_KEY_FILE.read_text().strip()
+    parsed = parse_token(admin)
+    assert parsed is not None
+    principal = Principal(key_id=parsed[0], role=Role.SUPER)
+    body: dict[str, Any] = {'name': name, 'role': role, **({'opd_id': opd_id} if opd_id else {})}
+    print(json.dumps(keys.create_key(get_deps(), principal, body), indent=2))
+    return 0
+
+
+def run_local(api_port: int, aws_port: int) -> int:
+    for port in (api_port, aws_port):
+        if env.port_is_open(port):
+            print(f'port {port} on 127.0.0.1 is already in use (is `make run` already running?)', file=sys.stderr)
+            return 2
+    env.configure(aws_port)
+    from moto.server import ThreadedMotoServer
+
+    aws = ThreadedMotoServer(ip_address='127.0.0.1', port=aws_port, verbose=False)
+    aws.start()
+
+    from chalicelib.adapters.dynamodb.tables import ensure_tables
+    from chalicelib.wiring import get_deps
+    from hadir_local import snapshot
+
+    ensure_tables()
+    snapshot.ensure_buckets()
+    restored = snapshot.restore(env.STATE_DIR) if env.STATE_DIR.exists() else {}
+    deps = get_deps()
+    _seed_if_empty(deps)
+    if restored:
+        print(f'restored local state from {env.STATE_DIR}/ ({sum(restored.values())} items and objects)')
+    env.write_runtime(env.Runtime(aws_port=aws_port, api_port=api_port, pid=_pid()))
+
+    stop = threading.Event()
+    saver = threading.Thread(target=_save_periodically, args=(stop,), name='hadir-snapshot', daemon=True)
+    saver.start()
+    scheduler = _start_scheduler()
+    server = _api_server(api_port)
+    _print_banner(api_port, aws_port)
+
+    def shutdown(*_: Any) -> None:
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    try:
+        server.server.serve_forever()
+    finally:
+        stop.set()
+        scheduler.stop()
+        saved = snapshot.save(env.STATE_DIR)
+        print(f'\nsaved local state to {env.STATE_DIR}/ ({sum(saved.values())} items and objects); bye')
+        env.RUNTIME_FILE.unlink(missing_ok=True)
+        aws.stop()
+    return 0
+
+
+def _pid() -> int:
+    import os
+
+    return os.getpid()
+
+
+def _seed_if_empty(deps: Any) -> None:
+    from hadir_local.seed import demo_is_seeded, seed_demo
+
+    if demo_is_seeded(deps):
+        return
+    started = time.monotonic()
+    print('seeding the demo pemda (first start)...')
+    summary = seed_demo(deps)
+    env.LOCAL_DIR.mkdir(parents=True, exist_ok=True)
+    env.ADMIN_KEY_FILE.write_text(summary.admin_token + '\n')
+    env.KEYS_FILE.write_text(
+        json.dumps({'bridges': summary.bridge_tokens, 'opd_admins': summary.opd_admin_tokens}, indent=2) + '\n'
+    )
+    print(f'seeded {summary.counts} in {time.monotonic() - started:.1f} s')
+
+
+def _save_periodically(stop: threading.Event) -> None:
+    from hadir_local import snapshot
+
+    while not stop.wait(SNAPSHOT_EVERY_SECONDS):
+        try:
+            snapshot.save(env.STATE_DIR)
+        except Exception as exc:  # noqa: BLE001 - keep serving; the exit snapshot will try again
+            print(f'snapshot failed: {exc}', file=sys.stderr)
+
+
+def _start_scheduler() -> Any:
+    from chalicelib.events.jobs import JOBS
+    from hadir_local.scheduler import LocalScheduler
+
+    def report(name: str, result: Any) -> None:
+        print(f'[{datetime.now(UTC):%Y-%m-%d %H:%M:%S}Z] scheduled job {name}: {json.dumps(result, default=str)}')
+
+    scheduler = LocalScheduler({name: (job.cron, job.run) for name, job in JOBS.items()}, report)
+    scheduler.start()
+    return scheduler
+
+
+def _api_server(port: int) -> Any:
+    from chalice.config import Config
+    from chalice.local import create_local_server
+
+    from app import app
+
+    return create_local_server(app, Config.create(chalice_stage='local', app_name='hadir'), '127.0.0.1', port)
+
+
+def _print_banner(api_port: int, aws_port: int) -> None:
+    admin = env.ADMIN_KEY_FILE.read_text().strip() if env.ADMIN_KEY_FILE.exists() else '(missing: run make reset)'
+    base = f'http://127.0.0.1:{api_port}'
+    print(
+        '\nHadir is running locally.\n'
+        f'  API             {base}/v1/health\n'
+        f'  OpenAPI         {base}/v1/openapi.json\n'
+        f'  embedded AWS    http://127.0.0.1:{aws_port} (moto server)\n'
+        f'  admin API key   {admin}\n'
+        f'  other keys      {env.KEYS_FILE} (bridges, OPD admins)\n'
+        f'  state           {env.STATE_DIR}/ (saved every {SNAPSHOT_EVERY_SECONDS} s and on exit)\n'
+        f'  try             curl -H "X-API-Key: {admin}" "{base}/v1/employees?limit=500"\n'
+        'Press Ctrl+C to stop.\n',
+        flush=True,
+    )
+
+
+if __name__ == '__main__':
+    sys.exit(main())

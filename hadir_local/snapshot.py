@@ -1,0 +1,90 @@
+"""Local persistence for the embedded AWS: moto keeps state in memory only, so `make run` saves every
+table and bucket to .hadir-local/state/ every few seconds and on exit, and loads it back on start."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from chalicelib import resource_names as names
+from chalicelib.adapters.clients import boto3_client
+from chalicelib.settings import get_settings
+
+BATCH = 25
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + '.tmp')
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def save(state_dir: Path) -> dict[str, int]:
+    """Write every table's items and every bucket's objects; returns counts per resource."""
+    settings = get_settings()
+    dynamodb, s3 = boto3_client('dynamodb'), boto3_client('s3')
+    counts: dict[str, int] = {}
+    for purpose in names.TABLES:
+        table = settings.table(purpose)
+        items: list[dict[str, Any]] = []
+        for page in dynamodb.get_paginator('scan').paginate(TableName=table, ConsistentRead=True):
+            items.extend(page['Items'])
+        _atomic_write(state_dir / 'dynamodb' / f'{purpose}.json', json.dumps(items).encode())
+        counts[table] = len(items)
+    for purpose in names.BUCKETS:
+        bucket = settings.bucket(purpose)
+        target = state_dir / 's3' / purpose
+        staging = target.with_name(purpose + '.new')
+        shutil.rmtree(staging, ignore_errors=True)
+        count = 0
+        for page in s3.get_paginator('list_objects_v2').paginate(Bucket=bucket):
+            for obj in page.get('Contents', []):
+                body = s3.get_object(Bucket=bucket, Key=obj['Key'])['Body'].read()
+                _atomic_write(staging / obj['Key'], body)
+                count += 1
+        shutil.rmtree(target, ignore_errors=True)
+        if staging.exists():
+            staging.replace(target)
+        counts[bucket] = count
+    return counts
+
+
+def restore(state_dir: Path) -> dict[str, int]:
+    """Load a saved state into freshly created tables and buckets."""
+    settings = get_settings()
+    dynamodb, s3 = boto3_client('dynamodb'), boto3_client('s3')
+    counts: dict[str, int] = {}
+    for purpose in names.TABLES:
+        path = state_dir / 'dynamodb' / f'{purpose}.json'
+        if not path.exists():
+            continue
+        items = json.loads(path.read_text())
+        table = settings.table(purpose)
+        for start in range(0, len(items), BATCH):
+            requests = [{'PutRequest': {'Item': item}} for item in items[start : start + BATCH]]
+            pending: dict[str, Any] = {table: requests}
+            while pending:
+                pending = dynamodb.batch_write_item(RequestItems=pending).get('UnprocessedItems') or {}
+        counts[table] = len(items)
+    for purpose in names.BUCKETS:
+        root = state_dir / 's3' / purpose
+        files = [p for p in root.rglob('*') if p.is_file()] if root.exists() else []
+        for path in files:
+            s3.put_object(
+                Bucket=settings.bucket(purpose), Key=path.relative_to(root).as_posix(), Body=path.read_bytes()
+            )
+        counts[settings.bucket(purpose)] = len(files)
+    return counts
+
+
+def ensure_buckets() -> None:
+    settings = get_settings()
+    s3 = boto3_client('s3')
+    existing = {b['Name'] for b in s3.list_buckets().get('Buckets', [])}
+    for purpose in names.BUCKETS:
+        bucket = settings.bucket(purpose)
+        if bucket not in existing:
+            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={'LocationConstraint': settings.region})
