@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -32,6 +33,8 @@ def index_meta(name: str) -> Any:
     return type('Meta', (), {'index_name': name, 'projection': AllProjection()})
 
 
+@lru_cache(maxsize=1)
 def connection() -> Connection:
+    """One connection (and botocore client) per container: building a client costs ~0.1 s."""
     settings = get_settings()
     return Connection(region=settings.region, host=settings.aws_endpoint_url or None)
