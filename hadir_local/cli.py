@@ -121,7 +121,12 @@ def run_local(api_port: int, aws_port: int) -> int:
             print(f'port {port} on 127.0.0.1 is already in use (is `make run` already running?)', file=sys.stderr)
             return 2
     env.configure(aws_port)
+    import logging
+
     from moto.server import ThreadedMotoServer
+
+    # The embedded AWS would log every DynamoDB call; the API's own request log is what a developer reads.
+    logging.getLogger('werkzeug').setLevel(logging.WARNING)
 
     aws = ThreadedMotoServer(ip_address='127.0.0.1', port=aws_port, verbose=False)
     aws.start()

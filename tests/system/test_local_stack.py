@@ -56,15 +56,17 @@ def _env(local_dir: Path) -> dict[str, str]:
 
 def _start(local_dir: Path) -> Stack:
     api_port, aws_port = _free_port(), _free_port()
+    # Output goes to a file, not a pipe: an unread pipe fills up and blocks the server.
+    log = (local_dir / 'run.log').open('a')
     process = subprocess.Popen(
         [sys.executable, '-m', 'hadir_local.cli', 'run', '--api-port', str(api_port), '--aws-port', str(aws_port)],
-        cwd=ROOT, env=_env(local_dir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT, env=_env(local_dir), stdout=log, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     stack = Stack(process, f'http://127.0.0.1:{api_port}', aws_port, local_dir)
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f'hadir run exited early:\n{process.stdout.read() if process.stdout else ""}')
+            raise AssertionError(f'hadir run exited early:\n{(local_dir / "run.log").read_text()}')
         try:
             if stack.get('/v1/health').status_code == 200:
                 return stack
@@ -77,8 +79,8 @@ def _start(local_dir: Path) -> Stack:
 
 def _stop(stack: Stack) -> str:
     stack.process.send_signal(signal.SIGINT)
-    output, _ = stack.process.communicate(timeout=60)
-    return output
+    stack.process.wait(timeout=60)
+    return (stack.local_dir / 'run.log').read_text()
 
 
 @pytest.fixture(scope='module')
@@ -136,7 +138,7 @@ def test_state_survives_a_restart_and_reset_forgets_it(stack: Stack, local_dir: 
     key = stack.admin_key
     created = requests.post(
         stack.api + '/v1/opds', headers={'X-API-Key': key},
-        json={'opd_id': 'DINKES', 'name': 'Dinas Kesehatan Uji', 'kind': 'dinas', 'zone': 'Asia/Jakarta'}, timeout=30,
+        json={'opd_id': 'DISHUB', 'name': 'Dinas Perhubungan Uji', 'kind': 'dinas', 'zone': 'Asia/Jakarta'}, timeout=30,
     )  # fmt: skip
     assert created.status_code == 201, created.text
     # When the stack is stopped with Ctrl+C and started again
@@ -145,7 +147,7 @@ def test_state_survives_a_restart_and_reset_forgets_it(stack: Stack, local_dir: 
     again = _start(local_dir)
     try:
         # Then the same key still works and the change is still there
-        assert again.get('/v1/opds/DINKES', key).status_code == 200
+        assert again.get('/v1/opds/DISHUB', key).status_code == 200
         assert again.get('/v1/employees?limit=500', key).json()['count'] == 250
     finally:
         _stop(again)
