@@ -7,12 +7,13 @@ from typing import Any
 from chalice.app import Chalice, ConvertToMiddleware, Request
 
 from chalicelib.api import admin, directory, imports, system
-from chalicelib.api.routing import XLSX, request_id_of
+from chalicelib.api.routing import CSV, XLSX, request_id_of
 from chalicelib.events import jobs
 from chalicelib.observability import logger, metrics, tracer
 
 app = Chalice(app_name='hadir')
-app.api.binary_types.append(XLSX)
+# Uploads stay bytes end to end: a Windows-1252 CSV must not be re-encoded by API Gateway.
+app.api.binary_types.extend([XLSX, CSV, 'application/vnd.ms-excel'])
 
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
 app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))

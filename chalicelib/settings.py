@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=500, gt=0)
     default_page_size: int = Field(default=50, gt=0)
     idempotency_ttl_seconds: int = Field(default=24 * 3600, gt=0)
+    # API Gateway gives up after 29 s: an import stops writing early enough to still answer with its report.
+    import_write_budget_seconds: float = Field(default=20.0, gt=0)
     # Avoid a write on every request: last-used time is refreshed at most this often.
     key_last_used_resolution_seconds: int = Field(default=60, ge=0)
 

@@ -18,6 +18,7 @@ import holidays as holiday_calendars
 from chalicelib.domain import api_keys
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.models import EmployeeType, Principal, Role
+from chalicelib.domain.nip import PPPK_CODE
 from chalicelib.services import directory, keys
 from chalicelib.services.common import KIND_PEMDA, Deps
 
@@ -558,6 +559,7 @@ class _People:
                 appointed = rng.choice(_PPPK_TMT)
                 golongan = _by_kelas(_PPPK_GOLONGAN, post.kelas)
                 birth = self._birth(appointed[0] - rng.randint(23, 45))
+                appointed = (appointed[0], PPPK_CODE)  # an NI PPPK carries the year and the code 21, no month
             nip = self._nip(birth, appointed, female)
         return EmployeeSeed(
             name=name,

@@ -12,7 +12,8 @@ from chalicelib.services import employee_import as svc
 
 bp = Blueprint(__name__)
 # Browsers and curl label files loosely; the content decides whether it is XLSX or CSV.
-IMPORT_TYPES = (CSV, XLSX, 'text/plain', 'application/octet-stream')
+# Windows browsers label .csv files as application/vnd.ms-excel.
+IMPORT_TYPES = (CSV, XLSX, 'text/plain', 'application/octet-stream', 'application/vnd.ms-excel')
 IMPORT_QUERY = (
     QueryParam('mode', 'all_or_nothing (default): nothing is written unless every row is valid; best_effort: '
                'valid rows are written and the others reported'),
@@ -25,4 +26,7 @@ IMPORT_QUERY = (
        idempotent=True)  # fmt: skip
 def import_employees(ctx: Ctx) -> Any:
     options = import_options(ctx.query('mode'), ctx.query('dry_run'))
-    return svc.import_employees(ctx.deps, ctx.principal, ctx.raw_body, ctx.content_type, options)
+    return svc.import_employees(
+        ctx.deps, ctx.principal, ctx.raw_body, ctx.content_type, options,
+        time_budget_seconds=ctx.settings.import_write_budget_seconds,
+    )  # fmt: skip

@@ -340,7 +340,10 @@ def read_employee_file(raw: bytes, content_type: str) -> ParsedFile:
 
 def _decode(raw: bytes, warnings: list[str]) -> str:
     if raw.startswith(_UTF16_BOMS):
-        return raw.decode('utf-16')  # Excel's "Unicode Text"
+        try:
+            return raw.decode('utf-16')  # Excel's "Unicode Text"
+        except UnicodeDecodeError:
+            raise _file_error('the file starts like UTF-16 text but is cut off or damaged; export it again') from None
     try:
         return raw.decode('utf-8-sig')
     except UnicodeDecodeError:

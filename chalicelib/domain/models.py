@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from chalicelib.domain.geo import polygon_is_simple
 from chalicelib.domain.nip import parse_nip
@@ -109,10 +109,10 @@ class Opd(Frozen):
 
 class Employee(Frozen):
     employee_id: Code
+    employee_type: EmployeeType  # before nip: the NIP's form depends on it
     nip: str | None = None
     nik: str | None = Field(default=None, pattern=r'^\d{16}$')
     name: Name
-    employee_type: EmployeeType
     opd_id: Code
     unit: str | None = Field(default=None, max_length=160)
     jabatan: Name
@@ -126,9 +126,15 @@ class Employee(Frozen):
 
     @field_validator('nip')
     @classmethod
-    def _nip_valid(cls, nip: str | None) -> str | None:
-        if nip is not None:
-            parse_nip(nip)
+    def _nip_valid(cls, nip: str | None, info: ValidationInfo) -> str | None:
+        if nip is None:
+            return nip
+        is_pppk_number = parse_nip(nip).is_pppk
+        employee_type = info.data.get('employee_type')
+        if employee_type is EmployeeType.PPPK and not is_pppk_number:
+            raise ValueError('a PPPK number (NI PPPK) has the code 21 in digits 13-14; this is a PNS NIP')
+        if employee_type is EmployeeType.PNS and is_pppk_number:
+            raise ValueError('this is a PPPK number (code 21 in digits 13-14); set employee_type to PPPK')
         return nip
 
     @model_validator(mode='after')

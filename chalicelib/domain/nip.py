@@ -1,7 +1,8 @@
 """The 18-digit civil-servant number (NIP for PNS, NI PPPK for PPPK).
 
-Layout (Peraturan BKN): birth date YYYYMMDD, appointment (TMT CPNS/PPPK) YYYYMM, sex (1 male,
-2 female), and a 3-digit sequence from 001.
+Layout (Peraturan BKN): birth date YYYYMMDD, then for a PNS the appointment (TMT CPNS) as YYYYMM,
+for a PPPK the appointment year YYYY followed by the PPPK code 21 in place of the month; then sex
+(1 male, 2 female) and a 3-digit sequence from 001.
 """
 
 from __future__ import annotations
@@ -11,15 +12,20 @@ from datetime import date
 
 NIP_LENGTH = 18
 MIN_APPOINTMENT_AGE_YEARS = 17
+PPPK_CODE = 21
 
 
 @dataclass(frozen=True)
 class NipParts:
     birth_date: date
     appointment_year: int
-    appointment_month: int
+    appointment_month: int | None  # None for a PPPK number, which carries only the year
     sex: str
     sequence: int
+
+    @property
+    def is_pppk(self) -> bool:
+        return self.appointment_month is None
 
 
 def parse_nip(nip: str) -> NipParts:
@@ -31,8 +37,10 @@ def parse_nip(nip: str) -> NipParts:
     except ValueError:
         raise ValueError(f'NIP digits 1-8 are not a valid birth date: {nip[0:8]}') from None
     year, month = int(nip[8:12]), int(nip[12:14])
-    if not 1 <= month <= 12:
-        raise ValueError(f'NIP digits 9-14 are not a valid appointment month: {nip[8:14]}')
+    if not (1 <= month <= 12 or month == PPPK_CODE):
+        raise ValueError(
+            f'NIP digits 9-14 are neither an appointment month (PNS) nor a year with the PPPK code 21: {nip[8:14]}'
+        )
     if year - birth.year < MIN_APPOINTMENT_AGE_YEARS:
         raise ValueError('NIP appointment date is less than 17 years after the birth date')
     sex_digit = nip[14]
@@ -41,7 +49,8 @@ def parse_nip(nip: str) -> NipParts:
     sequence = int(nip[15:18])
     if sequence == 0:
         raise ValueError('NIP digits 16-18 (sequence) must not be 000')
-    return NipParts(birth, year, month, 'L' if sex_digit == '1' else 'P', sequence)
+    appointment_month = None if month == PPPK_CODE else month
+    return NipParts(birth, year, appointment_month, 'L' if sex_digit == '1' else 'P', sequence)
 
 
 def is_valid_nip(nip: str) -> bool:

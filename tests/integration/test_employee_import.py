@@ -103,7 +103,7 @@ def test_xlsx_import_reads_text_nips_apostrophes_and_rupiah_text(hx_opds: Harnes
             ['NIP', 'NAMA_LENGKAP', 'JENIS_PEGAWAI', 'OPD', 'JABATAN', 'KELAS_JABATAN', 'GOL_RUANG', 'PAGU_TPP', 'NIK'],
             ['198501012010011001', 'Arif Budiman', 'PNS', 'DISDIK', 'Guru Ahli Muda', 9, 'III b', 7_500_000, None],
             [
-                "'198602022011012002",
+                "'198602022021212002",
                 'Maya Sari',
                 'PPPK',
                 'DISDIK',

@@ -100,8 +100,9 @@ def test_every_nip_is_valid_unique_and_issued_between_age_18_and_november_2026(p
     # Then every one has a NIP, none repeats, and each appointment is at least 18 years after birth and not later
     # than November 2026
     assert len(nips) == len(asn) == len(set(nips))
-    for nip, p in zip(nips, parts, strict=True):
-        appointed = (p.appointment_year, p.appointment_month)
+    for nip, p, employee in zip(nips, parts, asn, strict=True):
+        assert p.is_pppk == (employee.employee_type is EmployeeType.PPPK), nip
+        appointed = (p.appointment_year, p.appointment_month or 12)
         assert appointed >= (p.birth_date.year + 18, p.birth_date.month), nip
         assert appointed <= LAST_APPOINTMENT, nip
 

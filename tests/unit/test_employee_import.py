@@ -28,7 +28,7 @@ from chalicelib.domain.errors import ValidationFailed
 CSV = 'text/csv'
 HEADER = 'NIP;NAMA;JENIS_PEGAWAI;NIK;KODE_OPD;UNIT_KERJA;JABATAN;KELAS_JABATAN;GOLONGAN;PAGU_TPP'
 NIP_A = '197501011999011001'
-NIP_B = '198602022011012002'
+NIP_B = '198602022021212002'
 GOOD_A = f'{NIP_A};Budi Santoso;PNS;3201010101750001;DISDIK;Sekretariat;Analis Kepegawaian;8;III/a;7.500.000'
 GOOD_B = f'{NIP_B};Maya Sari;PPPK;;DISDIK;;Guru Ahli Pertama;7;IX;5000000'
 SIASN_20 = Path(__file__).parents[1] / 'events' / 'employees-siasn-20.csv'
