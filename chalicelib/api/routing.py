@@ -18,6 +18,7 @@ from chalicelib.api.errors import error_response, internal_error_response, json_
 from chalicelib.domain.errors import (
     DomainError,
     FieldIssue,
+    Forbidden,
     MalformedRequest,
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -33,7 +34,8 @@ from chalicelib.wiring import get_deps
 JSON = 'application/json'
 CSV = 'text/csv'
 XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
-ACCEPTED_CONTENT_TYPES = [JSON, CSV, XLSX, 'application/octet-stream', 'text/plain']
+# Chalice answers unlisted types itself, in its own error shape; _parse_body answers them in ours.
+ACCEPTED_CONTENT_TYPES = ['*/*']
 MAX_IDEMPOTENCY_KEY_LENGTH = 128
 
 
@@ -213,15 +215,29 @@ def _handle(view: View, spec: RouteSpec, request: Request, params: dict[str, str
     if not spec.public:
         principal = keys.authenticate(deps, request.headers.get('x-api-key'), settings.key_last_used_resolution_seconds)
         logger.append_keys(key_id=principal.key_id, role=principal.role.value)
+        if principal.role.value not in spec.roles:
+            # Refused before the body is read: a caller without the role learns nothing about its request.
+            raise Forbidden(f'role {principal.role} may not call {spec.method} {spec.path}')
     body, raw, content_type = _parse_body(request, spec, settings)
     ctx = Ctx(request, params, deps, settings, principal, body, raw, content_type)
     key = _idempotency_key(request) if spec.idempotent else None
     if key is None or principal is None:
         return json_response(spec.status, view(ctx), request_id)
-    scope = f'{principal.key_id}:{spec.method} {request.path}'
+    # request.path is the route template; the key must be scoped to the resource actually addressed.
+    scope = f'{principal.key_id}:{spec.method} {spec.path.format_map(params)}'
     payload = body if content_type == JSON else {'sha256': _sha256(raw), 'query': dict(request.query_params or {})}
-    result = idempotency.run_once(scope, key, payload, lambda: {'status': spec.status, 'body': view(ctx)})
-    return json_response(int(result['status']), result['body'], request_id)
+    shown_once: dict[str, Any] = {}
+
+    def operation() -> dict[str, Any]:
+        answer = view(ctx)
+        if isinstance(answer, dict) and 'token' in answer:
+            # A key's token is shown once and stored nowhere, so the remembered answer leaves it out.
+            shown_once['token'] = answer.pop('token')
+        return {'status': spec.status, 'body': answer}
+
+    result = idempotency.run_once(scope, key, payload, operation)
+    answer = {**result['body'], **shown_once} if shown_once else result['body']
+    return json_response(int(result['status']), answer, request_id)
 
 
 def _sha256(raw: bytes) -> str:

@@ -29,7 +29,7 @@ def format_token(key_id: str, secret: str) -> str:
 
 
 def parse_token(token: str) -> tuple[str, str] | None:
-    match = _TOKEN.match(token)
+    match = _TOKEN.fullmatch(token)
     return (match.group(1), match.group(2)) if match else None
 
 

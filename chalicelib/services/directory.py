@@ -80,7 +80,8 @@ def _require_opd(deps: Deps, opd_id: str, field: str = 'opd_id') -> Opd:
 
 def get_pemda(deps: Deps, principal: Principal) -> dict[str, Any]:
     authorize(principal, Permission.PEMDA_READ)
-    return load(PemdaSettings, require(deps.store, KIND_PEMDA, PEMDA_ID)).model_dump(mode='json')
+    # Pemda settings carry no version field (PUT replaces them whole), so `load` does not apply.
+    return PemdaSettings.model_validate(require(deps.store, KIND_PEMDA, PEMDA_ID).data).model_dump(mode='json')
 
 
 def put_pemda(deps: Deps, principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
@@ -145,12 +146,25 @@ def delete_opd(deps: Deps, principal: Principal, opd_id: str) -> dict[str, Any]:
     for kind in (KIND_EMPLOYEE, KIND_MACHINE, KIND_BRIDGE):
         if deps.store.list(kind, _opd_prefix(opd_id), limit=1).items:
             raise Conflict(f'OPD {opd_id} still has {kind} records; move or deactivate them first')
+    child = _first_child_opd(deps, opd_id)
+    if child is not None:
+        raise Conflict(f'OPD {opd_id} is the parent of OPD {child}; move or delete that OPD first')
     before = load(Opd, stored)
     deps.store.commit(
         [Remove(KIND_OPD, opd_id, stored.version)],
         _audit(principal, 'opd.delete', f'opd/{opd_id}', opd_id, before, None),
     )
     return {'deleted': opd_id}
+
+
+def _first_child_opd(deps: Deps, opd_id: str) -> str | None:
+    cursor: str | None = None
+    while True:
+        page = deps.store.list(KIND_OPD, limit=500, cursor=cursor)
+        child = next((r.id for r in page.items if r.data.get('parent_opd_id') == opd_id), None)
+        if child is not None or page.next_cursor is None:
+            return child
+        cursor = page.next_cursor
 
 
 # --- employees -------------------------------------------------------------------------------------

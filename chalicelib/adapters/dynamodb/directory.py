@@ -6,14 +6,14 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.dynamodb.base import connection
 from chalicelib.adapters.dynamodb.cursors import decode_cursor, encode_cursor
 from chalicelib.adapters.dynamodb.items import AuditItem, DirectoryItem
 from chalicelib.domain.audit_chain import GENESIS_HASH, entry_hash
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.models import AuditEntry
 from chalicelib.ports import AuditDraft, AuditPage, Clock, Create, Page, Record, Replace, Write
 
@@ -109,7 +109,12 @@ class DynamoDirectoryStore:
     def set_field(self, kind: str, record_id: str, field: str, value: object) -> None:
         item = DirectoryItem(_pk(kind, record_id), kind)
         field_path: Any = DirectoryItem.data[field]
-        item.update(actions=[field_path.set(value)], condition=DirectoryItem.pk.exists())
+        try:
+            item.update(actions=[field_path.set(value)], condition=DirectoryItem.pk.exists())
+        except UpdateError as exc:
+            if exc.cause_response_code != 'ConditionalCheckFailedException':
+                raise
+            raise NotFound(f'{kind} {record_id} does not exist') from exc
 
     def commit(self, writes: Sequence[Write], audit: AuditDraft | None) -> AuditEntry | None:
         for _ in range(MAX_AUDIT_RACE_RETRIES):
