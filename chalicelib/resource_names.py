@@ -38,3 +38,47 @@ def table_name(stage: str, purpose: str) -> str:
 def bucket_name(stage: str, purpose: str, account_suffix: str = 'local') -> str:
     """Bucket names are global in S3, so infra/ passes the account id as the suffix."""
     return f'{APP_NAME}-{stage}-{purpose}-{account_suffix}'
+
+
+# ---- Appended for infra/ (CDK): names of the resources only the deployed stack has. ----
+
+QUEUE_DEVICE_LOGS = 'device-logs'  # S3 ObjectCreated under UPLOADS_PREFIX_BRIDGES -> this queue (+ its DLQ)
+QUEUE_JOBS_FAILED = 'jobs-failed'  # scheduled functions' failed asynchronous invocations
+DLQ_SUFFIX = '-dlq'
+BUCKET_ACCESS_LOGS = 'access-logs'  # S3 server access logs and CloudFront logs
+BUCKET_WEB = 'web'  # the PWA's static files, served by CloudFront
+FACE_COLLECTION = 'faces'  # the Rekognition collection (in the Rekognition region)
+
+UPLOADS_PREFIX_BRIDGES = 'bridges/'  # bridges upload machine logs under bridges/<bridge>/...
+MEDIA_PREFIX_SELFIES = 'selfies/'  # check-in selfies: expire by the retention policy
+MEDIA_PREFIX_FACES = 'faces/'  # enrolled reference faces: kept while the employee is enrolled
+EXPORTS_PREFIX = 'exports/'  # finance CSVs; the finance role reads this prefix only
+
+# Custom metrics (namespace METRICS_NAMESPACE, dimension service=APP_NAME) that the alarms watch.
+METRICS_NAMESPACE = 'Hadir'
+METRIC_AUDIT_CHAIN_BROKEN = 'AuditChainBroken'
+METRIC_MACHINES_OFFLINE = 'MachinesOffline'  # machines not seen within the pemda's offline threshold
+METRIC_RECONCILE_LAG = 'ReconcileLagSeconds'  # age of the oldest upload not yet reconciled
+METRIC_REKOGNITION_THROTTLED = 'RekognitionThrottled'  # Rekognition calls refused with a throttling error
+
+
+def resource_name(stage: str, purpose: str) -> str:
+    """Queues, functions, the API and the collection: `hadir-<stage>-<purpose>` (unique per account and region)."""
+    return f'{APP_NAME}-{stage}-{purpose}'
+
+
+def queue_name(stage: str, purpose: str) -> str:
+    return resource_name(stage, purpose)
+
+
+def dead_letter_queue_name(stage: str, purpose: str) -> str:
+    return resource_name(stage, purpose) + DLQ_SUFFIX
+
+
+def function_name(stage: str, function: str) -> str:
+    """`function` is the Chalice function's name in kebab case: `api` for the REST API, else the job's name."""
+    return resource_name(stage, function)
+
+
+def face_collection_id(stage: str) -> str:
+    return resource_name(stage, FACE_COLLECTION)

@@ -31,7 +31,9 @@ def _persistence() -> DynamoDBPersistenceLayer:
     )
 
 
-def run_once(scope: str, idempotency_key: str, payload: Any, operation: Callable[[], Result]) -> Result:
+def run_once(
+    scope: str, idempotency_key: str, payload: Any, operation: Callable[[], Result], lambda_context: Any = None
+) -> Result:
     """Run `operation` once per (scope, key); a retry gets the first answer, a different payload an error."""
     config = IdempotencyConfig(
         event_key_jmespath='[scope, key]',
@@ -39,6 +41,9 @@ def run_once(scope: str, idempotency_key: str, payload: Any, operation: Callable
         expires_after_seconds=get_settings().idempotency_ttl_seconds,
         raise_on_no_idempotency_key=True,
     )
+    if lambda_context is not None and hasattr(lambda_context, 'get_remaining_time_in_millis'):
+        # Lets a record left in progress by a timed-out invocation expire with that invocation.
+        config.register_lambda_context(lambda_context)
 
     @idempotent_function(  # type: ignore[untyped-decorator]
         data_keyword_argument='request', persistence_store=_persistence(), config=config

@@ -235,7 +235,7 @@ def _handle(view: View, spec: RouteSpec, request: Request, params: dict[str, str
             shown_once['token'] = answer.pop('token')
         return {'status': spec.status, 'body': answer}
 
-    result = idempotency.run_once(scope, key, payload, operation)
+    result = idempotency.run_once(scope, key, payload, operation, request.lambda_context)
     answer = {**result['body'], **shown_once} if shown_once else result['body']
     return json_response(int(result['status']), answer, request_id)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -48,6 +48,17 @@ def build(model: type[M], data: Mapping[str, Any]) -> M:
             for err in exc.errors()
         )
         raise ValidationFailed('the request has invalid fields', fields=issues) from None
+
+
+def all_records(store: DirectoryStore, kind: str, prefix: str = '') -> Iterator[Record]:
+    """Every record of a kind (under a list-key prefix), page after page."""
+    cursor: str | None = None
+    while True:
+        page = store.list(kind, prefix, limit=500, cursor=cursor)
+        yield from page.items
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
 
 
 def require(store: DirectoryStore, kind: str, record_id: str) -> Record:

@@ -25,6 +25,7 @@ from chalicelib.services.common import (
     KIND_PEMDA,
     KIND_PINMAP,
     Deps,
+    all_records,
     bridge_record,
     build,
     dump,
@@ -106,7 +107,7 @@ def create_opd(deps: Deps, principal: Principal, body: dict[str, Any]) -> dict[s
         [Create(opd_record(opd), f'OPD {opd.opd_id} already exists')],
         _audit(principal, 'opd.create', f'opd/{opd.opd_id}', opd.opd_id, None, opd),
     )
-    return dump(opd)
+    return {**dump(opd), 'version': 0}
 
 
 def get_opd(deps: Deps, principal: Principal, opd_id: str) -> dict[str, Any]:
@@ -150,21 +151,17 @@ def delete_opd(deps: Deps, principal: Principal, opd_id: str) -> dict[str, Any]:
     if child is not None:
         raise Conflict(f'OPD {opd_id} is the parent of OPD {child}; move or delete that OPD first')
     before = load(Opd, stored)
+    # Keys bound to the OPD would otherwise outlive it; they are revoked with the delete.
+    revocations = keys.opd_key_revocations(deps, opd_id)
     deps.store.commit(
-        [Remove(KIND_OPD, opd_id, stored.version)],
+        [Remove(KIND_OPD, opd_id, stored.version), *revocations],
         _audit(principal, 'opd.delete', f'opd/{opd_id}', opd_id, before, None),
     )
-    return {'deleted': opd_id}
+    return {'deleted': opd_id, 'keys_revoked': len(revocations)}
 
 
 def _first_child_opd(deps: Deps, opd_id: str) -> str | None:
-    cursor: str | None = None
-    while True:
-        page = deps.store.list(KIND_OPD, limit=500, cursor=cursor)
-        child = next((r.id for r in page.items if r.data.get('parent_opd_id') == opd_id), None)
-        if child is not None or page.next_cursor is None:
-            return child
-        cursor = page.next_cursor
+    return next((r.id for r in all_records(deps.store, KIND_OPD) if r.data.get('parent_opd_id') == opd_id), None)
 
 
 # --- employees -------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from chalicelib.domain.access import Permission, authorize
 from chalicelib.domain.errors import Conflict, FieldIssue, Unauthenticated, ValidationFailed
 from chalicelib.domain.models import ApiKeyRecord, Principal, Role
 from chalicelib.ports import AuditDraft, Create, Page, Record, Replace, Write
-from chalicelib.services.common import KIND_KEY, KIND_OPD, Deps, build, require, unknown_reference
+from chalicelib.services.common import KIND_KEY, KIND_OPD, Deps, all_records, build, require, unknown_reference
 
 # Compared against when the key id is unknown, so a miss costs the same time as a hit.
 _DUMMY_HASH = api_keys.hash_secret('not-a-key')
@@ -158,6 +158,17 @@ def bridge_key(deps: Deps, actor: str, bridge_id: str, name: str) -> tuple[ApiKe
     """A bridge's key: bound to the bridge, not to an OPD, since a bridge may serve several offices."""
     key, token = new_key(deps, name=name, role=Role.BRIDGE, created_by=actor, bridge_id=bridge_id)
     return key, token, Create(key_record(key), 'key id collision; retry')
+
+
+def opd_key_revocations(deps: Deps, opd_id: str) -> list[Write]:
+    """Writes revoking every active key bound to an OPD."""
+    now = deps.clock()
+    writes: list[Write] = []
+    for stored in all_records(deps.store, KIND_KEY):
+        key = ApiKeyRecord.model_validate(stored.data)
+        if key.opd_id == opd_id and key.revoked_at is None:
+            writes.append(Replace(key_record(key.model_copy(update={'revoked_at': now}), stored.version)))
+    return writes
 
 
 def revocation(deps: Deps, key_id: str) -> tuple[Write, ApiKeyRecord] | None:

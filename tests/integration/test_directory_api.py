@@ -65,10 +65,26 @@ def test_an_empty_opd_is_deleted_and_a_staffed_one_is_refused(hx: Harness) -> No
     empty = hx.call('DELETE', '/v1/opds/EMPTY', hx.super_key)
     staffed = hx.call('DELETE', '/v1/opds/STAFFED', hx.super_key)
     # Then the empty one is gone, and the staffed one is a conflict and stays
-    assert (empty.status, empty.body) == (200, {'deleted': 'EMPTY'})
+    assert (empty.status, empty.body) == (200, {'deleted': 'EMPTY', 'keys_revoked': 0})
     assert hx.call('GET', '/v1/opds/EMPTY', hx.super_key).status == 404
     assert staffed.status == 409 and 'employee' in staffed.body['error']['message']
     assert hx.call('GET', '/v1/opds/STAFFED', hx.super_key).status == 200
+
+
+def test_deleting_an_opd_revokes_the_keys_bound_to_it(hx: Harness) -> None:
+    # Given an empty OPD with an opd_admin key, and another OPD's admin key
+    setup_opd(hx, 'GONE')
+    setup_opd(hx, 'STAYS')
+    gone_key = hx.make_key('opd_admin', 'GONE')
+    stays_key = hx.make_key('opd_admin', 'STAYS')
+    assert hx.call('GET', '/v1/opds/GONE', gone_key).status == 200
+    # When the OPD is deleted
+    deleted = hx.call('DELETE', '/v1/opds/GONE', hx.super_key)
+    # Then its admin key is revoked with it, in the same audited change, and the other key still works
+    assert (deleted.status, deleted.body['keys_revoked']) == (200, 1)
+    refused = hx.call('GET', '/v1/employees', gone_key)
+    assert refused.status == 401 and 'revoked' in refused.body['error']['message']
+    assert hx.call('GET', '/v1/employees', stays_key).status == 200
 
 
 def test_an_opd_with_a_machine_or_a_bridge_is_not_deleted(hx: Harness) -> None:
