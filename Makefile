@@ -6,18 +6,20 @@ STAMP := $(VENV)/.installed-stamp
 PORT_API ?= 8000
 PORT_AWS ?= 4566
 
-.PHONY: help dev run reset test lint typecheck unit integration bench clean
+.PHONY: help dev run reset test lint typecheck unit integration bench clean synth deploy
 
 help:
 	@echo "make run    - start Hadir locally (embedded AWS on 127.0.0.1:$(PORT_AWS), API on 127.0.0.1:$(PORT_API))"
 	@echo "make test   - every check: ruff, mypy, pytest (unit + integration)"
 	@echo "make reset  - forget the local state (next 'make run' seeds anew)"
 	@echo "make bench  - benchmarks, figures in bench/results/"
+	@echo "make synth  - synthesise the CDK app (infra/); make deploy STAGE=dev|prod deploys it"
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt infra/requirements.txt pyproject.toml
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV) || (apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV))
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r infra/requirements.txt
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
 	@touch $@
 
@@ -47,6 +49,25 @@ test: lint typecheck
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Deployment (infra/, CDK v2). Synthesis needs no AWS account; deploy needs credentials for the target account.
+STAGE ?=
+PEMDA ?= Kabupaten Contoh
+ZONE ?= Asia/Jakarta
+ALARM_EMAIL ?=
+ACCOUNT ?=
+CDK := CDK_DISABLE_CLI_TELEMETRY=true npx --yes aws-cdk@2.1148.1
+INFRA_ARGS = stage=$(STAGE) pemda="$(PEMDA)" zone=$(ZONE) alarm_email=$(ALARM_EMAIL) account=$(ACCOUNT)
+
+synth: $(STAMP)
+	rm -rf infra/cdk.out
+	cd infra && ../$(BIN)/python app.py $(INFRA_ARGS)
+
+deploy: $(STAMP)
+	@test -n "$(STAGE)" || { echo 'usage: make deploy STAGE=dev|prod PEMDA="..." ZONE=Asia/Jakarta ALARM_EMAIL=...' >&2; exit 2; }
+	rm -rf infra/cdk.out
+	cd infra && ../$(BIN)/python app.py $(INFRA_ARGS)
+	cd infra && $(CDK) deploy --app cdk.out hadir-$(STAGE) --require-approval broadening
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

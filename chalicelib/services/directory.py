@@ -7,7 +7,7 @@ commits the change together with its audit entry.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -43,6 +43,7 @@ from chalicelib.services.common import (
 )
 
 Listing = tuple[list[dict[str, Any]], str | None]
+OpdOwned = TypeVar('OpdOwned', Employee, Machine, Bridge)
 PEMDA_ID = 'settings'
 
 
@@ -74,6 +75,22 @@ def _require_opd(deps: Deps, opd_id: str, field: str = 'opd_id') -> Opd:
     if record is None:
         raise unknown_reference(field, 'OPD', opd_id)
     return load(Opd, record)
+
+
+def _read_scoped(deps: Deps, principal: Principal, kind: str, model: type[OpdOwned], record_id: str,
+                 permission: Permission) -> dict[str, Any]:  # fmt: skip
+    """One OPD-owned record, if the caller may read that OPD's records."""
+    record = load(model, require(deps.store, kind, record_id))
+    authorize(principal, permission, record.opd_id)
+    return {**dump(record), 'version': record.version}
+
+
+def _list_scoped(deps: Deps, principal: Principal, kind: str, permission: Permission, opd_id: str | None, limit: int,
+                 cursor: str | None) -> Listing:  # fmt: skip
+    """A page of OPD-owned records; OPD-bound keys see only their own OPD."""
+    scope = scope_opd(principal, permission, opd_id)
+    page = deps.store.list(kind, _opd_prefix(scope), limit=limit, cursor=cursor)
+    return [{**r.data, 'version': r.version} for r in page.items], page.next_cursor
 
 
 # --- pemda -------------------------------------------------------------------------------------
@@ -220,15 +237,11 @@ def create_employee(deps: Deps, principal: Principal, body: dict[str, Any]) -> d
 
 
 def get_employee(deps: Deps, principal: Principal, employee_id: str) -> dict[str, Any]:
-    employee = load(Employee, require(deps.store, KIND_EMPLOYEE, employee_id))
-    authorize(principal, Permission.EMPLOYEE_READ, employee.opd_id)
-    return {**dump(employee), 'version': employee.version}
+    return _read_scoped(deps, principal, KIND_EMPLOYEE, Employee, employee_id, Permission.EMPLOYEE_READ)
 
 
 def list_employees(deps: Deps, principal: Principal, opd_id: str | None, limit: int, cursor: str | None) -> Listing:
-    scope = scope_opd(principal, Permission.EMPLOYEE_READ, opd_id)
-    page = deps.store.list(KIND_EMPLOYEE, _opd_prefix(scope), limit=limit, cursor=cursor)
-    return [{**r.data, 'version': r.version} for r in page.items], page.next_cursor
+    return _list_scoped(deps, principal, KIND_EMPLOYEE, Permission.EMPLOYEE_READ, opd_id, limit, cursor)
 
 
 def update_employee(deps: Deps, principal: Principal, employee_id: str, patch: dict[str, Any]) -> dict[str, Any]:
@@ -283,15 +296,11 @@ def _check_bridge(deps: Deps, principal: Principal, machine: Machine) -> None:
 
 
 def get_machine(deps: Deps, principal: Principal, serial: str) -> dict[str, Any]:
-    machine = load(Machine, require(deps.store, KIND_MACHINE, serial))
-    authorize(principal, Permission.MACHINE_READ, machine.opd_id)
-    return {**dump(machine), 'version': machine.version}
+    return _read_scoped(deps, principal, KIND_MACHINE, Machine, serial, Permission.MACHINE_READ)
 
 
 def list_machines(deps: Deps, principal: Principal, opd_id: str | None, limit: int, cursor: str | None) -> Listing:
-    scope = scope_opd(principal, Permission.MACHINE_READ, opd_id)
-    page = deps.store.list(KIND_MACHINE, _opd_prefix(scope), limit=limit, cursor=cursor)
-    return [{**r.data, 'version': r.version} for r in page.items], page.next_cursor
+    return _list_scoped(deps, principal, KIND_MACHINE, Permission.MACHINE_READ, opd_id, limit, cursor)
 
 
 def update_machine(deps: Deps, principal: Principal, serial: str, patch: dict[str, Any]) -> dict[str, Any]:
@@ -430,15 +439,11 @@ def create_bridge(deps: Deps, principal: Principal, body: dict[str, Any]) -> dic
 
 
 def get_bridge(deps: Deps, principal: Principal, bridge_id: str) -> dict[str, Any]:
-    bridge = load(Bridge, require(deps.store, KIND_BRIDGE, bridge_id))
-    authorize(principal, Permission.BRIDGE_READ, bridge.opd_id)
-    return {**dump(bridge), 'version': bridge.version}
+    return _read_scoped(deps, principal, KIND_BRIDGE, Bridge, bridge_id, Permission.BRIDGE_READ)
 
 
 def list_bridges(deps: Deps, principal: Principal, opd_id: str | None, limit: int, cursor: str | None) -> Listing:
-    scope = scope_opd(principal, Permission.BRIDGE_READ, opd_id)
-    page = deps.store.list(KIND_BRIDGE, _opd_prefix(scope), limit=limit, cursor=cursor)
-    return [{**r.data, 'version': r.version} for r in page.items], page.next_cursor
+    return _list_scoped(deps, principal, KIND_BRIDGE, Permission.BRIDGE_READ, opd_id, limit, cursor)
 
 
 def update_bridge(deps: Deps, principal: Principal, bridge_id: str, patch: dict[str, Any]) -> dict[str, Any]:

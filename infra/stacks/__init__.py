@@ -1,0 +1,1 @@
+"""Hadir's stack and its constructs, one module per concern."""

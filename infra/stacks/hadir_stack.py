@@ -1,0 +1,82 @@
+"""One stack per stage, composed from the constructs by concern."""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, CfnOutput, Environment, Stack, Tags
+from constructs import Construct
+
+from chalicelib import resource_names as names
+from infra.stacks.access import Targets
+from infra.stacks.api import ApiEdge
+from infra.stacks.config import StageConfig
+from infra.stacks.faces import FaceCollection
+from infra.stacks.functions import HadirFunctions
+from infra.stacks.ingestion import Ingestion
+from infra.stacks.monitoring import Monitoring
+from infra.stacks.scheduling import Scheduling
+from infra.stacks.storage import Storage
+from infra.stacks.web import Web
+
+
+class HadirStack(Stack):
+    def __init__(self, scope: Construct, config: StageConfig) -> None:
+        super().__init__(
+            scope,
+            config.stack_name,
+            stack_name=config.stack_name,
+            env=Environment(account=config.account, region=config.region),
+            description=f'Hadir e-attendance: {config.pemda} ({config.stage})',
+            termination_protection=config.retain_data,
+        )
+        # S3 names are global: the account id keeps them unique (resource_names.bucket_name).
+        bucket_suffix = config.account or Aws.ACCOUNT_ID
+        self.storage = Storage(self, 'Storage', config=config, bucket_suffix=bucket_suffix)
+        self.faces = FaceCollection(self, 'Faces', config=config)
+        self.ingestion = Ingestion(
+            self,
+            'Ingestion',
+            config=config,
+            uploads=self.storage.uploads,
+            uploads_name=self.storage.bucket_name(names.BUCKET_UPLOADS),
+        )
+        self.scheduling = Scheduling(self, 'Scheduling', config=config)
+        self.functions = HadirFunctions(
+            self,
+            'Functions',
+            config=config,
+            bucket_suffix=bucket_suffix,
+            targets=Targets(
+                stage=config.stage,
+                bucket_suffix=bucket_suffix,
+                table_indexes={s.purpose: tuple(i.name for i in s.indexes) for s in self.storage.specs},
+                media_key_arn=self.storage.media_key.key_arn,
+                collection_arn=self.faces.arn,
+            ),
+            known_queues=self.ingestion.queue_names,
+            jobs_dead_letter_arn=self.scheduling.failed.queue_arn,
+        )
+        self.scheduling.attach(self.functions)
+        self.api = ApiEdge(self, 'Api', config=config, functions=self.functions)
+        self.web = Web(self, 'Web', config=config, bucket_suffix=bucket_suffix, access_logs=self.storage.access_logs)
+        self.storage.allow_browser_uploads(self.web.url)
+        self.monitoring = Monitoring(
+            self,
+            'Monitoring',
+            config=config,
+            functions=self.functions,
+            api=self.api,
+            ingestion=self.ingestion,
+            scheduling=self.scheduling,
+        )
+        for key, value in (('hadir:pemda', config.pemda), ('hadir:stage', config.stage), ('hadir:zone', config.zone)):
+            Tags.of(self).add(key, value)
+        outputs = {
+            'ApiUrl': f'https://{self.api.api_id}.execute-api.{self.region}.{Aws.URL_SUFFIX}/{self.api.stage_name}/',
+            'WebUrl': self.web.url,
+            'WebBucket': self.web.bucket.bucket_name,
+            'AlarmTopic': self.monitoring.topic.topic_arn,
+            'FinanceRole': self.storage.finance_role.role_arn,
+            'FaceCollection': f'{self.faces.collection_id} ({self.faces.region})',
+        }
+        for output, value in outputs.items():
+            CfnOutput(self, output, value=value)
