@@ -14,7 +14,7 @@ FORBIDDEN_MODULES = {'boto3', 'botocore', 'pynamodb', 'chalice', 'aws_lambda_pow
 # Side effects the domain must take as arguments instead.
 FORBIDDEN_MODULES |= {'random', 'secrets', 'uuid', 'time', 'socket', 'requests'}
 FORBIDDEN_CALLS = {'now', 'utcnow', 'today', '__import__'}
-SOURCES = sorted(DOMAIN.glob('*.py'))
+SOURCES = sorted(DOMAIN.rglob('*.py'))
 
 
 def imported_modules(tree: ast.AST, package: str) -> set[str]:

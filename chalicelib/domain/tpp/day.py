@@ -170,9 +170,7 @@ def _status_rule(profile: RuleProfile, status: ApprovedStatus | None) -> StatusR
     return rule
 
 
-def _status_day(
-    profile: RuleProfile, rule: StatusRule, ordinal: int, conflict: bool, base: _Common
-) -> DayResult:
+def _status_day(profile: RuleProfile, rule: StatusRule, ordinal: int, conflict: bool, base: _Common) -> DayResult:
     clash = '; absen pada hari ini diabaikan karena status disetujui' if conflict else ''
     label = f'{rule.name} ({rule.code})'
     if rule.charge is ChargeKind.AS_TK:

@@ -43,7 +43,15 @@ from chalicelib.domain.errors import FieldIssue, ValidationFailed
 from chalicelib.domain.models import EmployeeType, Frozen
 from chalicelib.domain.tpp import text
 from chalicelib.domain.tpp.day import DayCategory, DayResult, status_charge
-from chalicelib.domain.tpp.profile import BP_100, ChargeKind, DeductionBase, DeductionUnit, OutagePolicy, RuleProfile
+from chalicelib.domain.tpp.profile import (
+    BP_100,
+    ChargeKind,
+    DeductionBase,
+    DeductionUnit,
+    OutagePolicy,
+    RuleProfile,
+    StatusRule,
+)
 
 ZERO = Fraction(0)
 ONE = Fraction(1)
@@ -90,7 +98,7 @@ class MonthResult(Frozen):
     @property
     def rincian(self) -> str:
         """The breakdown column of the finance CSV: ``TL1×2, PSW2×1, TK×1``."""
-        return ', '.join(f'{code}×{n}' for code, n in self.counts.items())
+        return ', '.join([f'{code}×{n}' for code, n in self.counts.items()] + list(self.month_rules))
 
 
 class DisciplineAlert(Frozen):
@@ -147,7 +155,8 @@ def compute_month(
     if profile.tk.consecutive_days and streak >= profile.tk.consecutive_days:
         floor = max(floor, Fraction(profile.tk.consecutive_deduction_bp, BP_100))
         rules.append('TK10')
-        notes.append(f'TK {streak} hari kerja berturut-turut (TK10): potongan {text.percent(profile.tk.consecutive_deduction_bp)}')
+        rate = text.percent(profile.tk.consecutive_deduction_bp)
+        notes.append(f'TK {streak} hari kerja berturut-turut (TK10): potongan {rate}')
     if working_days and tk_days == working_days and profile.tk.whole_month_forfeit is not None:
         rules.append('TKB')
         notes.append('Tidak hadir tanpa keterangan sebulan penuh (TKB)')
@@ -157,7 +166,8 @@ def compute_month(
     if flags.manipulation_confirmed:
         floor = max(floor, Fraction(profile.manipulation.attendance_deduction_bp, BP_100))
         rules.append('MNP')
-        notes.append(f'Manipulasi presensi terbukti (MNP): potongan {text.percent(profile.manipulation.attendance_deduction_bp)} bagian kehadiran')
+        rate = text.percent(profile.manipulation.attendance_deduction_bp)
+        notes.append(f'Manipulasi presensi terbukti (MNP): potongan {rate} bagian kehadiran')
     if profile.outage.policy is OutagePolicy.OPD_FORFEIT and any(d.forfeit for d in days):
         rules.append('OUT')
         notes.append('Gangguan mesin/sistem dengan kebijakan OPD_FORFEIT: TPP gugur')
@@ -180,7 +190,9 @@ def compute_month(
     attendance_part = attendance_base - from_attendance
     cut = round_half_up(pagu * Fraction(flags.discipline_cut_bp, BP_100))
     if cut:
-        notes.append(f'Hukuman disiplin: potongan {text.percent(flags.discipline_cut_bp)} dari TPP ({text.rupiah(cut)})')
+        notes.append(
+            f'Hukuman disiplin: potongan {text.percent(flags.discipline_cut_bp)} dari TPP ({text.rupiah(cut)})'
+        )
     bruto = max(0, performance_part + attendance_part - cut)
     if total_forfeit:
         performance_part = attendance_part = bruto = 0
@@ -201,7 +213,7 @@ def compute_month(
         attendance_part=attendance_part,
         discipline_cut=cut,
         tpp_bruto=bruto,
-        counts=_counts(days, rules),
+        counts=_counts(days),
         month_rules=tuple(rules),
         tk_days=tk_days,
         max_consecutive_tk=streak,
@@ -247,13 +259,13 @@ def _check_inputs(employee: Payee, score: Decimal, profile: RuleProfile) -> None
         raise ValidationFailed('invalid performance score', fields=(issue,))
 
 
-def _charge(statuses: dict[str, object], code: str) -> ChargeKind | None:
+def _charge(statuses: dict[str, StatusRule], code: str) -> ChargeKind | None:
     rule = statuses.get(code)
-    return getattr(rule, 'charge', None)
+    return rule.charge if rule else None
 
 
 def _day_share(
-    days: list[DayResult], statuses: dict[str, object], profile: RuleProfile, base: Fraction, working_days: int
+    days: list[DayResult], statuses: dict[str, StatusRule], profile: RuleProfile, base: Fraction, working_days: int
 ) -> tuple[Fraction, list[str]]:
     """Σ of day deductions as a fraction of the base; free-day status charges are recomputed in date order."""
     seen: Counter[str] = Counter()
@@ -261,7 +273,7 @@ def _day_share(
     prorata = 0
     lines: list[str] = []
     for d in days:
-        rule = profile.status(d.status_code) if d.status_code else None
+        rule = statuses.get(d.status_code) if d.status_code else None
         if rule is not None and d.category is DayCategory.STATUS and rule.charge is ChargeKind.PER_DAY:
             seen[rule.code] += 1
             amount += status_charge(profile, rule, seen[rule.code])
@@ -269,8 +281,8 @@ def _day_share(
             amount += d.deduction
         prorata += d.prorata_days
     for code, n in seen.items():
-        rule = profile.status(code)
-        if rule is not None and rule.free_days_per_month:
+        rule = statuses[code]
+        if rule.free_days_per_month:
             free = min(n, rule.free_days_per_month)
             lines.append(f'{rule.name} ({code}) {n} hari: {free} hari pertama bebas potongan')
     if profile.unit is DeductionUnit.PERCENT:
@@ -284,13 +296,14 @@ def _day_share(
     return share, lines
 
 
-def _month_tiers(days: list[DayResult], statuses: dict[str, object], rules: list[str], notes: list[str]) -> Fraction:
+def _month_tiers(
+    days: list[DayResult], statuses: dict[str, StatusRule], rules: list[str], notes: list[str]
+) -> Fraction:
     share = ZERO
     counted = Counter(d.status_code for d in days if d.status_code and d.category is DayCategory.STATUS)
     for code, n in counted.items():
         rule = statuses.get(code)
-        tiers = getattr(rule, 'month_tiers', ())
-        tier = next((t for t in tiers if t.covers(n)), None)
+        tier = next((t for t in rule.month_tiers if t.covers(n)), None) if rule else None
         if tier is None:
             continue
         share += Fraction(tier.deduction_bp, BP_100)
@@ -307,11 +320,9 @@ def _longest_tk_streak(days: list[DayResult]) -> int:
     return longest
 
 
-def _counts(days: list[DayResult], rules: list[str]) -> dict[str, int]:
+def _counts(days: list[DayResult]) -> dict[str, int]:
     counted = Counter(code for d in days for code in d.codes if code != 'H')
-    ordered = dict(sorted(counted.items(), key=lambda item: _code_order(item[0])))
-    ordered.update((rule, 1) for rule in rules)
-    return ordered
+    return dict(sorted(counted.items(), key=lambda item: _code_order(item[0])))
 
 
 def _code_order(code: str) -> tuple[int, str]:

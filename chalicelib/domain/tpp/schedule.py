@@ -224,7 +224,7 @@ def expected_shift(schedule: EmployeeSchedule, local_date: date, calendar: Calen
         return None
     windows = hours.windows or template.windows
     at = datetime.combine
-    return Shift(
+    return Shift.model_construct(  # inputs are already typed: skip re-validation (day close is hot)
         local_date=local_date,
         code=template.code,
         start=at(local_date, hours.start),
@@ -260,7 +260,7 @@ def _roster_shift(roster: Roster, local_date: date, calendar: Calendar) -> Shift
     if end <= start:
         end += timedelta(days=1)
     split = start + (end - start) / 2
-    return Shift(
+    return Shift.model_construct(  # inputs are already typed: skip re-validation (day close is hot)
         local_date=local_date,
         code=code.code,
         start=start,

@@ -11,7 +11,7 @@ from chalicelib.domain.tpp.profile import DeductionUnit
 def percent(bp: int | Fraction) -> str:
     """Basis points as an Indonesian percentage with two decimals: 125 -> '1,25%'."""
     value = Decimal(bp.numerator) / Decimal(bp.denominator) if isinstance(bp, Fraction) else Decimal(bp)
-    hundredths = (value).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    hundredths = value.quantize(Decimal(1), rounding=ROUND_HALF_UP)
     whole, cents = divmod(int(hundredths), 100)
     return f'{_thousands(whole)},{cents:02d}%'
 
