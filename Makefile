@@ -23,7 +23,15 @@ $(STAMP): requirements.txt requirements-dev.txt infra/requirements.txt pyproject
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
 	@touch $@
 
-dev: $(STAMP)
+# The on-premise bridge is its own package; it is installed into the same venv for its tests.
+BRIDGE_STAMP := $(VENV)/.bridge-installed-stamp
+
+$(BRIDGE_STAMP): $(STAMP) bridge/requirements.txt bridge/pyproject.toml
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r bridge/requirements.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e bridge
+	@touch $@
+
+dev: $(STAMP) $(BRIDGE_STAMP)
 
 run: $(STAMP)
 	$(BIN)/hadir run --api-port $(PORT_API) --aws-port $(PORT_AWS)
@@ -35,8 +43,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(STAMP)
+typecheck: $(STAMP) $(BRIDGE_STAMP)
 	$(BIN)/mypy
+	$(BIN)/mypy bridge/hadir_bridge
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
