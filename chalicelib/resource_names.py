@@ -29,6 +29,7 @@ AUDIT_GSI_BY_OPD = 'by-opd'
 # Cron expressions for scheduled functions (Chalice needs them as static decorator arguments).
 # Times are UTC: 17:30 UTC is 00:30 WIB.
 CRON_AUDIT_VERIFY = '30 17 * * ? *'
+CRON_RECONCILE = '0/5 * * * ? *'  # every 5 minutes
 
 
 def table_name(stage: str, purpose: str) -> str:
@@ -49,6 +50,7 @@ BUCKET_ACCESS_LOGS = 'access-logs'  # S3 server access logs and CloudFront logs
 BUCKET_WEB = 'web'  # the PWA's static files, served by CloudFront
 FACE_COLLECTION = 'faces'  # the Rekognition collection (in the Rekognition region)
 
+UPLOADS_PREFIX_QUARANTINE = 'quarantine/'  # reconcile keeps each upload's rejected lines here, with reasons
 UPLOADS_PREFIX_BRIDGES = 'bridges/'  # bridges upload machine logs under bridges/<bridge>/...
 MEDIA_PREFIX_SELFIES = 'selfies/'  # check-in selfies: expire by the retention policy
 MEDIA_PREFIX_FACES = 'faces/'  # enrolled reference faces: kept while the employee is enrolled

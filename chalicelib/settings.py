@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 
 from pydantic import Field
@@ -29,6 +30,14 @@ class Settings(BaseSettings):
     import_write_budget_seconds: float = Field(default=20.0, gt=0)
     # Avoid a write on every request: last-used time is refreshed at most this often.
     key_last_used_resolution_seconds: int = Field(default=60, ge=0)
+
+    # Bridge uploads (machine logs).
+    upload_url_ttl_seconds: int = Field(default=900, gt=0)
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    max_upload_uncompressed_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
+    # A machine time this far ahead of its upload cannot be real; behind is bounded by the earliest date.
+    max_machine_clock_ahead_hours: int = Field(default=24, gt=0)
+    earliest_punch_date: date = date(2020, 1, 1)
 
     def table(self, purpose: str) -> str:
         return names.table_name(self.stage, purpose)

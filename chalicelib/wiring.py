@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from chalicelib.adapters.dynamodb.directory import DynamoAuditLog, DynamoDirectoryStore
 from chalicelib.adapters.dynamodb.punches import DynamoPunchLedger
+from chalicelib.adapters.uploads import S3Uploads
 from chalicelib.services.common import Deps
 
 
@@ -24,3 +25,8 @@ def get_deps() -> Deps:
         clock=utc_now,
         random_bytes=os.urandom,
     )
+
+
+@lru_cache(maxsize=1)
+def get_uploads() -> S3Uploads:
+    return S3Uploads()

@@ -13,7 +13,9 @@ from chalice.app import Blueprint, Cron
 from chalicelib import resource_names as names
 from chalicelib.observability import logger, metrics
 from chalicelib.services.audit import verify_audit
-from chalicelib.wiring import get_deps
+from chalicelib.services.ingest import reconcile
+from chalicelib.settings import get_settings
+from chalicelib.wiring import get_deps, get_uploads
 
 bp = Blueprint(__name__)
 
@@ -26,6 +28,13 @@ def run_audit_verify(**_: Any) -> dict[str, Any]:
     return {'ok': report.ok, 'checked': report.checked, 'broken_seq': report.broken_seq, 'reason': report.reason}
 
 
+def run_reconcile(**_: Any) -> dict[str, Any]:
+    totals = reconcile(get_deps(), get_uploads(), get_settings())
+    metrics.add_metric(name='PunchesAccepted', unit=MetricUnit.Count, value=totals['accepted'])
+    metrics.add_metric(name='UploadLinesRejected', unit=MetricUnit.Count, value=totals['rejected'])
+    return totals
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -36,7 +45,13 @@ class Job:
 
 JOBS: dict[str, Job] = {
     'audit-verify': Job('audit-verify', names.CRON_AUDIT_VERIFY, run_audit_verify, 'verify the audit hash chain'),
+    'reconcile': Job('reconcile', names.CRON_RECONCILE, run_reconcile, 'ingest bridge uploads into the punch ledger'),
 }
+
+
+@bp.schedule(Cron(*names.CRON_RECONCILE.split()), name='reconcile')
+def handle_reconcile(event: Any) -> dict[str, Any]:
+    return run_reconcile()
 
 
 @bp.schedule(Cron(*names.CRON_AUDIT_VERIFY.split()), name='audit_verify')

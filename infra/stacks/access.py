@@ -75,6 +75,16 @@ JOB = Access(
 PROFILES: Mapping[str, Access] = {
     'api': API,
     'audit-verify': Access(tables={names.TABLE_AUDIT: frozenset({'read'})}),
+    'reconcile': Access(
+        tables={
+            names.TABLE_DIRECTORY: frozenset({'read', 'put', 'update'}),
+            names.TABLE_PUNCHES: frozenset({'read', 'put'}),
+        },
+        objects={
+            (names.BUCKET_UPLOADS, names.UPLOADS_PREFIX_BRIDGES): frozenset({'get', 'list'}),
+            (names.BUCKET_UPLOADS, names.UPLOADS_PREFIX_QUARANTINE): frozenset({'put'}),
+        },
+    ),
 }
 
 
@@ -124,8 +134,18 @@ def statements(
             )
     for (bucket, prefix), intents in sorted(access.objects.items()):
         name = names.bucket_name(targets.stage, bucket, targets.bucket_suffix)
-        actions = sorted(_OBJECT_ACTIONS[i] for i in intents)
-        result.append(iam.PolicyStatement(actions=actions, resources=[arns.s3_objects(name, prefix)]))
+        actions = sorted(_OBJECT_ACTIONS[i] for i in intents if i != 'list')
+        if actions:
+            result.append(iam.PolicyStatement(actions=actions, resources=[arns.s3_objects(name, prefix)]))
+        if 'list' in intents:
+            # Listing is a bucket action: the prefix condition keeps it to this prefix.
+            result.append(
+                iam.PolicyStatement(
+                    actions=['s3:ListBucket'],
+                    resources=[arns.s3_bucket(name)],
+                    conditions={'StringLike': {'s3:prefix': [f'{prefix}*']}},
+                )
+            )
     media_intents = {
         i for (bucket, _), intents in access.objects.items() if bucket == names.BUCKET_MEDIA for i in intents
     }

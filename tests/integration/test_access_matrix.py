@@ -23,7 +23,10 @@ ROLES = ('super', 'opd_admin', 'auditor', 'finance', 'bridge')
 OPD_OWNED_PARAMS = {'opd_id', 'employee_id', 'serial', 'pin', 'valid_from', 'bridge_id'}
 PEMDA = {'name': 'Kabupaten Contoh', 'code': 'KAB-CONTOH', 'zone': 'Asia/Makassar', 'province': 'Sulawesi Selatan'}
 # Routes that no caller can make succeed against the fixture, and why: still, they must get past authorization.
-KNOWN_REFUSALS = {('DELETE', '/v1/opds/{opd_id}'): (409, 'OPD B still has staff, machines and a bridge')}
+KNOWN_REFUSALS = {
+    ('DELETE', '/v1/opds/{opd_id}'): (409, 'OPD B still has staff, machines and a bridge'),
+    ('POST', '/v1/bridge/backfills/{request_id}'): (404, 'no backfill was requested in this walk'),
+}
 
 
 @dataclass
@@ -49,6 +52,7 @@ class Side:
             'valid_from': self.valid_from,
             'bridge_id': self.bridge_id,
             'key_id': self.admin_key_id,
+            'request_id': f'bf-of-{self.bridge_id.lower()}',
         }
         return values.get(name)
 
@@ -109,6 +113,15 @@ def world(hx: Harness) -> World:
 BodySample = Callable[[Side, int], dict[str, Any]]  # (side, a fresh number) -> body
 BODY_SAMPLES: dict[tuple[str, str], BodySample] = {
     ('PUT', 'PemdaSettings'): lambda s, n: PEMDA,
+    ('POST', 'UploadUrlRequest'): lambda s, n: {
+        'batch_id': f'{n:032x}',
+        'content_md5': '1B2M2Y8AsgTpgAmY7PhCfg==',
+        'content_length': 100,
+        'record_count': 1,
+    },
+    ('POST', 'HeartbeatRequest'): lambda s, n: {'bridge_version': '1.0', 'machines': [{'serial': s.serial}]},
+    ('POST', 'BackfillRequest'): lambda s, n: {'start': '2026-11-01 00:00:00', 'end': '2026-11-02 00:00:00'},
+    ('POST', 'BackfillReport'): lambda s, n: {'state': 'done'},
     ('POST', 'Opd'): lambda s, n: opd_body(f'OPDN{n}'),
     ('PATCH', 'Opd'): lambda s, n: {'name': f'Dinas renamed {n}'},
     ('POST', 'Employee'): lambda s, n: employee_body(s.opd_id, 100 + n),

@@ -1,0 +1,51 @@
+"""Routes for bridges (with a bridge key) and for administrators about bridge uploads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+
+from chalicelib.api.routing import Ctx, QueryParam, page, route
+from chalicelib.services import ingest
+from chalicelib.wiring import get_uploads
+
+bp = Blueprint(__name__)
+BRIDGE = ('bridge',)
+ADMINS = ('super', 'opd_admin')
+
+
+@route(bp, '/v1/bridge/upload-url', 'POST', summary='A presigned PUT for one gzip NDJSON batch of machine records',
+       tag='bridge-self', roles=BRIDGE, body=ingest.UploadUrlRequest)  # fmt: skip
+def upload_url(ctx: Ctx) -> Any:
+    return ingest.issue_upload_url(ctx.deps, get_uploads(), ctx.settings, ctx.principal, ctx.body)
+
+
+@route(bp, '/v1/bridge/heartbeat', 'POST', summary="The bridge's and its machines' status", tag='bridge-self',
+       roles=BRIDGE, body=ingest.HeartbeatRequest)  # fmt: skip
+def heartbeat(ctx: Ctx) -> Any:
+    return ingest.record_heartbeat(ctx.deps, ctx.principal, ctx.body)
+
+
+@route(bp, '/v1/bridge/backfills', 'GET', summary='Pending re-read requests for this bridge', tag='bridge-self',
+       roles=BRIDGE)  # fmt: skip
+def backfills(ctx: Ctx) -> Any:
+    return ingest.list_backfills(ctx.deps, ctx.principal)
+
+
+@route(bp, '/v1/bridge/backfills/{request_id}', 'POST', summary='Report progress on a re-read request',
+       tag='bridge-self', roles=BRIDGE, body=ingest.BackfillReport)  # fmt: skip
+def report_backfill(ctx: Ctx) -> Any:
+    return ingest.report_backfill(ctx.deps, ctx.principal, ctx.params['request_id'], ctx.body)
+
+
+@route(bp, '/v1/machines/{serial}/backfills', 'POST', summary="Ask the machine's bridge to re-read a time window",
+       tag='machine', roles=ADMINS, body=ingest.BackfillRequest, status=201, idempotent=True)  # fmt: skip
+def request_backfill(ctx: Ctx) -> Any:
+    return ingest.request_backfill(ctx.deps, ctx.principal, ctx.params['serial'], ctx.body)
+
+
+@route(bp, '/v1/uploads', 'GET', summary='Reconciled bridge uploads with their counts', tag='bridge',
+       roles=('super', 'auditor'), query=(QueryParam('bridge', 'only this bridge'),), paginated=True)  # fmt: skip
+def list_uploads(ctx: Ctx) -> Any:
+    return page(*ingest.list_uploads(ctx.deps, ctx.principal, ctx.query('bridge'), ctx.limit, ctx.cursor))

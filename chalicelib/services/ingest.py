@@ -1,0 +1,370 @@
+"""Machine logs from bridges: upload URLs, heartbeats, backfill requests, and the reconcile that turns
+uploaded files into ledger punches exactly once."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib import resource_names as names
+from chalicelib.domain.access import Permission, authorize
+from chalicelib.domain.errors import Conflict, DomainError, FieldIssue, NotFound, ValidationFailed
+from chalicelib.domain.machine_logs import EventLine, PunchLine, RejectedLine, implausible_time, parse_line
+from chalicelib.domain.models import Bridge, Employee, Machine, PinMapping, Principal, Punch, PunchSource
+from chalicelib.domain.punch_keys import local_to_utc
+from chalicelib.ports import AuditDraft, Create, Record, Replace
+from chalicelib.services.common import (
+    KIND_BRIDGE,
+    KIND_EMPLOYEE,
+    KIND_MACHINE,
+    Deps,
+    all_records,
+    build,
+    load,
+    require,
+)
+from chalicelib.services.directory import machine_pins
+from chalicelib.settings import Settings
+
+KIND_UPLOAD = 'upload'
+KIND_MACHINE_STATUS = 'machine_status'
+KIND_MACHINE_EVENT = 'machine_event'
+KIND_BACKFILL = 'backfill'
+MAX_REJECTS_KEPT_INLINE = 100
+_BATCH_ID = re.compile(r'^[0-9a-f]{32}$')
+
+
+class UploadStore(Protocol):
+    def presign_put(self, key: str, content_md5: str, expires_in: int) -> tuple[str, dict[str, str]]: ...
+
+    def objects(self, prefix: str) -> Iterable[Any]: ...
+
+    def read_lines(self, key: str, max_compressed: int, max_uncompressed: int) -> list[str]: ...
+
+    def keep_in_quarantine(self, key: str, report: dict[str, Any]) -> str: ...
+
+
+class UploadUrlRequest(BaseModel):
+    model_config = ConfigDict(extra='forbid')
+
+    batch_id: str = Field(pattern=_BATCH_ID.pattern)
+    content_md5: str = Field(min_length=24, max_length=24)
+    content_length: int = Field(gt=0)
+    record_count: int = Field(gt=0, le=100_000)
+    content_type: Literal['application/x-ndjson'] = 'application/x-ndjson'
+    content_encoding: Literal['gzip'] = 'gzip'
+
+
+class BackfillRequest(BaseModel):
+    model_config = ConfigDict(extra='forbid')
+
+    start: str = Field(pattern=r'^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$', description='machine-local time')
+    end: str = Field(pattern=r'^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$', description='machine-local time')
+    reason: str = Field(default='requested by an administrator', max_length=200)
+
+
+class MachineStatus(BaseModel):
+    model_config = ConfigDict(extra='allow')  # bridges may report more than this version knows
+
+    serial: str = Field(min_length=1, max_length=64)
+
+
+class HeartbeatRequest(BaseModel):
+    model_config = ConfigDict(extra='allow')
+
+    bridge_time: str | None = None
+    bridge_version: str | None = Field(default=None, max_length=40)
+    hostname: str | None = Field(default=None, max_length=120)
+    machines: list[MachineStatus] = Field(max_length=500)
+
+
+class BackfillReport(BaseModel):
+    model_config = ConfigDict(extra='forbid')
+
+    state: Literal['queued', 'done', 'failed']
+    detail: str | None = Field(default=None, max_length=500)
+
+
+def upload_prefix(bridge_id: str) -> str:
+    return f'{names.UPLOADS_PREFIX_BRIDGES}{bridge_id}/'
+
+
+def _own_bridge(deps: Deps, principal: Principal) -> Bridge:
+    authorize(principal, Permission.BRIDGE_SELF)
+    bridge = load(Bridge, require(deps.store, KIND_BRIDGE, str(principal.bridge_id)))
+    if not bridge.active:
+        raise Conflict(f'bridge {bridge.bridge_id} is retired')
+    return bridge
+
+
+def issue_upload_url(
+    deps: Deps, uploads: UploadStore, settings: Settings, principal: Principal, body: dict[str, Any]
+) -> dict[str, Any]:
+    """A presigned PUT for one batch, under the calling bridge's own prefix only."""
+    bridge = _own_bridge(deps, principal)
+    request = build(UploadUrlRequest, body)
+    try:
+        if len(base64.b64decode(request.content_md5, validate=True)) != 16:
+            raise ValueError
+    except (binascii.Error, ValueError):
+        raise ValidationFailed(
+            'content_md5 must be the base64 MD5 of the body', fields=(FieldIssue('content_md5', 'not a base64 MD5'),)
+        ) from None
+    if request.content_length > settings.max_upload_bytes:
+        raise ValidationFailed(
+            f'a batch may be at most {settings.max_upload_bytes} bytes; send smaller batches',
+            fields=(FieldIssue('content_length', f'at most {settings.max_upload_bytes}'),),
+        )
+    key = f'{upload_prefix(bridge.bridge_id)}{request.batch_id}.ndjson.gz'
+    url, headers = uploads.presign_put(key, request.content_md5, settings.upload_url_ttl_seconds)
+    return {'url': url, 'key': key, 'method': 'PUT', 'headers': headers, 'expires_in': settings.upload_url_ttl_seconds}
+
+
+def record_heartbeat(deps: Deps, principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+    """Keep each machine's latest status as the bridge saw it; machines of other bridges are ignored."""
+    bridge = _own_bridge(deps, principal)
+    now = deps.clock().isoformat()
+    machines = body.get('machines')
+    if not isinstance(machines, list):
+        raise ValidationFailed(
+            'machines must be a list', fields=(FieldIssue('machines', 'a list of machine statuses'),)
+        )
+    known = {r.id for r in deps.store.list_lookup(f'BRIDGE#{bridge.bridge_id}', limit=500).items}
+    accepted, ignored = [], []
+    for index, status in enumerate(machines):
+        serial = status.get('serial') if isinstance(status, dict) else None
+        if not isinstance(serial, str) or serial not in known:
+            ignored.append(serial if isinstance(serial, str) else f'machines[{index}]')
+            continue
+        record = Record(KIND_MACHINE_STATUS, serial, {**status, 'bridge_id': bridge.bridge_id, 'received_at': now})
+        _upsert(deps, record)
+        accepted.append(serial)
+    bridge_status = {k: body.get(k) for k in ('bridge_time', 'bridge_version', 'hostname', 'spool', 'unknown_devices')}
+    _upsert(deps, Record(KIND_MACHINE_STATUS, f'bridge#{bridge.bridge_id}', {**bridge_status, 'received_at': now}))
+    return {'accepted': accepted, 'ignored': ignored, 'received_at': now}
+
+
+def _upsert(deps: Deps, record: Record) -> None:
+    """Status records are last-writer-wins bookkeeping, not admin changes: no audit entry."""
+    stored = deps.store.get(record.kind, record.id)
+    write = Replace(Record(record.kind, record.id, record.data, stored.version)) if stored else Create(record, 'raced')
+    try:
+        deps.store.commit([write], None)
+    except Conflict:
+        pass  # a concurrent heartbeat wrote a status at least as new
+
+
+def request_backfill(deps: Deps, principal: Principal, serial: str, body: dict[str, Any]) -> dict[str, Any]:
+    machine = load(Machine, require(deps.store, KIND_MACHINE, serial))
+    authorize(principal, Permission.MACHINE_WRITE, machine.opd_id)
+    if machine.bridge_id is None:
+        raise Conflict(f'machine {serial} has no bridge to re-read it')
+    request = build(BackfillRequest, body)
+    if request.end <= request.start:
+        raise ValidationFailed('end must be after start', fields=(FieldIssue('end', 'after start'),))
+    request_id = deps.new_id('bf')
+    data = {'request_id': request_id, 'serial': serial, 'bridge_id': machine.bridge_id, 'start': request.start,
+            'end': request.end, 'reason': request.reason, 'state': 'pending', 'detail': None}  # fmt: skip
+    record = Record(KIND_BACKFILL, request_id, data, list_key=f'{machine.bridge_id}#pending#{request_id}')
+    deps.store.commit(
+        [Create(record, 'backfill id collision; retry')],
+        AuditDraft(principal.key_id, 'backfill.request', f'machine/{serial}', machine.opd_id, None, data),
+    )
+    return data
+
+
+def list_backfills(deps: Deps, principal: Principal) -> dict[str, Any]:
+    bridge = _own_bridge(deps, principal)
+    page = deps.store.list(KIND_BACKFILL, f'{bridge.bridge_id}#pending#', limit=100)
+    items = [{k: r.data[k] for k in ('request_id', 'serial', 'start', 'end')} for r in page.items]
+    return {'items': items}
+
+
+def report_backfill(deps: Deps, principal: Principal, request_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    bridge = _own_bridge(deps, principal)
+    stored = deps.store.get(KIND_BACKFILL, request_id)
+    if stored is None or stored.data.get('bridge_id') != bridge.bridge_id:
+        raise NotFound(f'backfill {request_id} does not exist for this bridge')
+    report = build(BackfillReport, body)
+    data = {**stored.data, 'state': report.state, 'detail': report.detail, 'reported_at': deps.clock().isoformat()}
+    still_pending = report.state == 'queued'
+    list_key = f'{bridge.bridge_id}#{"pending" if still_pending else "closed"}#{request_id}'
+    deps.store.commit([Replace(Record(KIND_BACKFILL, request_id, data, stored.version, list_key=list_key))], None)
+    return data
+
+
+# --- reconcile -----------------------------------------------------------------------------------
+
+
+@dataclass
+class UploadCounts:
+    accepted: int = 0
+    duplicate: int = 0
+    unmapped: int = 0
+    rejected: int = 0
+    events: int = 0
+    rejects: list[dict[str, Any]] = field(default_factory=list)
+
+    def reject(self, line_no: int, reason: str) -> None:
+        self.rejected += 1
+        self.rejects.append({'line': line_no, 'reason': reason})
+
+
+@dataclass
+class _Lookups:
+    """Per-run caches: one read per machine, PIN and employee however many punches they have."""
+
+    deps: Deps
+    machines: dict[str, Machine | None] = field(default_factory=dict)
+    pins: dict[tuple[str, str], list[PinMapping]] = field(default_factory=dict)
+    employees: dict[str, Employee | None] = field(default_factory=dict)
+
+    def machine(self, serial: str) -> Machine | None:
+        if serial not in self.machines:
+            stored = self.deps.store.get(KIND_MACHINE, serial)
+            self.machines[serial] = load(Machine, stored) if stored else None
+        return self.machines[serial]
+
+    def employee_on(self, serial: str, pin: str, day: Any) -> Employee | None:
+        if (serial, pin) not in self.pins:
+            self.pins[(serial, pin)] = machine_pins(self.deps, serial, pin)
+        mapping = next((m for m in self.pins[(serial, pin)] if m.covers(day)), None)
+        if mapping is None:
+            return None
+        if mapping.employee_id not in self.employees:
+            stored = self.deps.store.get(KIND_EMPLOYEE, mapping.employee_id)
+            self.employees[mapping.employee_id] = load(Employee, stored) if stored else None
+        return self.employees[mapping.employee_id]
+
+
+def reconcile(deps: Deps, uploads: UploadStore, settings: Settings) -> dict[str, Any]:
+    """Ingest every upload not yet in the ingest ledger. Listing S3 against the ledger (rather than
+    trusting notifications) means a lost event cannot lose a file; re-runs add nothing."""
+    objects = list(uploads.objects(names.UPLOADS_PREFIX_BRIDGES))
+    done = deps.store.get_many(KIND_UPLOAD, [o.key for o in objects])
+    lookups = _Lookups(deps)
+    totals = {'uploads': 0, 'accepted': 0, 'duplicate': 0, 'unmapped': 0, 'rejected': 0, 'events': 0, 'failed': 0}
+    for obj in objects:
+        if obj.key in done:
+            continue
+        try:
+            counts = _ingest_upload(deps, uploads, settings, lookups, obj.key)
+        except DomainError as error:
+            counts = UploadCounts()
+            counts.reject(0, f'whole file refused: {error.message}')
+            totals['failed'] += 1
+        _record_upload(deps, uploads, obj, counts)
+        totals['uploads'] += 1
+        for name in ('accepted', 'duplicate', 'unmapped', 'rejected', 'events'):
+            totals[name] += getattr(counts, name)
+    return totals
+
+
+def _ingest_upload(deps: Deps, uploads: UploadStore, settings: Settings, lookups: _Lookups, key: str) -> UploadCounts:
+    bridge_id = key.removeprefix(names.UPLOADS_PREFIX_BRIDGES).split('/', 1)[0]
+    lines = uploads.read_lines(key, settings.max_upload_bytes, settings.max_upload_uncompressed_bytes)
+    received_at = deps.clock()
+    counts = UploadCounts()
+    punches: list[Punch] = []
+    unmapped_ids: set[str] = set()
+    for line_no, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        parsed = parse_line(line_no, line)
+        if isinstance(parsed, RejectedLine):
+            counts.reject(line_no, parsed.reason)
+            continue
+        machine = lookups.machine(parsed.serial)
+        if machine is None:
+            counts.reject(line_no, f'unknown machine serial {parsed.serial}')
+            continue
+        if machine.bridge_id != bridge_id:
+            counts.reject(line_no, f'machine {parsed.serial} is not assigned to bridge {bridge_id}')
+            continue
+        if isinstance(parsed, EventLine):
+            _record_event(deps, machine, parsed, bridge_id, received_at.isoformat())
+            counts.events += 1
+            continue
+        reason = implausible_time(
+            parsed.local_time, machine.zone, received_at,
+            max_ahead=timedelta(hours=settings.max_machine_clock_ahead_hours), earliest=settings.earliest_punch_date,
+        )  # fmt: skip
+        if reason:
+            counts.reject(line_no, reason)
+            continue
+        punch = _punch(
+            parsed, machine, lookups.employee_on(parsed.serial, parsed.pin, parsed.local_time.date()), received_at
+        )
+        if punch.employee_id is None:
+            unmapped_ids.add(punch.punch_id)
+        punches.append(punch)
+    result = deps.ledger.record(punches)
+    counts.accepted = len([p for p in result.accepted if p not in unmapped_ids])
+    counts.unmapped = len([p for p in result.accepted if p in unmapped_ids])
+    counts.duplicate = len(result.duplicate)
+    return counts
+
+
+def _punch(line: PunchLine, machine: Machine, employee: Employee | None, received_at: Any) -> Punch:
+    at_utc, local_date = local_to_utc(line.local_time, machine.zone)
+    return Punch(
+        punch_id=line.punch_id,
+        source=PunchSource.MACHINE,
+        employee_id=employee.employee_id if employee else None,
+        opd_id=employee.opd_id if employee else machine.opd_id,
+        at_utc=at_utc,
+        local_date=local_date,
+        zone=machine.zone,
+        machine_serial=line.serial,
+        machine_pin=line.pin,
+        raw=line.raw,
+        received_at=received_at,
+    )
+
+
+def _record_event(deps: Deps, machine: Machine, event: EventLine, bridge_id: str, received_at: str) -> None:
+    data = {'serial': machine.serial, 'opd_id': machine.opd_id, 'bridge_id': bridge_id, 'op_type': event.op_type,
+            'local_time': event.local_time.isoformat(), 'flag': event.flag, 'raw': event.raw,
+            'received_at': received_at}  # fmt: skip
+    record = Record(
+        KIND_MACHINE_EVENT, event.event_id, data, list_key=f'{machine.opd_id}#{machine.serial}#{event.event_id}'
+    )
+    try:
+        deps.store.commit([Create(record, 'event already recorded')], None)
+    except Conflict:
+        pass  # the same OPERLOG line uploaded again
+
+
+def _record_upload(deps: Deps, uploads: UploadStore, obj: Any, counts: UploadCounts) -> None:
+    bridge_id = obj.key.removeprefix(names.UPLOADS_PREFIX_BRIDGES).split('/', 1)[0]
+    quarantine = None
+    if counts.rejects:
+        quarantine = uploads.keep_in_quarantine(obj.key, {'key': obj.key, 'rejected': counts.rejects})
+    data = {'key': obj.key, 'bridge_id': bridge_id, 'etag': obj.etag, 'size': obj.size,
+            'processed_at': deps.clock().isoformat(), 'accepted': counts.accepted, 'duplicate': counts.duplicate,
+            'unmapped': counts.unmapped, 'rejected': counts.rejected, 'events': counts.events,
+            'rejects': counts.rejects[:MAX_REJECTS_KEPT_INLINE], 'quarantine_key': quarantine}  # fmt: skip
+    record = Record(KIND_UPLOAD, obj.key, data, list_key=f'{bridge_id}#{data["processed_at"]}')
+    try:
+        deps.store.commit([Create(record, 'upload already reconciled')], None)
+    except Conflict:
+        pass  # a concurrent reconcile finished the same file; its punches were idempotent anyway
+
+
+def list_uploads(
+    deps: Deps, principal: Principal, bridge_id: str | None, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    authorize(principal, Permission.KEY_READ)  # all bridges' files: personnel office and auditors only
+    page = deps.store.list(KIND_UPLOAD, f'{bridge_id}#' if bridge_id else '', limit=limit, cursor=cursor)
+    return [r.data for r in page.items], page.next_cursor
+
+
+def machine_events(deps: Deps, opd_id: str | None) -> list[dict[str, Any]]:
+    return [r.data for r in all_records(deps.store, KIND_MACHINE_EVENT, f'{opd_id}#' if opd_id else '')]

@@ -1,0 +1,204 @@
+"""Bridge uploads end to end on moto: presigned PUT, reconcile into the ledger exactly once, counts,
+quarantine of bad lines, machine events, heartbeats and backfill requests."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+import requests
+
+from chalicelib import resource_names as names
+from chalicelib.adapters.dynamodb.items import PunchItem
+from chalicelib.events.jobs import JOBS
+from chalicelib.settings import get_settings
+from chalicelib.wiring import get_deps
+from tests.integration.builders import bridge_body, employee_body, machine_body, opd_body
+from tests.support import Harness
+
+SERIAL = 'CKJX201960001'
+
+
+@dataclass
+class Site:
+    bridge_token: str
+    employee_id: str
+    other_bridge_token: str
+
+
+@pytest.fixture
+def site(hx: Harness) -> Site:
+    # Given an OPD in WITA with one employee, a bridge and a push machine whose PIN 7 maps to the employee
+    assert hx.call('POST', '/v1/opds', hx.super_key, opd_body('DINKES')).status == 201
+    employee = hx.call('POST', '/v1/employees', hx.super_key, employee_body('DINKES', 1)).body
+    bridge = hx.call('POST', '/v1/bridges', hx.super_key, bridge_body('BRG-A', 'DINKES')).body
+    other = hx.call('POST', '/v1/bridges', hx.super_key, bridge_body('BRG-B', 'DINKES')).body
+    assert (
+        hx.call('POST', '/v1/machines', hx.super_key, machine_body(SERIAL, 'DINKES', bridge_id='BRG-A')).status == 201
+    )
+    mapping = {'pin': '7', 'employee_id': employee['employee_id'], 'valid_from': '2026-01-01'}
+    assert hx.call('POST', f'/v1/machines/{SERIAL}/pins', hx.super_key, mapping).status == 201
+    return Site(bridge['token'], employee['employee_id'], other['token'])
+
+
+def punch(pin: str, time: str, serial: str = SERIAL) -> dict[str, Any]:
+    return {'v': 1, 'kind': 'punch', 'id': f'M#{serial}#{pin}#{time.replace(" ", "T")}', 'serial': serial, 'pin': pin,
+            'time': time, 'status': 0, 'verify': 1, 'workcode': '0', 'source': 'push',
+            'received_at': '2026-11-20T00:00:05Z', 'raw': f'{pin}\t{time}\t0\t1\t0'}  # fmt: skip
+
+
+def batch(lines: list[str]) -> tuple[bytes, str, str]:
+    body = gzip.compress(('\n'.join(lines) + '\n').encode(), mtime=0)
+    return body, hashlib.sha256(body).hexdigest()[:32], base64.b64encode(hashlib.md5(body).digest()).decode()
+
+
+def upload(hx: Harness, token: str, lines: list[str]) -> dict[str, Any]:
+    body, batch_id, md5 = batch(lines)
+    request = {'batch_id': batch_id, 'content_md5': md5, 'content_length': len(body), 'record_count': len(lines)}
+    target = hx.call('POST', '/v1/bridge/upload-url', token, request)
+    assert target.status == 200, target.body
+    put = requests.put(
+        target.body['url'], data=body, headers={**target.body['headers'], 'Content-MD5': md5}, timeout=10
+    )
+    assert put.status_code == 200, put.text
+    return dict(target.body)
+
+
+def reconcile() -> dict[str, Any]:
+    return JOBS['reconcile'].run()
+
+
+def test_uploaded_punches_land_once_mapped_to_the_employee_in_utc(hx: Harness, site: Site) -> None:
+    # Given a batch with two punches of PIN 7, written in WITA machine time
+    target = upload(hx, site.bridge_token, [json.dumps(punch('7', '2026-11-20 07:41:10')),
+                                            json.dumps(punch('7', '2026-11-20 16:05:00'))])  # fmt: skip
+    assert target['key'] == f'{names.UPLOADS_PREFIX_BRIDGES}BRG-A/{target["key"].rsplit("/", 1)[1]}'
+    # When reconcile runs twice
+    first, second = reconcile(), reconcile()
+    # Then the ledger holds both punches for the employee, 07:41 WITA being 23:41 UTC the day before
+    assert (first['uploads'], first['accepted'], first['rejected']) == (1, 2, 0)
+    assert second['uploads'] == 0
+    start, end = datetime(2026, 11, 19, tzinfo=UTC), datetime(2026, 11, 21, tzinfo=UTC)
+    punches = get_deps().ledger.for_employee(site.employee_id, start, end)
+    assert [p.at_utc for p in punches] == [datetime(2026, 11, 19, 23, 41, 10, tzinfo=UTC),
+                                           datetime(2026, 11, 20, 8, 5, tzinfo=UTC)]  # fmt: skip
+    assert {p.local_date.isoformat() for p in punches} == {'2026-11-20'}
+
+
+def test_a_resent_batch_counts_duplicates_and_adds_nothing(hx: Harness, site: Site) -> None:
+    # Given one punch already reconciled
+    line = json.dumps(punch('7', '2026-11-20 07:41:10'))
+    upload(hx, site.bridge_token, [line])
+    reconcile()
+    # When the bridge re-sends it inside a new batch together with a new punch
+    upload(hx, site.bridge_token, [line, json.dumps(punch('7', '2026-11-21 07:30:00'))])
+    counts = reconcile()
+    # Then only the new punch is added
+    assert (counts['accepted'], counts['duplicate']) == (1, 1)
+    assert PunchItem.count() == 2
+
+
+def test_bad_lines_are_rejected_with_reasons_and_kept_in_quarantine(hx: Harness, site: Site) -> None:
+    # Given a batch mixing a good punch, garbage, a reset clock, an unknown serial and an unmapped PIN
+    lines = [
+        json.dumps(punch('7', '2026-11-20 07:41:10')),
+        '{not json',
+        json.dumps(punch('7', '2000-01-01 00:00:00')),
+        json.dumps(punch('3', '2026-11-20 07:00:00', serial='UNKNOWN1')),
+        json.dumps(punch('99', '2026-11-20 07:45:00')),
+    ]
+    target = upload(hx, site.bridge_token, lines)
+    # When reconcile runs
+    counts = reconcile()
+    # Then each line is counted in exactly one bucket, and nothing is lost
+    assert (counts['accepted'], counts['unmapped'], counts['rejected']) == (1, 1, 3)
+    record = hx.call('GET', '/v1/uploads?bridge=BRG-A', hx.super_key).body['items'][0]
+    reasons = {r['line']: r['reason'] for r in record['rejects']}
+    assert reasons[2].startswith('not JSON') and 'impossible date 2000-01-01' in reasons[3]
+    assert reasons[4] == 'unknown machine serial UNKNOWN1'
+    s3 = boto3.client('s3', region_name='ap-southeast-3')
+    bucket = get_settings().bucket(names.BUCKET_UPLOADS)
+    kept = json.loads(s3.get_object(Bucket=bucket, Key=record['quarantine_key'])['Body'].read())
+    assert kept['key'] == target['key'] and len(kept['rejected']) == 3
+    unmapped = PunchItem.get(f'M#{SERIAL}#99#2026-11-20T07:45:00')
+    assert unmapped.employee_id is None and unmapped.opd_id == 'DINKES'
+
+
+def test_a_bridge_cannot_upload_for_another_bridges_machine(hx: Harness, site: Site) -> None:
+    # Given bridge B uploading a punch of bridge A's machine
+    upload(hx, site.other_bridge_token, [json.dumps(punch('7', '2026-11-20 07:41:10'))])
+    # When reconcile runs; Then the line is refused and the ledger stays empty
+    counts = reconcile()
+    assert (counts['accepted'], counts['rejected']) == (0, 1)
+    assert PunchItem.count() == 0
+
+
+def test_an_undecodable_file_is_recorded_as_refused_not_retried_forever(hx: Harness, site: Site) -> None:
+    # Given an object under the bridge prefix that is not gzip
+    s3 = boto3.client('s3', region_name='ap-southeast-3')
+    bucket = get_settings().bucket(names.BUCKET_UPLOADS)
+    s3.put_object(Bucket=bucket, Key=f'{names.UPLOADS_PREFIX_BRIDGES}BRG-A/{"0" * 32}.ndjson.gz', Body=b'plain')
+    # When reconcile runs twice; Then it is refused once with the reason, and kept
+    assert reconcile()['failed'] == 1 and reconcile()['uploads'] == 0
+    record = hx.call('GET', '/v1/uploads', hx.super_key).body['items'][0]
+    assert 'not valid gzip' in record['rejects'][0]['reason'] and record['quarantine_key']
+
+
+def test_operlog_clock_changes_are_recorded_as_flagged_machine_events(hx: Harness, site: Site) -> None:
+    # Given an OPERLOG record of the machine clock being set by hand (OpType 21)
+    event = {'v': 1, 'kind': 'oplog', 'id': f'O#{SERIAL}#21#0#2026-11-20T09:00:00#0#0#0', 'serial': SERIAL,
+             'op_type': 21, 'op_who': '0', 'time': '2026-11-20 09:00:00', 'values': ['0', '0', '0'],
+             'source': 'push', 'received_at': '2026-11-20T01:00:00Z',
+             'raw': 'OPLOG 21\t0\t2026-11-20 09:00:00'}  # fmt: skip
+    upload(hx, site.bridge_token, [json.dumps(event)])
+    # When reconcile runs
+    counts = reconcile()
+    # Then the event is kept with its flag
+    from chalicelib.services.ingest import machine_events
+
+    assert counts['events'] == 1
+    assert machine_events(get_deps(), 'DINKES')[0]['flag'] == 'machine clock set by hand'
+
+
+def test_upload_url_requests_are_validated(hx: Harness, site: Site) -> None:
+    good = {'batch_id': 'a' * 32, 'content_md5': '1B2M2Y8AsgTpgAmY7PhCfg==', 'content_length': 10, 'record_count': 1}
+    # When the MD5 is not base64 of 16 bytes, the size is over the limit, or the batch id is not hex
+    bad_md5 = hx.call('POST', '/v1/bridge/upload-url', site.bridge_token, {**good, 'content_md5': 'x' * 24})
+    too_big = hx.call('POST', '/v1/bridge/upload-url', site.bridge_token, {**good, 'content_length': 10**9})
+    bad_id = hx.call('POST', '/v1/bridge/upload-url', site.bridge_token, {**good, 'batch_id': '../../etc'})
+    # Then each is a 422 naming the field
+    assert [r.status for r in (bad_md5, too_big, bad_id)] == [422, 422, 422]
+    assert [r.body['error']['fields'][0]['path'] for r in (bad_md5, too_big, bad_id)] == [
+        'content_md5', 'content_length', 'batch_id']  # fmt: skip
+
+
+def test_heartbeat_keeps_status_of_own_machines_only(hx: Harness, site: Site) -> None:
+    # When the bridge reports its machine and a machine it does not own
+    reply = hx.call('POST', '/v1/bridge/heartbeat', site.bridge_token,
+                    {'bridge_version': '1.0', 'machines': [{'serial': SERIAL, 'clock_skew_seconds': 42},
+                                                           {'serial': 'NOTMINE1'}]})  # fmt: skip
+    # Then its own is stored and the other ignored
+    assert reply.status == 200 and reply.body['accepted'] == [SERIAL] and reply.body['ignored'] == ['NOTMINE1']
+    assert get_deps().store.get('machine_status', SERIAL).data['clock_skew_seconds'] == 42
+
+
+def test_backfill_request_reaches_the_bridge_until_it_reports_done(hx: Harness, site: Site) -> None:
+    # Given an administrator asks for a re-read of one day
+    window = {'start': '2026-11-20 00:00:00', 'end': '2026-11-20 23:59:59'}
+    created = hx.call('POST', f'/v1/machines/{SERIAL}/backfills', hx.super_key, window)
+    assert created.status == 201
+    # When the bridge polls, then reports the request done
+    pending = hx.call('GET', '/v1/bridge/backfills', site.bridge_token).body['items']
+    assert [(p['serial'], p['start']) for p in pending] == [(SERIAL, window['start'])]
+    other = hx.call('GET', '/v1/bridge/backfills', site.other_bridge_token).body['items']
+    done = hx.call('POST', f'/v1/bridge/backfills/{pending[0]["request_id"]}', site.bridge_token, {'state': 'done'})
+    # Then only its bridge saw it, and it is no longer pending
+    assert other == [] and done.status == 200
+    assert hx.call('GET', '/v1/bridge/backfills', site.bridge_token).body['items'] == []
