@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     max_machine_clock_ahead_hours: int = Field(default=24, gt=0)
     earliest_punch_date: date = date(2020, 1, 1)
 
+    # A machine silent this long is stale, then offline (health view, outage proposals, the alarm metric).
+    machine_stale_minutes: int = Field(default=15, gt=0)
+    machine_offline_minutes: int = Field(default=60, gt=0)
+
     def table(self, purpose: str) -> str:
         return names.table_name(self.stage, purpose)
 

@@ -49,3 +49,9 @@ def request_backfill(ctx: Ctx) -> Any:
        roles=('super', 'auditor'), query=(QueryParam('bridge', 'only this bridge'),), paginated=True)  # fmt: skip
 def list_uploads(ctx: Ctx) -> Any:
     return page(*ingest.list_uploads(ctx.deps, ctx.principal, ctx.query('bridge'), ctx.limit, ctx.cursor))
+
+
+@route(bp, '/v1/machines/health', 'GET', summary='Machine health: online, stale, offline or never seen, per OPD',
+       tag='machine', roles=('super', 'auditor', 'opd_admin'), query=(QueryParam('opd', 'only this OPD'),))  # fmt: skip
+def machine_health(ctx: Ctx) -> Any:
+    return ingest.machine_health(ctx.deps, ctx.settings, ctx.principal, ctx.query('opd'))

@@ -13,7 +13,7 @@ from chalice.app import Blueprint, Cron
 from chalicelib import resource_names as names
 from chalicelib.observability import logger, metrics
 from chalicelib.services.audit import verify_audit
-from chalicelib.services.ingest import reconcile
+from chalicelib.services.ingest import machine_health, reconcile
 from chalicelib.settings import get_settings
 from chalicelib.wiring import get_deps, get_uploads
 
@@ -30,6 +30,9 @@ def run_audit_verify(**_: Any) -> dict[str, Any]:
 
 def run_reconcile(**_: Any) -> dict[str, Any]:
     totals = reconcile(get_deps(), get_uploads(), get_settings())
+    health = machine_health(get_deps(), get_settings(), None, None)
+    totals['machines_offline'] = health['summary']['offline']
+    metrics.add_metric(name=names.METRIC_MACHINES_OFFLINE, unit=MetricUnit.Count, value=health['summary']['offline'])
     metrics.add_metric(name='PunchesAccepted', unit=MetricUnit.Count, value=totals['accepted'])
     metrics.add_metric(name='UploadLinesRejected', unit=MetricUnit.Count, value=totals['rejected'])
     return totals

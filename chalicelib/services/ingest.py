@@ -14,8 +14,9 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib import resource_names as names
-from chalicelib.domain.access import Permission, authorize
+from chalicelib.domain.access import Permission, authorize, scope_opd
 from chalicelib.domain.errors import Conflict, DomainError, FieldIssue, NotFound, ValidationFailed
+from chalicelib.domain.machine_health import MachineState, machine_state, parse_instant
 from chalicelib.domain.machine_logs import EventLine, PunchLine, RejectedLine, implausible_time, parse_line
 from chalicelib.domain.models import Bridge, Employee, Machine, PinMapping, Principal, Punch, PunchSource
 from chalicelib.domain.punch_keys import local_to_utc
@@ -364,6 +365,30 @@ def list_uploads(
     authorize(principal, Permission.KEY_READ)  # all bridges' files: personnel office and auditors only
     page = deps.store.list(KIND_UPLOAD, f'{bridge_id}#' if bridge_id else '', limit=limit, cursor=cursor)
     return [r.data for r in page.items], page.next_cursor
+
+
+def machine_health(deps: Deps, settings: Settings, principal: Principal | None, opd_id: str | None) -> dict[str, Any]:
+    """Each active machine's state, skew and last punch, per OPD (the caller's own for OPD-bound keys)."""
+    scope = scope_opd(principal, Permission.MACHINE_READ, opd_id) if principal else opd_id
+    machines = [load(Machine, r) for r in all_records(deps.store, KIND_MACHINE, f'{scope}#' if scope else '')]
+    machines = [m for m in machines if m.active]
+    statuses = deps.store.get_many(KIND_MACHINE_STATUS, [m.serial for m in machines])
+    now = deps.clock()
+    limits = {'stale_after': timedelta(minutes=settings.machine_stale_minutes),
+              'offline_after': timedelta(minutes=settings.machine_offline_minutes)}  # fmt: skip
+    items = []
+    for machine in machines:
+        status = statuses[machine.serial].data if machine.serial in statuses else {}
+        last_contact = parse_instant(status.get('last_contact'))
+        items.append({
+            'serial': machine.serial, 'name': machine.name, 'opd_id': machine.opd_id, 'bridge_id': machine.bridge_id,
+            'protocol': machine.protocol.value, 'state': machine_state(last_contact, now, **limits).value,
+            'last_contact': status.get('last_contact'), 'clock_skew_seconds': status.get('clock_skew_seconds'),
+            'last_punch_time': status.get('last_punch_time'), 'attlog_count': status.get('attlog_count'),
+            'firmware': status.get('firmware'), 'reported_at': status.get('received_at'),
+        })  # fmt: skip
+    summary = {state.value: sum(1 for i in items if i['state'] == state.value) for state in MachineState}
+    return {'as_of': now.isoformat(), 'summary': summary, 'items': items}
 
 
 def machine_events(deps: Deps, opd_id: str | None) -> list[dict[str, Any]]:

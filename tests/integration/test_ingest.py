@@ -8,7 +8,7 @@ import gzip
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -202,3 +202,37 @@ def test_backfill_request_reaches_the_bridge_until_it_reports_done(hx: Harness, 
     # Then only its bridge saw it, and it is no longer pending
     assert other == [] and done.status == 200
     assert hx.call('GET', '/v1/bridge/backfills', site.bridge_token).body['items'] == []
+
+
+def test_machine_health_tells_online_stale_offline_and_never_seen(hx: Harness, site: Site) -> None:
+    # Given three more machines of the bridge and a heartbeat reporting contacts 1 min, 30 min and 3 h ago
+    for serial in ('STALE001', 'GONE0001', 'NEW00001'):
+        body = machine_body(serial, 'DINKES', bridge_id='BRG-A')
+        assert hx.call('POST', '/v1/machines', hx.super_key, body).status == 201
+    now = datetime.now(UTC)
+
+    def ago(minutes: int) -> str:
+        return (now - timedelta(minutes=minutes)).isoformat().replace('+00:00', 'Z')
+
+    machines = [
+        {'serial': SERIAL, 'last_contact': ago(1), 'clock_skew_seconds': -3},
+        {'serial': 'STALE001', 'last_contact': ago(30)},
+        {'serial': 'GONE0001', 'last_contact': ago(180)},
+    ]
+    assert hx.call('POST', '/v1/bridge/heartbeat', site.bridge_token, {'machines': machines}).status == 200
+    # When an administrator asks for the OPD's machine health
+    health = hx.call('GET', '/v1/machines/health?opd=DINKES', hx.super_key)
+    # Then each machine has its state and the summary counts them
+    assert health.status == 200, health.body
+    states = {i['serial']: i['state'] for i in health.body['items']}
+    assert states == {SERIAL: 'online', 'STALE001': 'stale', 'GONE0001': 'offline', 'NEW00001': 'never_seen'}
+    assert health.body['summary'] == {'online': 1, 'stale': 1, 'offline': 1, 'never_seen': 1}
+    # And the scheduled reconcile reports the offline count it emits as the alarm metric
+    assert reconcile()['machines_offline'] == 1
+
+
+def test_an_opd_admin_sees_only_its_own_machines_health(hx: Harness, site: Site) -> None:
+    assert hx.call('POST', '/v1/opds', hx.super_key, opd_body('DISDIK')).status == 201
+    admin = hx.make_key('opd_admin', 'DISDIK')
+    assert hx.call('GET', '/v1/machines/health', admin).body['items'] == []
+    assert hx.call('GET', '/v1/machines/health?opd=DINKES', admin).status == 403
