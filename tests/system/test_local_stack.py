@@ -11,7 +11,9 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -131,6 +133,81 @@ def test_audit_verify_names_the_entry_edited_directly_in_the_table(stack: Stack)
     # Then verification fails and names entry 7
     assert result.returncode == 1
     assert 'BROKEN at entry 7' in result.stdout
+
+
+def _push(machine: Any, lines: list[str]) -> None:
+    for offset in range(0, len(lines), 250):
+        chunk = lines[offset : offset + 250]
+        assert machine.push('ATTLOG', chunk, stamp=offset + len(chunk)) == (200, f'OK: {len(chunk)}')
+
+
+def _wait_all_sent(spool: Any, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while (stats := spool.stats())['punches_unsent'] or stats['batches_pending']:
+        assert time.monotonic() < deadline, f'bridge did not finish uploading: {stats}'
+        time.sleep(0.2)
+
+
+def test_ten_thousand_machine_punches_reach_the_ledger_exactly_once(stack: Stack, tmp_path: Path) -> None:
+    from hadir_bridge.cloud import HttpCloudClient
+    from hadir_bridge.config import load_config
+    from hadir_bridge.runner import Bridge
+    from hadir_bridge.spool import Spool
+
+    from tests.bridge.conftest import NoMachineConnector
+    from tests.bridge.machine_sim import PushMachine, attlog_lines
+
+    # Given a seeded bridge with its key, one of its push machines, and the real hadir-bridge in front of it
+    bridge_id, token = sorted(json.loads((stack.local_dir / 'keys.json').read_text())['bridges'].items())[0]
+    machines = stack.get('/v1/bridge/machines', token).json()['items']
+    machine = next(m for m in machines if m['protocol'] == 'push')
+    (tmp_path / 'bridge.key').write_text(token + '\n')
+    (tmp_path / 'bridge.toml').write_text(
+        f'[bridge]\nspool = "spool.db"\nlisten = "127.0.0.1:0"\n\n'
+        f'[cloud]\nurl = "{stack.api}"\nkey_file = "bridge.key"\nupload_interval_seconds = 0.2\n'
+        f'heartbeat_interval_seconds = 3600\nbackfill_interval_seconds = 3600\n\n'
+        f'[[machines]]\nserial = "{machine["serial"]}"\nname = "sim"\nprotocol = "push"\nzone = "{machine["zone"]}"\n'
+    )
+    config = load_config(tmp_path / 'bridge.toml')
+    spool = Spool(config.spool)
+    bridge = Bridge(config, spool, HttpCloudClient(stack.api, token, timeout=30), connector=NoMachineConnector())
+    bridge.start()
+    try:
+        host, port = bridge.address
+        device = PushMachine(host, port, machine['serial'])
+        assert device.handshake()[0] == 200
+        lines = attlog_lines(10_000, start=datetime(2026, 11, 2, 6, 0, 0))
+        # When the machine pushes 10,000 punches, the bridge uploads them and reconcile runs twice
+        _push(device, lines)
+        _wait_all_sent(spool)
+        first = json.loads(stack.cli('job', 'reconcile').stdout)
+        second = json.loads(stack.cli('job', 'reconcile').stdout)
+        # Then the ledger holds exactly 10,000 punches (mapped or kept as unmapped), and the re-run adds none
+        assert first['accepted'] + first['unmapped'] == 10_000 and first['rejected'] == 0, first
+        assert second['uploads'] == 0
+        assert _ledger_size(stack) == 10_000
+        # When the machine pushes everything again and reconcile runs again
+        _push(device, lines)
+        bridge.upload_soon()
+        time.sleep(1)
+        _wait_all_sent(spool)
+        third = json.loads(stack.cli('job', 'reconcile').stdout)
+        # Then nothing is added
+        assert third['accepted'] + third['unmapped'] == 0
+        assert _ledger_size(stack) == 10_000
+        device.close()
+    finally:
+        bridge.stop()
+        spool.close()
+
+
+def _ledger_size(stack: Stack) -> int:
+    dynamodb = boto3.client(
+        'dynamodb', endpoint_url=f'http://127.0.0.1:{stack.aws_port}', region_name='ap-southeast-3',
+        aws_access_key_id='local', aws_secret_access_key='local',
+    )  # fmt: skip
+    pages = dynamodb.get_paginator('scan').paginate(TableName='hadir-local-punches', Select='COUNT')
+    return sum(page['Count'] for page in pages)
 
 
 def test_state_survives_a_restart_and_reset_forgets_it(stack: Stack, local_dir: Path) -> None:
