@@ -7,12 +7,13 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import Ctx, QueryParam, page, route
-from chalicelib.services import ingest
+from chalicelib.services import ingest, outages
 from chalicelib.wiring import get_uploads
 
 bp = Blueprint(__name__)
 BRIDGE = ('bridge',)
 ADMINS = ('super', 'opd_admin')
+READERS = ('super', 'auditor', 'opd_admin')
 
 
 @route(bp, '/v1/bridge/upload-url', 'POST', summary='A presigned PUT for one gzip NDJSON batch of machine records',
@@ -55,3 +56,21 @@ def list_uploads(ctx: Ctx) -> Any:
        tag='machine', roles=('super', 'auditor', 'opd_admin'), query=(QueryParam('opd', 'only this OPD'),))  # fmt: skip
 def machine_health(ctx: Ctx) -> Any:
     return ingest.machine_health(ctx.deps, ctx.settings, ctx.principal, ctx.query('opd'))
+
+
+@route(bp, '/v1/outages', 'GET', summary='Machine outages: proposed, confirmed or dismissed', tag='machine',
+       roles=READERS, query=(QueryParam('opd', 'only this OPD'),), paginated=True)  # fmt: skip
+def list_outages(ctx: Ctx) -> Any:
+    return page(*outages.list_outages(ctx.deps, ctx.principal, ctx.query('opd'), ctx.limit, ctx.cursor))
+
+
+@route(bp, '/v1/outages', 'POST', summary='Propose an outage for an OPD and day', tag='machine', roles=ADMINS,
+       body=outages.OutageProposal, status=201, idempotent=True)  # fmt: skip
+def propose_outage(ctx: Ctx) -> Any:
+    return outages.propose_outage(ctx.deps, ctx.principal, ctx.body)
+
+
+@route(bp, '/v1/outages/{outage_id}/decision', 'POST', summary='Confirm or dismiss a proposed outage',
+       tag='machine', roles=('super',), body=outages.OutageDecision)  # fmt: skip
+def decide_outage(ctx: Ctx) -> Any:
+    return outages.decide_outage(ctx.deps, ctx.principal, ctx.params['outage_id'], ctx.body)

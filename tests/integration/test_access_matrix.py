@@ -26,6 +26,7 @@ PEMDA = {'name': 'Kabupaten Contoh', 'code': 'KAB-CONTOH', 'zone': 'Asia/Makassa
 KNOWN_REFUSALS = {
     ('DELETE', '/v1/opds/{opd_id}'): (409, 'OPD B still has staff, machines and a bridge'),
     ('POST', '/v1/bridge/backfills/{request_id}'): (404, 'no backfill was requested in this walk'),
+    ('POST', '/v1/outages/{outage_id}/decision'): (404, 'no outage was proposed for that day in this walk'),
 }
 
 
@@ -53,6 +54,7 @@ class Side:
             'bridge_id': self.bridge_id,
             'key_id': self.admin_key_id,
             'request_id': f'bf-of-{self.bridge_id.lower()}',
+            'outage_id': f'{self.opd_id}@2026-11-20',
         }
         return values.get(name)
 
@@ -122,6 +124,8 @@ BODY_SAMPLES: dict[tuple[str, str], BodySample] = {
     ('POST', 'HeartbeatRequest'): lambda s, n: {'bridge_version': '1.0', 'machines': [{'serial': s.serial}]},
     ('POST', 'BackfillRequest'): lambda s, n: {'start': '2026-11-01 00:00:00', 'end': '2026-11-02 00:00:00'},
     ('POST', 'BackfillReport'): lambda s, n: {'state': 'done'},
+    ('POST', 'OutageProposal'): lambda s, n: {'opd_id': s.opd_id, 'day': f'2026-10-{1 + n % 28:02d}', 'reason': 'padam'},
+    ('POST', 'OutageDecision'): lambda s, n: {'decision': 'confirm', 'reason': 'mesin rusak'},
     ('POST', 'Opd'): lambda s, n: opd_body(f'OPDN{n}'),
     ('PATCH', 'Opd'): lambda s, n: {'name': f'Dinas renamed {n}'},
     ('POST', 'Employee'): lambda s, n: employee_body(s.opd_id, 100 + n),

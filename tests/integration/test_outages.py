@@ -1,0 +1,78 @@
+"""Outages: proposed by the morning check when every machine of an OPD is silent, decided by the
+personnel office, audited."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from chalicelib.services.common import Deps
+from chalicelib.services.outages import confirmed_outage, propose_silent_mornings
+from chalicelib.wiring import get_deps
+from tests.integration.builders import bridge_body, machine_body, opd_body
+from tests.support import Harness
+
+# Friday 2026-11-20, 03:30 UTC = 10:30 WIB: the morning check has passed in Jakarta
+FRIDAY_MORNING = datetime(2026, 11, 20, 3, 30, tzinfo=UTC)
+
+
+def at(moment: datetime) -> Deps:
+    deps = get_deps()
+    return Deps(deps.store, deps.audit_log, deps.ledger, lambda: moment, deps.random_bytes)
+
+
+def setup(hx: Harness) -> str:
+    for opd in ('SILENT', 'ALIVE'):
+        assert hx.call('POST', '/v1/opds', hx.super_key, opd_body(opd, zone='Asia/Jakarta')).status == 201
+    bridge = hx.call('POST', '/v1/bridges', hx.super_key, bridge_body('BRG-A', 'SILENT')).body
+    for serial, opd in (('SILENT01', 'SILENT'), ('ALIVE001', 'ALIVE')):
+        assert hx.call('POST', '/v1/machines', hx.super_key, machine_body(serial, opd, bridge_id='BRG-A')).status == 201
+    # SILENT's machine was last heard yesterday evening, ALIVE's this morning at 07:10 WIB
+    machines = [{'serial': 'SILENT01', 'last_contact': '2026-11-19T10:00:00Z'},
+                {'serial': 'ALIVE001', 'last_contact': '2026-11-20T00:10:00Z'}]  # fmt: skip
+    assert hx.call('POST', '/v1/bridge/heartbeat', bridge['token'], {'machines': machines}).status == 200
+    return str(bridge['token'])
+
+
+def test_a_silent_working_morning_is_proposed_once_and_only_for_that_opd(hx: Harness) -> None:
+    setup(hx)
+    # When the morning check runs twice after 10:00 WIB
+    first = propose_silent_mornings(at(FRIDAY_MORNING))
+    second = propose_silent_mornings(at(FRIDAY_MORNING))
+    # Then one outage is proposed for the silent OPD only, and the re-run adds nothing
+    assert first == {'proposed': ['SILENT@2026-11-20']} and second == {'proposed': []}
+    listed = hx.call('GET', '/v1/outages', hx.super_key).body['items']
+    assert [(o['opd_id'], o['state'], o['machines']) for o in listed] == [('SILENT', 'proposed', ['SILENT01'])]
+
+
+def test_no_proposal_before_ten_on_weekends_or_holidays(hx: Harness) -> None:
+    setup(hx)
+    assert propose_silent_mornings(at(datetime(2026, 11, 20, 1, 0, tzinfo=UTC))) == {'proposed': []}  # 08:00 WIB
+    assert propose_silent_mornings(at(datetime(2026, 11, 21, 3, 30, tzinfo=UTC))) == {'proposed': []}  # Saturday
+    holiday = {'day': '2026-11-20', 'name': 'Hari Jadi Kabupaten', 'kind': 'regional'}
+    assert hx.call('POST', '/v1/holidays', hx.super_key, holiday).status == 201
+    assert propose_silent_mornings(at(FRIDAY_MORNING)) == {'proposed': []}
+
+
+def test_the_personnel_office_confirms_and_it_is_audited_and_final(hx: Harness) -> None:
+    setup(hx)
+    propose_silent_mornings(at(FRIDAY_MORNING))
+    opd_admin = hx.make_key('opd_admin', 'SILENT')
+    decision = {'decision': 'confirm', 'reason': 'mesin rusak, teknisi datang jam 11'}
+    # When the OPD's own admin tries to decide, then the personnel office decides, then decides again
+    refused = hx.call('POST', '/v1/outages/SILENT@2026-11-20/decision', opd_admin, decision)
+    confirmed = hx.call('POST', '/v1/outages/SILENT@2026-11-20/decision', hx.super_key, decision)
+    again = hx.call('POST', '/v1/outages/SILENT@2026-11-20/decision', hx.super_key, {**decision, 'decision': 'dismiss'})
+    # Then only the personnel office decides, once, and the decision is in the audit log
+    assert (refused.status, confirmed.status, again.status) == (403, 200, 409)
+    assert confirmed_outage(get_deps(), 'SILENT', datetime(2026, 11, 20).date())
+    actions = [e['action'] for e in hx.call('GET', '/v1/audit?opd=SILENT', hx.super_key).body['items']]
+    assert actions[0] == 'outage.confirm' and 'outage.propose' in actions
+
+
+def test_an_opd_admin_may_propose_for_its_own_opd_only(hx: Harness) -> None:
+    setup(hx)
+    admin = hx.make_key('opd_admin', 'ALIVE')
+    own = hx.call('POST', '/v1/outages', admin, {'opd_id': 'ALIVE', 'day': '2026-11-18', 'reason': 'listrik padam'})
+    other = hx.call('POST', '/v1/outages', admin, {'opd_id': 'SILENT', 'day': '2026-11-18', 'reason': 'listrik padam'})
+    assert (own.status, other.status) == (201, 403)
+    assert hx.call('GET', '/v1/outages?opd=SILENT', admin).status == 403
