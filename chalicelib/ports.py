@@ -119,5 +119,9 @@ class PunchLedger(Protocol):
         """Punches of one employee with start <= at_utc < end, in time order."""
         ...
 
+    def assign(self, punch_id: str, employee_id: str, opd_id: str) -> bool:
+        """Give an unmapped punch its employee once a PIN mapping covers it; False if already assigned."""
+        ...
+
 
 Clock = Callable[[], datetime]

@@ -8,7 +8,7 @@ import binascii
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,7 +20,7 @@ from chalicelib.domain.machine_health import MachineState, machine_state, parse_
 from chalicelib.domain.machine_logs import EventLine, PunchLine, RejectedLine, implausible_time, parse_line
 from chalicelib.domain.models import Bridge, Employee, Machine, PinMapping, Principal, Punch, PunchSource
 from chalicelib.domain.punch_keys import local_to_utc
-from chalicelib.ports import AuditDraft, Create, Record, Replace
+from chalicelib.ports import AuditDraft, Create, Record, Remove, Replace
 from chalicelib.services.common import (
     KIND_BRIDGE,
     KIND_EMPLOYEE,
@@ -38,6 +38,7 @@ KIND_UPLOAD = 'upload'
 KIND_MACHINE_STATUS = 'machine_status'
 KIND_MACHINE_EVENT = 'machine_event'
 KIND_BACKFILL = 'backfill'
+KIND_UNMAPPED = 'unmapped'
 MAX_REJECTS_KEPT_INLINE = 100
 _BATCH_ID = re.compile(r'^[0-9a-f]{32}$')
 
@@ -251,7 +252,8 @@ def reconcile(deps: Deps, uploads: UploadStore, settings: Settings) -> dict[str,
     objects = list(uploads.objects(names.UPLOADS_PREFIX_BRIDGES))
     done = deps.store.get_many(KIND_UPLOAD, [o.key for o in objects])
     lookups = _Lookups(deps)
-    totals = {'uploads': 0, 'accepted': 0, 'duplicate': 0, 'unmapped': 0, 'rejected': 0, 'events': 0, 'failed': 0}
+    totals = {'uploads': 0, 'accepted': 0, 'duplicate': 0, 'unmapped': 0, 'rejected': 0, 'events': 0, 'failed': 0,
+              'mapped_later': apply_new_mappings(deps, lookups)}  # fmt: skip
     for obj in objects:
         if obj.key in done:
             continue
@@ -310,7 +312,35 @@ def _ingest_upload(deps: Deps, uploads: UploadStore, settings: Settings, lookups
     counts.accepted = len([p for p in result.accepted if p not in unmapped_ids])
     counts.unmapped = len([p for p in result.accepted if p in unmapped_ids])
     counts.duplicate = len(result.duplicate)
+    _remember_unmapped(deps, [p for p in punches if p.punch_id in unmapped_ids])
     return counts
+
+
+def _remember_unmapped(deps: Deps, punches: list[Punch]) -> None:
+    """An index of punches still waiting for a PIN mapping, so a later mapping finds them by serial and PIN."""
+    for punch in punches:
+        data = {'punch_id': punch.punch_id, 'serial': punch.machine_serial, 'pin': punch.machine_pin,
+                'local_date': punch.local_date.isoformat()}  # fmt: skip
+        key = f'{punch.machine_serial}#{punch.machine_pin}#{punch.local_date.isoformat()}#{punch.punch_id}'
+        try:
+            deps.store.commit([Create(Record(KIND_UNMAPPED, punch.punch_id, data, list_key=key), 'known')], None)
+        except Conflict:
+            pass  # already waiting
+
+
+def apply_new_mappings(deps: Deps, lookups: _Lookups | None = None) -> int:
+    """Attach waiting punches whose PIN now has a mapping in force on their date; returns how many."""
+    lookups = lookups or _Lookups(deps)
+    applied = 0
+    for record in list(all_records(deps.store, KIND_UNMAPPED)):
+        data = record.data
+        employee = lookups.employee_on(data['serial'], data['pin'], date.fromisoformat(data['local_date']))
+        if employee is None:
+            continue
+        deps.ledger.assign(data['punch_id'], employee.employee_id, employee.opd_id)
+        deps.store.commit([Remove(KIND_UNMAPPED, record.id)], None)
+        applied += 1
+    return applied
 
 
 def _punch(line: PunchLine, machine: Machine, employee: Employee | None, received_at: Any) -> Punch:

@@ -236,3 +236,19 @@ def test_an_opd_admin_sees_only_its_own_machines_health(hx: Harness, site: Site)
     admin = hx.make_key('opd_admin', 'DISDIK')
     assert hx.call('GET', '/v1/machines/health', admin).body['items'] == []
     assert hx.call('GET', '/v1/machines/health?opd=DINKES', admin).status == 403
+
+
+def test_an_unmapped_punch_is_attached_once_its_pin_is_mapped(hx: Harness, site: Site) -> None:
+    # Given a punch of PIN 99, which no mapping covers yet, reconciled and kept as unmapped
+    upload(hx, site.bridge_token, [json.dumps(punch('99', '2026-11-20 07:45:00'))])
+    assert reconcile()['unmapped'] == 1
+    # When an administrator maps PIN 99 to a new employee from 1 November and reconcile runs again
+    newcomer = hx.call('POST', '/v1/employees', hx.super_key, employee_body('DINKES', 2)).body
+    mapping = {'pin': '99', 'employee_id': newcomer['employee_id'], 'valid_from': '2026-11-01'}
+    assert hx.call('POST', f'/v1/machines/{SERIAL}/pins', hx.super_key, mapping).status == 201
+    counts = reconcile()
+    # Then the waiting punch now belongs to the employee, once, with its evidence unchanged
+    assert counts['mapped_later'] == 1 and reconcile()['mapped_later'] == 0
+    start, end = datetime(2026, 11, 19, tzinfo=UTC), datetime(2026, 11, 21, tzinfo=UTC)
+    [attached] = get_deps().ledger.for_employee(newcomer['employee_id'], start, end)
+    assert (attached.machine_pin, attached.opd_id, attached.raw) == ('99', 'DINKES', '99\t2026-11-20 07:45:00\t0\t1\t0')

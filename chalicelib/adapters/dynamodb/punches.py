@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib.adapters.dynamodb.items import PunchItem
 from chalicelib.domain.models import Punch, PunchSource
@@ -88,6 +88,27 @@ class DynamoPunchLedger:
             result.duplicate.append(punch.punch_id)
         else:
             result.accepted.append(punch.punch_id)
+
+    def assign(self, punch_id: str, employee_id: str, opd_id: str) -> bool:
+        """Attach an unmapped machine punch to the employee its PIN mapping now names. Only the derived
+        owner fields change, and only while unset: the evidence (serial, PIN, time, raw line) never does."""
+        try:
+            item = PunchItem.get(punch_id, consistent_read=True)
+            item.update(
+                actions=[
+                    PunchItem.employee_id.set(employee_id),
+                    PunchItem.opd_id.set(opd_id),
+                    PunchItem.opd_date.set(f'{opd_id}#{item.local_date}'),
+                ],
+                condition=PunchItem.employee_id.does_not_exist(),
+            )
+        except PunchItem.DoesNotExist:
+            return False
+        except UpdateError as exc:
+            if exc.cause_response_code != 'ConditionalCheckFailedException':
+                raise
+            return False
+        return True
 
     def for_employee(self, employee_id: str, start: datetime, end: datetime) -> list[Punch]:
         condition = PunchItem.at_utc_key.between(_utc_key(start), _utc_key(end))
