@@ -124,7 +124,11 @@ BODY_SAMPLES: dict[tuple[str, str], BodySample] = {
     ('POST', 'HeartbeatRequest'): lambda s, n: {'bridge_version': '1.0', 'machines': [{'serial': s.serial}]},
     ('POST', 'BackfillRequest'): lambda s, n: {'start': '2026-11-01 00:00:00', 'end': '2026-11-02 00:00:00'},
     ('POST', 'BackfillReport'): lambda s, n: {'state': 'done'},
-    ('POST', 'OutageProposal'): lambda s, n: {'opd_id': s.opd_id, 'day': f'2026-10-{1 + n % 28:02d}', 'reason': 'padam'},
+    ('POST', 'OutageProposal'): lambda s, n: {
+        'opd_id': s.opd_id,
+        'day': f'2026-10-{1 + n % 28:02d}',
+        'reason': 'listrik padam',
+    },
     ('POST', 'OutageDecision'): lambda s, n: {'decision': 'confirm', 'reason': 'mesin rusak'},
     ('POST', 'Opd'): lambda s, n: opd_body(f'OPDN{n}'),
     ('PATCH', 'Opd'): lambda s, n: {'name': f'Dinas renamed {n}'},
