@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Chalice, ConvertToMiddleware, Request
 
-from chalicelib.api import admin, bridges, directory, imports, system
+from chalicelib.api import admin, bridges, directory, exports, imports, system
 from chalicelib.api.routing import CSV, XLSX, request_id_of
 from chalicelib.events import jobs
 from chalicelib.observability import logger, metrics, tracer
@@ -27,5 +27,5 @@ def correlate(event: Request, get_response: Any) -> Any:
     return get_response(event)
 
 
-for blueprint in (system.bp, directory.bp, imports.bp, bridges.bp, admin.bp, jobs.bp):
+for blueprint in (system.bp, directory.bp, imports.bp, bridges.bp, admin.bp, jobs.bp, exports.bp):
     app.register_blueprint(blueprint)

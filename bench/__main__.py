@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bench import directory_api
+from bench import allowance, directory_api
 
-BENCHMARKS = (directory_api.main,)
+BENCHMARKS = (directory_api.main, allowance.main)
 
 if __name__ == '__main__':
     for benchmark in BENCHMARKS:

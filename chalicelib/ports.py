@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from chalicelib.domain.models import AuditEntry, Punch
+from chalicelib.domain.tpp.records import DayRecord, MonthRecord, MonthRevision
 
 JsonDict = dict[str, Any]
 
@@ -123,5 +124,55 @@ class PunchLedger(Protocol):
         """Give an unmapped punch its employee once a PIN mapping covers it; False if already assigned."""
         ...
 
+    def for_opd_date(self, opd_id: str, local_date: date) -> list[Punch]:
+        """Punches stamped with one OPD and local working date (every employee's), in time order."""
+        ...
+
 
 Clock = Callable[[], datetime]
+
+
+DayKey = tuple[str, date]  # (employee_id, local date)
+
+
+class AllowanceRecords(Protocol):
+    """Day records, month records and month revisions. Every key is deterministic: re-runs overwrite."""
+
+    def days(self, keys: Sequence[DayKey]) -> dict[DayKey, DayRecord]:
+        """The stored day records among `keys`."""
+        ...
+
+    def put_days(self, records: Sequence[DayRecord]) -> None: ...
+
+    def remove_days(self, keys: Sequence[DayKey]) -> None: ...
+
+    def days_in_month(self, month: str) -> list[DayRecord]:
+        """Every day record of the month, whatever OPD the employee was in."""
+        ...
+
+    def revisions(self, month: str) -> list[MonthRevision]:
+        """Every revision head of the month, pending ones included, oldest first."""
+        ...
+
+    def claim_revision(self, revision: MonthRevision) -> None:
+        """Store a pending revision head; Conflict if that revision number is taken."""
+        ...
+
+    def put_month_records(self, month: str, revision: int, records: Sequence[MonthRecord]) -> None: ...
+
+    def month_records(self, month: str, revision: int) -> list[MonthRecord]:
+        """The month records of one revision, in (OPD, employee) order."""
+        ...
+
+    def save_revision(self, revision: MonthRevision) -> None:
+        """Overwrite a revision head (to complete it, or to record its export files)."""
+        ...
+
+
+class ObjectStore(Protocol):
+    def put_new(self, key: str, body: bytes, content_type: str) -> bool:
+        """Write an object that must never be overwritten: True if written, False if the same bytes were
+        already there; Conflict if different bytes are."""
+        ...
+
+    def download_url(self, key: str, expires_seconds: int) -> str: ...

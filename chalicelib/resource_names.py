@@ -13,7 +13,8 @@ TABLE_DIRECTORY = 'directory'  # master data: pemda, OPD, employees, machines, P
 TABLE_PUNCHES = 'punches'  # the immutable punch ledger
 TABLE_AUDIT = 'audit'  # the hash-chained audit log
 TABLE_IDEMPOTENCY = 'idempotency'  # Powertools idempotency records (TTL "expiration")
-TABLES = (TABLE_DIRECTORY, TABLE_PUNCHES, TABLE_AUDIT, TABLE_IDEMPOTENCY)
+TABLE_ALLOWANCE = 'allowance'  # derived and recomputable: day records, month records and their revisions
+TABLES = (TABLE_DIRECTORY, TABLE_PUNCHES, TABLE_AUDIT, TABLE_IDEMPOTENCY, TABLE_ALLOWANCE)
 
 BUCKET_UPLOADS = 'uploads'  # bridges' machine-log uploads
 BUCKET_MEDIA = 'media'  # selfies and reference faces
@@ -25,10 +26,15 @@ DIRECTORY_GSI_LOOKUP = 'lookup'
 PUNCHES_GSI_BY_EMPLOYEE = 'by-employee'
 PUNCHES_GSI_BY_OPD_DATE = 'by-opd-date'
 AUDIT_GSI_BY_OPD = 'by-opd'
+ALLOWANCE_GSI_BY_MONTH = 'by-month'
 
 # Cron expressions for scheduled functions (Chalice needs them as static decorator arguments).
 # Times are UTC: 17:30 UTC is 00:30 WIB.
 CRON_AUDIT_VERIFY = '30 17 * * ? *'
+CRON_CLOSE_DAY = '0 18 * * ? *'  # 01:00 WIB every day: close yesterday
+# Day of month and hour chosen so that moving to WITA/WIT (−1/−2 h) never crosses midnight (infra shifts crons).
+CRON_CLOSE_MONTH = '0 20 1 * ? *'  # 03:00 WIB on the 2nd: close the previous month
+CRON_EXPORT_TPP = '0 22 1 * ? *'  # 05:00 WIB on the 2nd: finance CSVs of the previous month
 CRON_RECONCILE = '0/5 * * * ? *'  # every 5 minutes
 
 
@@ -55,6 +61,7 @@ UPLOADS_PREFIX_BRIDGES = 'bridges/'  # bridges upload machine logs under bridges
 MEDIA_PREFIX_SELFIES = 'selfies/'  # check-in selfies: expire by the retention policy
 MEDIA_PREFIX_FACES = 'faces/'  # enrolled reference faces: kept while the employee is enrolled
 EXPORTS_PREFIX = 'exports/'  # finance CSVs; the finance role reads this prefix only
+EXPORTS_PREFIX_TPP = 'exports/tpp/'  # exports/tpp/YYYY-MM/rev-NNN/<OPD>.csv, pemda.csv, manifest.json
 
 # Custom metrics (namespace METRICS_NAMESPACE, dimension service=APP_NAME) that the alarms watch.
 METRICS_NAMESPACE = 'Hadir'

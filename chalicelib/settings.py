@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     import_write_budget_seconds: float = Field(default=20.0, gt=0)
     # Avoid a write on every request: last-used time is refreshed at most this often.
     key_last_used_resolution_seconds: int = Field(default=60, ge=0)
+    # Lifetime of the presigned download links of finance exports.
+    export_link_seconds: int = Field(default=15 * 60, gt=0, le=7 * 24 * 3600)
 
     # Bridge uploads (machine logs).
     upload_url_ttl_seconds: int = Field(default=900, gt=0)

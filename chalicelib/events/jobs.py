@@ -12,10 +12,11 @@ from chalice.app import Blueprint, Cron
 
 from chalicelib import resource_names as names
 from chalicelib.observability import logger, metrics
+from chalicelib.services import allowance
 from chalicelib.services.audit import verify_audit
 from chalicelib.services.ingest import machine_health, reconcile
 from chalicelib.settings import get_settings
-from chalicelib.wiring import get_deps, get_uploads
+from chalicelib.wiring import get_books, get_deps, get_uploads
 
 bp = Blueprint(__name__)
 
@@ -38,6 +39,23 @@ def run_reconcile(**_: Any) -> dict[str, Any]:
     return totals
 
 
+def run_close_day(date: str | None = None, **_: Any) -> dict[str, Any]:
+    deps = get_deps()
+    report = allowance.close_day(deps, get_books(), allowance.day_to_close(deps, date))
+    metrics.add_metric(name='DayRecordsWritten', unit=MetricUnit.Count, value=report.written)
+    return allowance.report_dict(report)
+
+
+def run_close_month(date: str | None = None, **_: Any) -> dict[str, Any]:
+    deps = get_deps()
+    return allowance.close_month(deps, get_books(), allowance.month_to_close(deps, date))
+
+
+def run_export_tpp(date: str | None = None, **_: Any) -> dict[str, Any]:
+    deps = get_deps()
+    return allowance.export_month(deps, get_books(), allowance.month_to_close(deps, date))
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -49,6 +67,9 @@ class Job:
 JOBS: dict[str, Job] = {
     'audit-verify': Job('audit-verify', names.CRON_AUDIT_VERIFY, run_audit_verify, 'verify the audit hash chain'),
     'reconcile': Job('reconcile', names.CRON_RECONCILE, run_reconcile, 'ingest bridge uploads into the punch ledger'),
+    'close-day': Job('close-day', names.CRON_CLOSE_DAY, run_close_day, 'day records of yesterday (or --date)'),
+    'close-month': Job('close-month', names.CRON_CLOSE_MONTH, run_close_month, 'month records of last month'),
+    'export-tpp': Job('export-tpp', names.CRON_EXPORT_TPP, run_export_tpp, 'finance CSVs of last month'),
 }
 
 
@@ -60,3 +81,18 @@ def handle_reconcile(event: Any) -> dict[str, Any]:
 @bp.schedule(Cron(*names.CRON_AUDIT_VERIFY.split()), name='audit_verify')
 def handle_audit_verify(event: Any) -> dict[str, Any]:
     return run_audit_verify()
+
+
+@bp.schedule(Cron(*names.CRON_CLOSE_DAY.split()), name='close_day')
+def handle_close_day(event: Any) -> dict[str, Any]:
+    return run_close_day()
+
+
+@bp.schedule(Cron(*names.CRON_CLOSE_MONTH.split()), name='close_month')
+def handle_close_month(event: Any) -> dict[str, Any]:
+    return run_close_month()
+
+
+@bp.schedule(Cron(*names.CRON_EXPORT_TPP.split()), name='export_tpp')
+def handle_export_tpp(event: Any) -> dict[str, Any]:
+    return run_export_tpp()

@@ -18,6 +18,7 @@ _TABLE_ACTIONS = {
     'put': ('dynamodb:PutItem',),
     'update': ('dynamodb:UpdateItem',),
     'delete': ('dynamodb:DeleteItem',),
+    'batch_write': ('dynamodb:BatchWriteItem',),  # the allowance jobs put and delete derived records in batches
 }
 _OBJECT_ACTIONS = {'get': 's3:GetObject', 'put': 's3:PutObject', 'delete': 's3:DeleteObject'}
 # Stateless face calls (no resource type) and calls on the one collection.
@@ -49,6 +50,7 @@ API = Access(
         names.TABLE_PUNCHES: frozenset({'read', 'put'}),
         names.TABLE_AUDIT: frozenset({'read', 'put'}),
         names.TABLE_IDEMPOTENCY: ALL,
+        names.TABLE_ALLOWANCE: frozenset({'read'}),  # export listings
     },
     objects={
         (names.BUCKET_UPLOADS, names.UPLOADS_PREFIX_BRIDGES): frozenset({'put'}),  # presigned PUT for bridges
@@ -71,10 +73,23 @@ JOB = Access(
         (names.BUCKET_EXPORTS, names.EXPORTS_PREFIX): frozenset({'get', 'put'}),
     },
 )
+# The allowance jobs (day close, month close, finance export): read master data and punches, keep their own
+# derived records, write finance files (never over: S3 If-None-Match, so no delete).
+ALLOWANCE_JOB = Access(
+    tables={
+        names.TABLE_DIRECTORY: frozenset({'read'}),
+        names.TABLE_PUNCHES: frozenset({'read'}),
+        names.TABLE_ALLOWANCE: frozenset({'read', 'put', 'delete', 'batch_write'}),
+    },
+    objects={(names.BUCKET_EXPORTS, names.EXPORTS_PREFIX): frozenset({'get', 'put'})},
+)
 # By the function's kebab-case name (resource_names.function_name's `function`).
 PROFILES: Mapping[str, Access] = {
     'api': API,
     'audit-verify': Access(tables={names.TABLE_AUDIT: frozenset({'read'})}),
+    'close-day': ALLOWANCE_JOB,
+    'close-month': ALLOWANCE_JOB,
+    'export-tpp': ALLOWANCE_JOB,
     'reconcile': Access(
         tables={
             names.TABLE_DIRECTORY: frozenset({'read', 'put', 'update'}),

@@ -151,7 +151,11 @@ BODY_SAMPLES: dict[tuple[str, str], BodySample] = {
         'kind': 'regional',
     },
 }
-QUERY_SAMPLES: dict[str, Callable[[Side], str]] = {'opd': lambda s: s.opd_id, 'year': lambda s: '2026'}
+QUERY_SAMPLES: dict[str, Callable[[Side], str]] = {
+    'opd': lambda s: s.opd_id,
+    'year': lambda s: '2026',
+    'month': lambda s: '2026-01',
+}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib import resource_names as names
+from chalicelib.adapters.dynamodb import allowance_items as _allowance
 from chalicelib.adapters.dynamodb.base import index_meta, meta_for
 
 
@@ -120,4 +121,4 @@ class IdempotencyItem(Model):
     expiration = TTLAttribute(null=True)
 
 
-ALL_MODELS: tuple[type[Model], ...] = (DirectoryItem, PunchItem, AuditItem, IdempotencyItem)
+ALL_MODELS: tuple[type[Model], ...] = (DirectoryItem, PunchItem, AuditItem, IdempotencyItem, _allowance.AllowanceItem)

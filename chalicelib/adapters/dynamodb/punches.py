@@ -16,13 +16,17 @@ def _utc_key(at: datetime) -> str:
     return at.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
 
 
+def _opd_date(opd_id: str, local_date: date) -> str:
+    return f'{opd_id}#{local_date.isoformat()}'
+
+
 def _to_item(punch: Punch) -> PunchItem:
     return PunchItem(
         punch_id=punch.punch_id,
         source=punch.source.value,
         employee_id=punch.employee_id,
         opd_id=punch.opd_id,
-        opd_date=f'{punch.opd_id}#{punch.local_date.isoformat()}' if punch.opd_id else None,
+        opd_date=_opd_date(punch.opd_id, punch.local_date) if punch.opd_id else None,
         at_utc=punch.at_utc,
         at_utc_key=_utc_key(punch.at_utc),
         local_date=punch.local_date.isoformat(),
@@ -114,3 +118,6 @@ class DynamoPunchLedger:
         condition = PunchItem.at_utc_key.between(_utc_key(start), _utc_key(end))
         found = (_from_item(i) for i in PunchItem.by_employee.query(employee_id, condition))
         return [p for p in found if start <= p.at_utc < end]
+
+    def for_opd_date(self, opd_id: str, local_date: date) -> list[Punch]:
+        return [_from_item(i) for i in PunchItem.by_opd_date.query(_opd_date(opd_id, local_date))]

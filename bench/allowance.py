@@ -1,0 +1,162 @@
+"""Day close + month close of one month on moto (in-process), against a raw read of the same punches.
+
+BENCH_EMPLOYEES employees (default 2,000; the issue's 20,000 is for a big machine) in OPDs of
+BENCH_OPD_SIZE (default 1,000), one month (January 2026, 21 working days) of two punches a working day
+with a deterministic mix of late arrivals, early leaves and absences. Three figures:
+
+- close: every day of the month through the day close, then the month close (what the jobs do);
+- raw read: the same punch queries (per OPD and local date) with nothing evaluated or written;
+- pure: the domain alone (``close_employee_month``) on the same punches, in employee-months per second.
+
+moto answers every query by sorting the whole table, so absolute times grow with the table and mean
+little; the ratio of close to raw read in the same run is the figure to watch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / 'results'
+EMPLOYEES = int(os.environ.get('BENCH_EMPLOYEES', '2000'))
+OPD_SIZE = int(os.environ.get('BENCH_OPD_SIZE', '1000'))
+MONTH = '2026-01'
+ZONE = 'Asia/Jakarta'
+
+
+def _env() -> None:
+    os.environ.update({'HADIR_STAGE': 'bench', 'AWS_ACCESS_KEY_ID': 'bench', 'AWS_SECRET_ACCESS_KEY': 'bench',
+                       'AWS_DEFAULT_REGION': 'ap-southeast-3', 'POWERTOOLS_TRACE_DISABLED': '1',
+                       'POWERTOOLS_METRICS_DISABLED': '1', 'POWERTOOLS_LOG_LEVEL': 'ERROR'})  # fmt: skip
+
+
+def _nip(i: int) -> str:
+    day, sequence = divmod(i, 999)
+    return f'1985{1 + day // 28:02d}{1 + day % 28:02d}2010011{sequence + 1:03d}'
+
+
+def _day_punches(rng: random.Random, day: date) -> list[datetime]:
+    roll = rng.random()
+    if roll < 0.03:
+        return []  # absent
+    start = datetime.combine(day, datetime.min.time()) + timedelta(hours=7, minutes=rng.randint(0, 25))
+    if roll < 0.13:
+        start += timedelta(minutes=rng.randint(6, 120))  # late
+    end = datetime.combine(day, datetime.min.time()) + timedelta(hours=16, minutes=35 + rng.randint(0, 40))
+    if roll > 0.95:
+        end -= timedelta(minutes=rng.randint(10, 150))  # early
+    return [start, end]
+
+
+def main() -> dict[str, Any]:
+    _env()
+    from moto import mock_aws
+
+    with mock_aws():
+        return _run()
+
+
+def _run() -> dict[str, Any]:
+    from chalicelib.adapters.dynamodb.items import PunchItem
+    from chalicelib.adapters.dynamodb.punches import _to_item
+    from chalicelib.adapters.dynamodb.tables import ensure_tables
+    from chalicelib.domain.models import Employee, Holiday, Opd, Punch, PunchSource
+    from chalicelib.domain.punch_keys import local_to_utc, phone_punch_id
+    from chalicelib.domain.tpp.defaults import default_profile
+    from chalicelib.domain.tpp.month import MonthFlags
+    from chalicelib.domain.tpp.pipeline import close_employee_month
+    from chalicelib.domain.tpp.records import month_bounds
+    from chalicelib.domain.tpp.schedule import Calendar, shifts_between
+    from chalicelib.ports import Create
+    from chalicelib.services import allowance
+    from chalicelib.services.common import employee_record, holiday_record, opd_record
+    from chalicelib.wiring import get_books, get_deps
+    from hadir_local.snapshot import ensure_buckets
+
+    ensure_tables()
+    ensure_buckets()
+    deps, books = get_deps(), get_books()
+    first, last = month_bounds(MONTH)
+    holiday = Holiday(day=first, name='Tahun Baru 2026 Masehi', kind='national')
+    opd_ids = [f'OPD{n:03d}' for n in range(max(1, -(-EMPLOYEES // OPD_SIZE)))]
+    opds = [Opd(opd_id=o, name=f'Dinas {o}', kind='dinas', zone=ZONE) for o in opd_ids]
+    deps.store.commit([Create(opd_record(o), 'taken') for o in opds] + [Create(holiday_record(holiday), 'taken')], None)
+    employees = [
+        Employee(employee_id=f'emp-{i:05d}', employee_type='PNS', nip=_nip(i), name=f'Pegawai {i}',
+                 opd_id=opd_ids[i // OPD_SIZE], jabatan='Analis', kelas_jabatan=7, tpp_ceiling=4_000_000)
+        for i in range(EMPLOYEES)
+    ]  # fmt: skip
+    for start in range(0, len(employees), 100):
+        deps.store.commit([Create(employee_record(e), 'taken') for e in employees[start : start + 100]], None)
+
+    calendar = Calendar.from_holidays([holiday])
+    shifts = shifts_between(allowance.FIVE_DAY_SCHEDULE, first, last, calendar)
+    rng = random.Random(2026)
+    local_punches = {e.employee_id: [p for s in shifts for p in _day_punches(rng, s.local_date)] for e in employees}
+    count = 0
+    with PunchItem.batch_write() as batch:
+        for employee in employees:
+            for local in local_punches[employee.employee_id]:
+                at_utc, local_date = local_to_utc(local, ZONE)
+                punch = Punch(punch_id=phone_punch_id(employee.employee_id, local.isoformat()),
+                              source=PunchSource.PHONE, employee_id=employee.employee_id, opd_id=employee.opd_id,
+                              at_utc=at_utc, local_date=local_date, zone=ZONE, received_at=at_utc)  # fmt: skip
+                batch.save(_to_item(punch))
+                count += 1
+
+    started = time.perf_counter()
+    read = sum(len(deps.ledger.for_opd_date(o, s.local_date)) for s in shifts for o in opd_ids)
+    raw_seconds = time.perf_counter() - started
+
+    started = time.perf_counter()
+    days = allowance.close_days(deps, books, first, last)
+    day_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    month = allowance.close_month(deps, books, MONTH)
+    month_seconds = time.perf_counter() - started
+    assert days.punches_read == read == count, (days.punches_read, read, count)
+
+    profile = default_profile()
+    started = time.perf_counter()
+    for employee in employees:
+        close_employee_month(employee, allowance.FIVE_DAY_SCHEDULE, calendar, first, last,
+                             local_punches[employee.employee_id], {}, {}, Decimal(100), MonthFlags(), profile,
+                             shifts=shifts)  # fmt: skip
+    pure_seconds = time.perf_counter() - started
+
+    close_seconds = day_seconds + month_seconds
+    result = {
+        'benchmark': 'allowance',
+        'employees': EMPLOYEES,
+        'opds': len(opd_ids),
+        'month': MONTH,
+        'working_days': len(shifts),
+        'punches': count,
+        'day_records_written': days.written,
+        'month_records': month['employees'],
+        'day_close_seconds': round(day_seconds, 2),
+        'month_close_seconds': round(month_seconds, 2),
+        'close_seconds': round(close_seconds, 2),
+        'raw_read_seconds': round(raw_seconds, 2),
+        'close_to_raw_read_ratio': round(close_seconds / raw_seconds, 2),
+        'pure_employee_months_per_second': round(EMPLOYEES / pure_seconds, 1),
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / 'allowance.json').write_text(json.dumps(result, indent=2) + '\n')
+    print(
+        f'allowance: {EMPLOYEES} employees x {len(shifts)} working days ({count} punches, {len(opd_ids)} OPDs) on '
+        f'moto: day close {result["day_close_seconds"]} s + month close {result["month_close_seconds"]} s = '
+        f'{result["close_to_raw_read_ratio"]}x a raw read of the same punches ({result["raw_read_seconds"]} s); '
+        f'pure computation {result["pure_employee_months_per_second"]} employee-months/s'
+    )
+    return result
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,370 @@
+"""Day close, month close and the finance export: the I/O around the pure TPP engine (chalicelib.domain.tpp).
+
+Every step is naturally idempotent (STYLE 12.8): records have deterministic keys and carry no clock, a
+record is written only when its content changed, and a month revision is created only when the month's
+records digest differs from the last complete revision. Export files are written once and never over.
+
+Choices where the brief leaves room, and why:
+
+- Schedules: Puskesmas OPDs work the 6-day template (6HK, reference §8.4), every other OPD the 5-day one,
+  each with its Ramadan variant. Rosters (RSUD, 24-hour Puskesmas) need a roster store: not built yet.
+- Profiles: the profiles in force are ``default_profile()`` only (PNS and PPPK). TKK staff have no profile
+  in force, so they get no day or month records (counted as ``no_profile``) rather than records priced with
+  the example TKK profile's placeholder amounts.
+- Punches are read per OPD and local date (GSI ``by-opd-date``) for every OPD, then grouped by employee:
+  a few large queries instead of one per employee, and a punch stamped with another OPD (a visit, a
+  transfer) still reaches its employee.
+- The month close covers every employee with at least one day record in the month (a transfer keeps its
+  days; a month that was never day-closed pays nobody by accident), in the OPD the employee is in at close.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from chalicelib import resource_names as names
+from chalicelib.domain.errors import FieldIssue, NotFound, ValidationFailed
+from chalicelib.domain.models import Employee, Holiday, Opd, OpdKind, PemdaSettings, Punch
+from chalicelib.domain.tpp.defaults import default_profile
+from chalicelib.domain.tpp.month import MonthFlags, compute_month
+from chalicelib.domain.tpp.pipeline import close_days as evaluate_shifts
+from chalicelib.domain.tpp.profile import RuleProfile, profile_in_force
+from chalicelib.domain.tpp.records import (
+    MANIFEST_FILE,
+    MONTH_PATTERN,
+    PEMDA_FILE,
+    DayRecord,
+    ExportFile,
+    MonthRecord,
+    MonthRevision,
+    export_file,
+    export_prefix,
+    finance_csv,
+    manifest,
+    month_bounds,
+    month_of,
+    records_digest,
+)
+from chalicelib.domain.tpp.schedule import (
+    FIVE_DAY,
+    FIVE_DAY_RAMADAN,
+    SIX_DAY,
+    SIX_DAY_RAMADAN,
+    Calendar,
+    EmployeeSchedule,
+    Shift,
+    expected_shift,
+)
+from chalicelib.ports import AllowanceRecords, DayKey, ObjectStore, PunchLedger
+from chalicelib.services.common import (
+    KIND_EMPLOYEE,
+    KIND_HOLIDAY,
+    KIND_OPD,
+    KIND_PEMDA,
+    Deps,
+    all_records,
+    load,
+)
+
+DEFAULT_ZONE = 'Asia/Jakarta'
+DEFAULT_SCORE = Decimal(100)
+CSV_TYPE = 'text/csv; charset=utf-8'
+FIVE_DAY_SCHEDULE = EmployeeSchedule(kind='WEEKLY', template=FIVE_DAY, ramadan_template=FIVE_DAY_RAMADAN)
+SIX_DAY_SCHEDULE = EmployeeSchedule(kind='WEEKLY', template=SIX_DAY, ramadan_template=SIX_DAY_RAMADAN)
+
+
+@dataclass(frozen=True)
+class AllowanceBooks:
+    records: AllowanceRecords
+    files: ObjectStore
+
+
+@dataclass
+class DayCloseReport:
+    first: str
+    last: str
+    employees: int = 0  # active staff in scope
+    owed: int = 0  # employee-days with a shift owed
+    written: int = 0  # day records new or changed
+    unchanged: int = 0
+    removed: int = 0  # day records of days no longer owed (a holiday added after the close)
+    off: int = 0  # employee-days without a shift
+    no_profile: int = 0  # employee-days without a rule profile in force (TKK for now)
+    punches_read: int = 0
+
+
+def profiles_in_force() -> tuple[RuleProfile, ...]:
+    """The published profiles. A profile store (admin API) replaces this; until then, reference §8."""
+    return (default_profile(),)
+
+
+def schedule_for(opd: Opd) -> EmployeeSchedule:
+    return SIX_DAY_SCHEDULE if opd.kind is OpdKind.PUSKESMAS else FIVE_DAY_SCHEDULE
+
+
+# --- day close -------------------------------------------------------------------------------------
+
+
+def close_day(deps: Deps, books: AllowanceBooks, local_date: date, opd: str | None = None) -> DayCloseReport:
+    """Close one local date for every active employee (of one OPD, if given); re-runnable for any past day."""
+    return close_days(deps, books, local_date, local_date, opd)
+
+
+def close_days(deps: Deps, books: AllowanceBooks, first: date, last: date, opd: str | None = None) -> DayCloseReport:
+    """Close every local date from ``first`` to ``last``: one directory read, then day by day."""
+    if last < first:
+        raise ValidationFailed('last must not be before first', fields=(FieldIssue('last', 'before first'),))
+    opds = {o.opd_id: o for o in (load(Opd, r) for r in all_records(deps.store, KIND_OPD))}
+    if opd is not None and opd not in opds:
+        raise NotFound(f'opd {opd} does not exist')
+    staff = [
+        e
+        for e in (load(Employee, r) for r in all_records(deps.store, KIND_EMPLOYEE, f'{opd}#' if opd else ''))
+        if e.active and e.opd_id in opds
+    ]
+    calendar = _calendar(deps, first - timedelta(days=1), last + timedelta(days=1))
+    reader = _PunchReader(deps.ledger, sorted(opds))
+    report = DayCloseReport(first.isoformat(), last.isoformat(), employees=len(staff))
+    day = first
+    while day <= last:
+        _close_one(books.records, day, staff, opds, calendar, reader, report)
+        day += timedelta(days=1)
+    report.punches_read = reader.read
+    return report
+
+
+def _close_one(
+    records: AllowanceRecords,
+    day: date,
+    staff: Sequence[Employee],
+    opds: dict[str, Opd],
+    calendar: Calendar,
+    reader: _PunchReader,
+    report: DayCloseReport,
+) -> None:
+    shifts: dict[str, Shift | None] = {}  # by schedule template: staff sharing a template share the shift
+    owed: list[tuple[Employee, EmployeeSchedule, Shift, RuleProfile]] = []
+    for employee in staff:
+        profile = profile_in_force(profiles_in_force(), employee.employee_type, day)
+        if profile is None:
+            report.no_profile += 1
+            continue
+        schedule = schedule_for(opds[employee.opd_id])
+        key = schedule.template.code if schedule.template else ''
+        if key not in shifts:
+            shifts[key] = expected_shift(schedule, day, calendar)
+        shift = shifts[key]
+        if shift is None:
+            report.off += 1
+            continue
+        owed.append((employee, schedule, shift, profile))
+    punches = reader.by_employee(sorted({d for _, _, s, _ in owed for d in _dates_touched(s)}))
+    stored = records.days([(e.employee_id, day) for e in staff])
+    changed: list[DayRecord] = []
+    for employee, schedule, shift, profile in owed:
+        zone = ZoneInfo(opds[employee.opd_id].zone)
+        local = [p.at_utc.astimezone(zone).replace(tzinfo=None) for p in punches.get(employee.employee_id, ())]
+        [result] = evaluate_shifts(schedule, calendar, day, day, local, {}, {}, profile, shifts=[shift])
+        record = DayRecord(
+            employee_id=employee.employee_id,
+            opd_id=employee.opd_id,
+            profile_id=profile.profile_id,
+            profile_version=profile.version,
+            day=result,
+        )
+        if stored.get((employee.employee_id, day)) != record:
+            changed.append(record)
+    owed_ids = {e.employee_id for e, _, _, _ in owed}
+    stale: list[DayKey] = [key for key in stored if key[0] not in owed_ids]
+    records.put_days(changed)
+    records.remove_days(stale)
+    report.owed += len(owed)
+    report.written += len(changed)
+    report.unchanged += len(owed) - len(changed)
+    report.removed += len(stale)
+
+
+def _dates_touched(shift: Shift) -> list[date]:
+    """Local dates whose punches can fall inside the shift's scan windows (a night shift spills over)."""
+    first, last = shift.check_in_from.date(), shift.check_out_until.date()
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+class _PunchReader:
+    """Punches by local date across every OPD, grouped by employee; the last few dates are kept."""
+
+    def __init__(self, ledger: PunchLedger, opd_ids: Sequence[str]) -> None:
+        self._ledger = ledger
+        self._opd_ids = opd_ids
+        self._dates: dict[date, list[Punch]] = {}
+        self.read = 0
+
+    def by_employee(self, dates: Sequence[date]) -> dict[str, list[Punch]]:
+        for stale in [d for d in self._dates if not dates or d < dates[0] - timedelta(days=2)]:
+            del self._dates[stale]
+        grouped: dict[str, list[Punch]] = defaultdict(list)
+        for day in dates:
+            if day not in self._dates:
+                self._dates[day] = [p for o in self._opd_ids for p in self._ledger.for_opd_date(o, day)]
+                self.read += len(self._dates[day])
+            for punch in self._dates[day]:
+                if punch.employee_id:
+                    grouped[punch.employee_id].append(punch)
+        return grouped
+
+
+def _calendar(deps: Deps, first: date, last: date) -> Calendar:
+    holidays = [
+        Holiday.model_validate(r.data)
+        for year in range(first.year, last.year + 1)
+        for r in all_records(deps.store, KIND_HOLIDAY, f'{year:04d}-')
+    ]
+    return Calendar.from_holidays(holidays)
+
+
+# --- month close -----------------------------------------------------------------------------------
+
+
+def close_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]:
+    """Compute every employee's month from the day records and keep it as a revision of the month.
+
+    An unchanged month keeps its last revision; a changed one gets the next revision beside the old one.
+    """
+    check_month(month)
+    first, _ = month_bounds(month)
+    by_employee: dict[str, list[DayRecord]] = defaultdict(list)
+    for record in books.records.days_in_month(month):
+        by_employee[record.employee_id].append(record)
+    found = deps.store.get_many(KIND_EMPLOYEE, sorted(by_employee))
+    records: list[MonthRecord] = []
+    for employee_id in sorted(found):
+        employee = load(Employee, found[employee_id])
+        profile = profile_in_force(profiles_in_force(), employee.employee_type, first)
+        if profile is None:
+            continue
+        days = [r.day for r in by_employee[employee_id]]
+        result = compute_month(employee, days, DEFAULT_SCORE, MonthFlags(), profile)
+        records.append(
+            MonthRecord(
+                month=month,
+                employee_id=employee_id,
+                opd_id=employee.opd_id,
+                employee_type=employee.employee_type,
+                nip=employee.nip,
+                name=employee.name,
+                jabatan=employee.jabatan,
+                kelas=employee.kelas_jabatan,
+                result=result,
+            )
+        )
+    digest = records_digest(records)
+    revisions = books.records.revisions(month)
+    complete = [r for r in revisions if r.complete]
+    summary = {'month': month, 'employees': len(records), 'tpp_bruto': sum(r.result.tpp_bruto for r in records)}
+    if complete and complete[-1].digest == digest:
+        return {**summary, 'revision': complete[-1].revision, 'changed': False}
+    number = max((r.revision for r in revisions), default=0) + 1
+    head = MonthRevision(month=month, revision=number, digest=digest, employees=len(records), created_at=deps.clock())
+    books.records.claim_revision(head)
+    books.records.put_month_records(month, number, records)
+    books.records.save_revision(head.model_copy(update={'complete': True}))
+    return {**summary, 'revision': number, 'changed': True}
+
+
+# --- finance export --------------------------------------------------------------------------------
+
+
+def export_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]:
+    """Write the finance CSVs of the month's latest revision, once: one per OPD, pemda.csv, manifest.json."""
+    head = _latest(books, month)
+    if head.files:
+        return {'month': month, 'revision': head.revision, 'files': len(head.files), 'written': 0}
+    records = books.records.month_records(month, head.revision)
+    prefix = names.EXPORTS_PREFIX_TPP + export_prefix(month, head.revision)
+    bodies: list[tuple[ExportFile, bytes]] = []
+    for opd_id in sorted({r.opd_id for r in records}):
+        rows = [r for r in records if r.opd_id == opd_id]
+        body = finance_csv(rows)
+        bodies.append((export_file(prefix, f'{opd_id}.csv', body, len(rows)), body))
+    body = finance_csv(records)
+    bodies.append((export_file(prefix, PEMDA_FILE, body, len(records)), body))
+    listing = manifest(month, head.revision, head.digest, [f for f, _ in bodies])
+    bodies.append((export_file(prefix, MANIFEST_FILE, listing, 0), listing))
+    written = 0
+    for file, content in bodies:  # the manifest goes last: its presence says the set is complete
+        kind = 'application/json' if file.name == MANIFEST_FILE else CSV_TYPE
+        written += books.files.put_new(file.key, content, kind)
+    books.records.save_revision(head.model_copy(update={'files': tuple(f for f, _ in bodies)}))
+    return {'month': month, 'revision': head.revision, 'files': len(bodies), 'written': written}
+
+
+def list_exports(books: AllowanceBooks, month: str | None, link_seconds: int) -> dict[str, Any]:
+    """Every complete revision of a month with its files and a presigned download link for each."""
+    if month is None:
+        raise ValidationFailed('month is required', fields=(FieldIssue('query.month', 'YYYY-MM is required'),))
+    check_month(month, 'query.month')
+    items = []
+    for head in (r for r in books.records.revisions(month) if r.complete):
+        files = [{**f.model_dump(mode='json'), 'url': books.files.download_url(f.key, link_seconds)}
+                 for f in head.files]  # fmt: skip
+        items.append(
+            {'revision': head.revision, 'employees': head.employees, 'digest': head.digest,
+             'closed_at': head.created_at.isoformat(), 'exported': bool(head.files), 'files': files}
+        )  # fmt: skip
+    return {'month': month, 'items': items, 'count': len(items)}
+
+
+def _latest(books: AllowanceBooks, month: str) -> MonthRevision:
+    check_month(month)
+    complete = [r for r in books.records.revisions(month) if r.complete]
+    if not complete:
+        raise NotFound(f'{month} has not been closed')
+    return complete[-1]
+
+
+# --- dates the jobs default to ---------------------------------------------------------------------
+
+
+def check_month(month: str, field: str = 'month') -> None:
+    if not re.fullmatch(MONTH_PATTERN, month):
+        raise ValidationFailed(f'{month!r} is not a month', fields=(FieldIssue(field, 'expected YYYY-MM'),))
+
+
+def local_today(deps: Deps) -> date:
+    record = deps.store.get(KIND_PEMDA, 'settings')
+    zone = PemdaSettings.model_validate(record.data).zone if record else DEFAULT_ZONE
+    now: datetime = deps.clock()
+    return now.astimezone(ZoneInfo(zone)).date()
+
+
+def day_to_close(deps: Deps, value: str | None) -> date:
+    """``value`` (YYYY-MM-DD) or yesterday in the pemda's zone."""
+    if value is None:
+        return local_today(deps) - timedelta(days=1)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(
+            f'{value!r} is not a date', fields=(FieldIssue('date', 'expected YYYY-MM-DD'),)
+        ) from None
+
+
+def month_to_close(deps: Deps, value: str | None) -> str:
+    """``value`` (YYYY-MM, or any date of the month) or last month in the pemda's zone."""
+    if value is None:
+        return month_of(local_today(deps).replace(day=1) - timedelta(days=1))
+    if len(value) == 10:
+        return month_of(day_to_close(deps, value))
+    check_month(value, 'date')
+    return value
+
+
+def report_dict(report: DayCloseReport) -> dict[str, Any]:
+    return asdict(report)
