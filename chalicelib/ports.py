@@ -96,6 +96,10 @@ class DirectoryStore(Protocol):
         """Apply every write and append the audit entry, all or nothing."""
         ...
 
+    def put_many(self, records: Sequence[Record]) -> None:
+        """Write bookkeeping records in bulk, unconditionally and without audit (each must be idempotent)."""
+        ...
+
     def set_field(self, kind: str, record_id: str, field: str, value: object) -> None:
         """Set one bookkeeping field (e.g. last-used time) without a version bump or audit entry."""
         ...

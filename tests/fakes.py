@@ -161,6 +161,12 @@ class FakeDirectoryStore:
         data = {**record.data, field: _json_copy(value)}
         self._records[(kind, record_id)] = Record(kind, record_id, data, record.version, record.list_key, record.lookup)
 
+    def put_many(self, records: Sequence[Record]) -> None:
+        for record in records:
+            self._records[(record.kind, record.id)] = Record(
+                record.kind, record.id, _json_copy(record.data), record.version, record.list_key, record.lookup
+            )
+
     def _check(self, write: Write) -> None:
         if isinstance(write, Create):
             if (write.record.kind, write.record.id) in self._records:

@@ -87,6 +87,9 @@ class _OpdReadsCached:
     def commit(self, writes: Sequence[Write], audit: AuditDraft | None) -> AuditEntry | None:
         return self._store.commit(writes, audit)
 
+    def put_many(self, records: Sequence[Record]) -> None:
+        self._store.put_many(records)
+
     def set_field(self, kind: str, record_id: str, field: str, value: object) -> None:
         self._store.set_field(kind, record_id, field, value)
 

@@ -317,15 +317,15 @@ def _ingest_upload(deps: Deps, uploads: UploadStore, settings: Settings, lookups
 
 
 def _remember_unmapped(deps: Deps, punches: list[Punch]) -> None:
-    """An index of punches still waiting for a PIN mapping, so a later mapping finds them by serial and PIN."""
+    """An index of punches still waiting for a PIN mapping, so a later mapping finds them by serial and PIN.
+    Entries are keyed by punch id, so writing one again changes nothing."""
+    records = []
     for punch in punches:
         data = {'punch_id': punch.punch_id, 'serial': punch.machine_serial, 'pin': punch.machine_pin,
                 'local_date': punch.local_date.isoformat()}  # fmt: skip
         key = f'{punch.machine_serial}#{punch.machine_pin}#{punch.local_date.isoformat()}#{punch.punch_id}'
-        try:
-            deps.store.commit([Create(Record(KIND_UNMAPPED, punch.punch_id, data, list_key=key), 'known')], None)
-        except Conflict:
-            pass  # already waiting
+        records.append(Record(KIND_UNMAPPED, punch.punch_id, data, list_key=key))
+    deps.store.put_many(records)
 
 
 def apply_new_mappings(deps: Deps, lookups: _Lookups | None = None) -> int:

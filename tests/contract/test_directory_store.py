@@ -345,3 +345,13 @@ def test_stored_data_is_a_copy_of_what_callers_hand_over(backend: Backend) -> No
     # Then the stored record is unaffected
     again = backend.store.get('employee', 'e1')
     assert again is not None and again.data == {'name': 'e1', 'tags': ['a']}
+
+
+def test_put_many_writes_bookkeeping_records_idempotently_without_audit(backend: Backend) -> None:
+    # Given 60 index records (more than one batch) written twice
+    records = [employee(f'u{n:03d}') for n in range(60)]
+    backend.store.put_many(records)
+    backend.store.put_many(records)
+    # Then each exists once, listed in order, and no audit entry was appended
+    assert [r.id for r in backend.store.list('employee', limit=500).items] == [f'u{n:03d}' for n in range(60)]
+    assert backend.audit_log.entries(opd_id=None, limit=10, cursor=None).items == []

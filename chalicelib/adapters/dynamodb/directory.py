@@ -106,6 +106,11 @@ class DynamoDirectoryStore:
         items = [_from_item(i) for i in results]
         return Page(items, encode_cursor(results.last_evaluated_key) if len(items) == limit else None)
 
+    def put_many(self, records: Sequence[Record]) -> None:
+        with DirectoryItem.batch_write() as batch:
+            for record in records:
+                batch.save(_to_item(record, record.version))
+
     def set_field(self, kind: str, record_id: str, field: str, value: object) -> None:
         item = DirectoryItem(_pk(kind, record_id), kind)
         field_path: Any = DirectoryItem.data[field]
