@@ -36,6 +36,8 @@ CRON_CLOSE_DAY = '0 18 * * ? *'  # 01:00 WIB every day: close yesterday
 CRON_CLOSE_MONTH = '0 20 1 * ? *'  # 03:00 WIB on the 2nd: close the previous month
 CRON_EXPORT_TPP = '0 22 1 * ? *'  # 05:00 WIB on the 2nd: finance CSVs of the previous month
 CRON_RECONCILE = '0/5 * * * ? *'  # every 5 minutes
+# Hourly: each OPD is checked once its local morning (to 10:00) is over, whatever its zone.
+CRON_PROPOSE_OUTAGES = '10 * * * ? *'
 
 
 def table_name(stage: str, purpose: str) -> str:

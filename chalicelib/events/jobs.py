@@ -12,7 +12,7 @@ from chalice.app import Blueprint, Cron
 
 from chalicelib import resource_names as names
 from chalicelib.observability import logger, metrics
-from chalicelib.services import allowance
+from chalicelib.services import allowance, ingest, outages
 from chalicelib.services.audit import verify_audit
 from chalicelib.services.ingest import machine_health, reconcile
 from chalicelib.settings import get_settings
@@ -41,9 +41,21 @@ def run_reconcile(**_: Any) -> dict[str, Any]:
 
 def run_close_day(date: str | None = None, **_: Any) -> dict[str, Any]:
     deps = get_deps()
-    report = allowance.close_day(deps, get_books(), allowance.day_to_close(deps, date))
+    target = allowance.day_to_close(deps, date)
+    # Days that received punches since they were closed are recomputed too. Markers are read before the
+    # close, so one written while it runs survives for the next close.
+    markers = [m for m in ingest.pending_recloses(deps) if m.data['day'] <= target.isoformat()]
+    reclosed = sorted({m.data['day'] for m in markers} - {target.isoformat()})
+    for day in reclosed:
+        allowance.close_day(deps, get_books(), allowance.day_to_close(deps, day))
+    report = allowance.close_day(deps, get_books(), target)
+    ingest.clear_recloses(deps, markers)
     metrics.add_metric(name='DayRecordsWritten', unit=MetricUnit.Count, value=report.written)
-    return allowance.report_dict(report)
+    return {**allowance.report_dict(report), 'reclosed_days': reclosed}
+
+
+def run_propose_outages(**_: Any) -> dict[str, Any]:
+    return outages.propose_silent_mornings(get_deps())
 
 
 def run_close_month(date: str | None = None, **_: Any) -> dict[str, Any]:
@@ -70,12 +82,23 @@ JOBS: dict[str, Job] = {
     'close-day': Job('close-day', names.CRON_CLOSE_DAY, run_close_day, 'day records of yesterday (or --date)'),
     'close-month': Job('close-month', names.CRON_CLOSE_MONTH, run_close_month, 'month records of last month'),
     'export-tpp': Job('export-tpp', names.CRON_EXPORT_TPP, run_export_tpp, 'finance CSVs of last month'),
+    'propose-outages': Job(
+        'propose-outages',
+        names.CRON_PROPOSE_OUTAGES,
+        run_propose_outages,
+        'propose an outage for each OPD whose machines were all silent this working morning',
+    ),
 }
 
 
 @bp.schedule(Cron(*names.CRON_RECONCILE.split()), name='reconcile')
 def handle_reconcile(event: Any) -> dict[str, Any]:
     return run_reconcile()
+
+
+@bp.schedule(Cron(*names.CRON_PROPOSE_OUTAGES.split()), name='propose_outages')
+def handle_propose_outages(event: Any) -> dict[str, Any]:
+    return run_propose_outages()
 
 
 @bp.schedule(Cron(*names.CRON_AUDIT_VERIFY.split()), name='audit_verify')

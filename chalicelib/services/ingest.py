@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ KIND_MACHINE_STATUS = 'machine_status'
 KIND_MACHINE_EVENT = 'machine_event'
 KIND_BACKFILL = 'backfill'
 KIND_UNMAPPED = 'unmapped'
+KIND_RECLOSE = 'reclose'  # a local date whose day records must be recomputed: punches arrived for it
 MAX_REJECTS_KEPT_INLINE = 100
 _BATCH_ID = re.compile(r'^[0-9a-f]{32}$')
 
@@ -313,7 +315,30 @@ def _ingest_upload(deps: Deps, uploads: UploadStore, settings: Settings, lookups
     counts.unmapped = len([p for p in result.accepted if p in unmapped_ids])
     counts.duplicate = len(result.duplicate)
     _remember_unmapped(deps, [p for p in punches if p.punch_id in unmapped_ids])
+    accepted = set(result.accepted) - unmapped_ids
+    mark_for_reclose(deps, {p.local_date for p in punches if p.punch_id in accepted}, key)
     return counts
+
+
+def mark_for_reclose(deps: Deps, days: set[date], cause: str) -> None:
+    """Ask the next day close to recompute these dates: a punch that arrives late (an offline bridge, a
+    mapping made later) must never leave a stale day. One marker per date and cause, so a marker written
+    while a close is running survives that close."""
+    cause_id = hashlib.sha256(cause.encode()).hexdigest()[:16]
+    deps.store.put_many([
+        Record(KIND_RECLOSE, f'{day.isoformat()}@{cause_id}', {'day': day.isoformat(), 'cause': cause},
+               list_key=f'{day.isoformat()}@{cause_id}')
+        for day in sorted(days)
+    ])  # fmt: skip
+
+
+def pending_recloses(deps: Deps) -> list[Record]:
+    return list(all_records(deps.store, KIND_RECLOSE))
+
+
+def clear_recloses(deps: Deps, markers: list[Record]) -> None:
+    for marker in markers:
+        deps.store.commit([Remove(KIND_RECLOSE, marker.id)], None)
 
 
 def _remember_unmapped(deps: Deps, punches: list[Punch]) -> None:
@@ -339,6 +364,7 @@ def apply_new_mappings(deps: Deps, lookups: _Lookups | None = None) -> int:
             continue
         deps.ledger.assign(data['punch_id'], employee.employee_id, employee.opd_id)
         deps.store.commit([Remove(KIND_UNMAPPED, record.id)], None)
+        mark_for_reclose(deps, {date.fromisoformat(data['local_date'])}, f'mapping:{data["punch_id"]}')
         applied += 1
     return applied
 

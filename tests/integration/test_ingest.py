@@ -8,7 +8,7 @@ import gzip
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -252,3 +252,26 @@ def test_an_unmapped_punch_is_attached_once_its_pin_is_mapped(hx: Harness, site:
     start, end = datetime(2026, 11, 19, tzinfo=UTC), datetime(2026, 11, 21, tzinfo=UTC)
     [attached] = get_deps().ledger.for_employee(newcomer['employee_id'], start, end)
     assert (attached.machine_pin, attached.opd_id, attached.raw) == ('99', 'DINKES', '99\t2026-11-20 07:45:00\t0\t1\t0')
+
+
+def test_punches_that_arrive_after_their_day_was_closed_reopen_exactly_that_day(hx: Harness, site: Site) -> None:
+    from chalicelib.wiring import get_books
+
+    # Given Friday 20 November closed while the bridge was offline: the employee is absent (TK)
+    JOBS['close-day'].run(date='2026-11-20')
+    day = date(2026, 11, 20)
+
+    def codes() -> tuple[str, ...]:
+        return tuple(get_books().records.days([(site.employee_id, day)])[(site.employee_id, day)].day.codes)
+
+    assert codes() == ('TK',)
+    # When the bridge comes back and its punches of that Friday are reconciled
+    upload(hx, site.bridge_token, [json.dumps(punch('7', '2026-11-20 07:25:00')),
+                                   json.dumps(punch('7', '2026-11-20 16:40:00'))])  # fmt: skip
+    reconcile()
+    # Then the next nightly close (of Monday) recomputes that Friday too, and the day is no longer TK
+    report = JOBS['close-day'].run(date='2026-11-23')
+    assert report['reclosed_days'] == ['2026-11-20']
+    assert 'TK' not in codes()
+    # And the marker is consumed: the close after that recomputes nothing extra
+    assert JOBS['close-day'].run(date='2026-11-24')['reclosed_days'] == []
