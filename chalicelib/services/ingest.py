@@ -227,7 +227,7 @@ class _Lookups:
 
     deps: Deps
     machines: dict[str, Machine | None] = field(default_factory=dict)
-    pins: dict[tuple[str, str], list[PinMapping]] = field(default_factory=dict)
+    pins: dict[str, dict[str, list[PinMapping]]] = field(default_factory=dict)  # serial -> PIN -> mappings
     employees: dict[str, Employee | None] = field(default_factory=dict)
 
     def machine(self, serial: str) -> Machine | None:
@@ -237,9 +237,13 @@ class _Lookups:
         return self.machines[serial]
 
     def employee_on(self, serial: str, pin: str, day: Any) -> Employee | None:
-        if (serial, pin) not in self.pins:
-            self.pins[(serial, pin)] = machine_pins(self.deps, serial, pin)
-        mapping = next((m for m in self.pins[(serial, pin)] if m.covers(day)), None)
+        if serial not in self.pins:
+            # One query per machine, not per PIN: a busy machine has hundreds of PINs in one upload.
+            by_pin: dict[str, list[PinMapping]] = {}
+            for found in machine_pins(self.deps, serial):
+                by_pin.setdefault(found.pin, []).append(found)
+            self.pins[serial] = by_pin
+        mapping = next((m for m in self.pins[serial].get(pin, []) if m.covers(day)), None)
         if mapping is None:
             return None
         if mapping.employee_id not in self.employees:

@@ -183,7 +183,8 @@ def test_ten_thousand_machine_punches_reach_the_ledger_exactly_once(stack: Stack
         first = json.loads(stack.cli('job', 'reconcile').stdout)
         second = json.loads(stack.cli('job', 'reconcile').stdout)
         # Then the ledger holds exactly 10,000 punches (mapped or kept as unmapped), and the re-run adds none
-        assert first['accepted'] + first['unmapped'] == 10_000 and first['rejected'] == 0, first
+        # (the stack's own 5-minute reconcile may take a share of the files, so the ledger is the measure)
+        assert first['rejected'] == 0, first
         assert second['uploads'] == 0
         assert _ledger_size(stack) == 10_000
         # When the machine pushes everything again and reconcile runs again
