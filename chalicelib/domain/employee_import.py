@@ -374,7 +374,7 @@ def _csv_rows(raw: bytes, warnings: list[str]) -> Iterator[tuple[int, Row]]:
 def _xlsx_rows(raw: bytes, warnings: list[str]) -> Iterator[tuple[int, Row]]:
     try:
         unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(raw)).infolist())
-    except Exception:  # BadZipFile mostly, but a damaged header can raise NotImplementedError and others
+    except Exception:  # BadZipFile mostly, but a damaged header can raise other, unexpected errors too
         raise _file_error('the .xlsx file is damaged (it is not a valid zip archive)') from None
     if unpacked > MAX_XLSX_UNPACKED_BYTES:
         raise _file_error(
