@@ -161,10 +161,19 @@ def run_local(api_port: int, aws_port: int) -> int:
     finally:
         stop.set()
         scheduler.stop()
-        saved = snapshot.save(env.STATE_DIR)
-        print(f'\nsaved local state to {env.STATE_DIR}/ ({sum(saved.values())} items and objects); bye')
-        env.RUNTIME_FILE.unlink(missing_ok=True)
-        aws.stop()
+        # One snapshot at a time: the exit snapshot waits for a periodic one still writing the same files.
+        saver.join()
+        try:
+            started = time.monotonic()
+            saved = snapshot.save(env.STATE_DIR)
+            print(
+                f'\nsaved local state to {env.STATE_DIR}/ ({sum(saved.values())} items and objects'
+                f' in {time.monotonic() - started:.1f} s); bye',
+                flush=True,
+            )
+        finally:
+            env.RUNTIME_FILE.unlink(missing_ok=True)
+            aws.stop()
     return 0
 
 
@@ -193,11 +202,15 @@ def _seed_if_empty(deps: Any) -> None:
 def _save_periodically(stop: threading.Event) -> None:
     from hadir_local import snapshot
 
-    while not stop.wait(SNAPSHOT_EVERY_SECONDS):
+    pause = float(SNAPSHOT_EVERY_SECONDS)
+    while not stop.wait(pause):
+        started = time.monotonic()
         try:
             snapshot.save(env.STATE_DIR)
         except Exception as exc:  # noqa: BLE001 - keep serving; the exit snapshot will try again
             print(f'snapshot failed: {exc}', file=sys.stderr)
+        # A big state takes long to save: never spend more than a fifth of the time saving it.
+        pause = max(SNAPSHOT_EVERY_SECONDS, 4 * (time.monotonic() - started))
 
 
 def _start_scheduler() -> Any:
@@ -217,6 +230,7 @@ def _api_server(port: int) -> Any:
     from chalice.local import create_local_server
 
     from app import app
+
 
     return create_local_server(app, Config.create(chalice_stage='local', app_name='hadir'), '127.0.0.1', port)
 

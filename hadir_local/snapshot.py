@@ -29,9 +29,11 @@ def save(state_dir: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     for purpose in names.TABLES:
         table = settings.table(purpose)
-        items: list[dict[str, Any]] = []
-        for page in dynamodb.get_paginator('scan').paginate(TableName=table, ConsistentRead=True):
-            items.extend(page['Items'])
+        items = _items_in_process(table, settings.region)
+        if items is None:
+            items = []
+            for page in dynamodb.get_paginator('scan').paginate(TableName=table, ConsistentRead=True):
+                items.extend(page['Items'])
         _atomic_write(state_dir / 'dynamodb' / f'{purpose}.json', json.dumps(items).encode())
         counts[table] = len(items)
     for purpose in names.BUCKETS:
@@ -50,6 +52,25 @@ def save(state_dir: Path) -> dict[str, int]:
             staging.replace(target)
         counts[bucket] = count
     return counts
+
+
+def _items_in_process(table: str, region: str) -> list[dict[str, Any]] | None:
+    """The items straight from the embedded moto server, which runs in this process: a scan over HTTP of a
+    20,000-item ledger takes half a minute, this a second. None when the table is not in this process."""
+    try:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.dynamodb.models import dynamodb_backends
+    except ImportError:
+        return None
+    found = dynamodb_backends[DEFAULT_ACCOUNT_ID][region].tables.get(table)
+    if found is None:
+        return None
+    for _ in range(5):
+        try:
+            return [item.to_json()['Attributes'] for item in found.all_items()]
+        except RuntimeError:  # a request changed the table while it was being copied: copy again
+            continue
+    return None
 
 
 def restore(state_dir: Path) -> dict[str, int]:
@@ -88,3 +109,4 @@ def ensure_buckets() -> None:
         bucket = settings.bucket(purpose)
         if bucket not in existing:
             s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={'LocationConstraint': settings.region})
+

@@ -20,6 +20,7 @@ import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
+STOP_TIMEOUT_SECONDS = 240
 START_TIMEOUT_SECONDS = 180
 
 
@@ -81,7 +82,12 @@ def _start(local_dir: Path) -> Stack:
 
 def _stop(stack: Stack) -> str:
     stack.process.send_signal(signal.SIGINT)
-    stack.process.wait(timeout=60)
+    try:
+        # Generous: the exit snapshot of a big state on a loaded 2-core machine takes a while.
+        stack.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        stack.process.kill()
+        raise AssertionError(f'hadir run did not stop in time:\n{(stack.local_dir / "run.log").read_text()[-3000:]}')
     return (stack.local_dir / 'run.log').read_text()
 
 
