@@ -6,9 +6,9 @@ from typing import Any
 
 from chalice.app import Chalice, ConvertToMiddleware, Request
 
-from chalicelib.api import admin, bridges, directory, exports, imports, system
+from chalicelib.api import admin, bridges, directory, exports, imports, mobile, system
 from chalicelib.api.routing import CSV, XLSX, request_id_of
-from chalicelib.events import jobs
+from chalicelib.events import face_checks, jobs
 from chalicelib.observability import logger, metrics, tracer
 
 app = Chalice(app_name='hadir')
@@ -27,5 +27,15 @@ def correlate(event: Request, get_response: Any) -> Any:
     return get_response(event)
 
 
-for blueprint in (system.bp, directory.bp, imports.bp, bridges.bp, admin.bp, jobs.bp, exports.bp):
+for blueprint in (
+    system.bp,
+    directory.bp,
+    imports.bp,
+    bridges.bp,
+    admin.bp,
+    jobs.bp,
+    exports.bp,
+    mobile.bp,
+    face_checks.bp,
+):
     app.register_blueprint(blueprint)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from chalicelib.domain.faces import DetectedFace, FaceBox, FaceMatch
 from chalicelib.domain.models import AuditEntry, Punch
 from chalicelib.domain.tpp.records import DayRecord, MonthRecord, MonthRevision
 
@@ -180,3 +181,50 @@ class ObjectStore(Protocol):
         ...
 
     def download_url(self, key: str, expires_seconds: int) -> str: ...
+
+    def get(self, key: str) -> bytes:
+        """The object's bytes; NotFound if there is none."""
+        ...
+
+
+class FaceEngineBusy(Exception):
+    """The engine refused the call for now (Rekognition throttling): the caller queues the work for later."""
+
+
+class FaceEngine(Protocol):
+    """Face detection and comparison. Similarities are on Rekognition's 0-100 scale for every engine."""
+
+    def detect(self, image: bytes) -> list[DetectedFace]:
+        """Every face in the image, largest first. Raises ValueError for bytes that are not a JPEG or PNG."""
+        ...
+
+    def compare(self, reference: bytes, probe: bytes) -> float | None:
+        """Similarity of the largest face in `probe` to the face in `reference`; None if `probe` has no face."""
+        ...
+
+    def search(self, image: bytes, threshold: float) -> list[FaceMatch]:
+        """Indexed faces at least `threshold` similar to the largest face in `image`, most similar first."""
+        ...
+
+    def index(self, image: bytes, external_id: str) -> str:
+        """Index the largest face in `image` under `external_id`; returns the engine's face id."""
+        ...
+
+    def remove(self, face_ids: Sequence[str]) -> None:
+        """Forget indexed faces (an admin reset of an enrolment)."""
+        ...
+
+
+__all__ = ['DetectedFace', 'FaceBox', 'FaceMatch']  # the face port's value types live in the domain
+
+
+class WorkQueue(Protocol):
+    def send(self, message: JsonDict, delay_seconds: int = 0) -> None:
+        """Queue a message for a consumer (SQS in AWS)."""
+        ...
+
+
+class NonceBook(Protocol):
+    def claim(self, scope: str, nonce: str, expires_at: datetime) -> bool:
+        """Record a nonce once: True the first time, False if it was seen before (a replay)."""
+        ...

@@ -38,6 +38,8 @@ CRON_EXPORT_TPP = '0 22 1 * ? *'  # 05:00 WIB on the 2nd: finance CSVs of the pr
 CRON_RECONCILE = '0/5 * * * ? *'  # every 5 minutes
 # Hourly: each OPD is checked once its local morning (to 10:00) is over, whatever its zone.
 CRON_PROPOSE_OUTAGES = '10 * * * ? *'
+# Every 10 minutes: pending face checks whose queue message was lost are queued again.
+CRON_SWEEP_FACE_CHECKS = '0/10 * * * ? *'
 
 
 def table_name(stage: str, purpose: str) -> str:
@@ -52,7 +54,9 @@ def bucket_name(stage: str, purpose: str, account_suffix: str = 'local') -> str:
 # ---- Appended for infra/ (CDK): names of the resources only the deployed stack has. ----
 
 QUEUE_DEVICE_LOGS = 'device-logs'  # S3 ObjectCreated under UPLOADS_PREFIX_BRIDGES -> this queue (+ its DLQ)
+QUEUE_FACE_CHECKS = 'face-checks'  # check-ins the face engine was too busy for (+ its DLQ)
 QUEUE_JOBS_FAILED = 'jobs-failed'  # scheduled functions' failed asynchronous invocations
+QUEUES = (QUEUE_FACE_CHECKS,)  # the queues the app itself sends to
 DLQ_SUFFIX = '-dlq'
 BUCKET_ACCESS_LOGS = 'access-logs'  # S3 server access logs and CloudFront logs
 BUCKET_WEB = 'web'  # the PWA's static files, served by CloudFront

@@ -45,6 +45,19 @@ class Settings(BaseSettings):
     machine_stale_minutes: int = Field(default=15, gt=0)
     machine_offline_minutes: int = Field(default=60, gt=0)
 
+    # Mobile check-in.
+    face_match_threshold: float = Field(default=95.0, ge=50, le=100)  # Rekognition similarity to accept
+    face_review_threshold: float = Field(default=80.0, ge=0, le=100)  # from here to the match threshold: review
+    duplicate_face_threshold: float = Field(default=90.0, ge=50, le=100)  # enrolment search among all faces
+    max_gps_accuracy_m: float = Field(default=100.0, gt=0)  # worse fixes are refused
+    review_gps_accuracy_m: float = Field(default=50.0, gt=0)  # worse fixes are accepted only after review
+    max_travel_speed_kmh: float = Field(default=150.0, gt=0)
+    activation_code_hours: int = Field(default=72, gt=0, le=30 * 24)
+    max_selfie_bytes: int = Field(default=1_500_000, gt=0)
+    max_mobile_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
+    selfie_link_seconds: int = Field(default=300, gt=0, le=3600)
+    face_retry_seconds: int = Field(default=30, ge=0, le=900)  # a queued check the engine refused again waits this
+
     def table(self, purpose: str) -> str:
         return names.table_name(self.stage, purpose)
 

@@ -9,10 +9,14 @@ from functools import lru_cache
 from chalicelib import resource_names as names
 from chalicelib.adapters.dynamodb.allowance import DynamoAllowanceRecords
 from chalicelib.adapters.dynamodb.directory import DynamoAuditLog, DynamoDirectoryStore
+from chalicelib.adapters.dynamodb.nonces import DynamoNonceBook
 from chalicelib.adapters.dynamodb.punches import DynamoPunchLedger
 from chalicelib.adapters.s3 import S3ObjectStore
+from chalicelib.adapters.sqs import SqsQueue
 from chalicelib.adapters.uploads import S3Uploads
+from chalicelib.ports import FaceEngine
 from chalicelib.services.allowance import AllowanceBooks
+from chalicelib.services.checkins import Mobile
 from chalicelib.services.common import Deps
 from chalicelib.settings import get_settings
 
@@ -42,3 +46,40 @@ def get_books() -> AllowanceBooks:
     return AllowanceBooks(
         records=DynamoAllowanceRecords(), files=S3ObjectStore(get_settings().bucket(names.BUCKET_EXPORTS))
     )
+
+
+_face_engine: FaceEngine | None = None
+
+
+def use_face_engine(engine: FaceEngine | None) -> None:
+    """Plug in another face engine: the local stack's offline dlib engine, or a test's fake. None restores the
+    default (Rekognition)."""
+    global _face_engine
+    _face_engine = engine
+
+
+def get_face_engine() -> FaceEngine:
+    global _face_engine
+    if _face_engine is None:
+        from chalicelib.adapters.rekognition import RekognitionFaceEngine
+
+        settings = get_settings()
+        _face_engine = RekognitionFaceEngine(names.resource_name(settings.stage, names.FACE_COLLECTION))
+    return _face_engine
+
+
+@lru_cache(maxsize=1)
+def _media() -> S3ObjectStore:
+    return S3ObjectStore(get_settings().bucket(names.BUCKET_MEDIA))
+
+
+@lru_cache(maxsize=1)
+def _face_checks() -> SqsQueue:
+    return SqsQueue(names.queue_name(get_settings().stage, names.QUEUE_FACE_CHECKS))
+
+
+def get_mobile() -> Mobile:
+    return Mobile(
+        deps=get_deps(), faces=get_face_engine(), media=_media(), queue=_face_checks(), nonces=DynamoNonceBook(),
+        settings=get_settings(),
+    )  # fmt: skip

@@ -16,7 +16,7 @@ import signal
 import sys
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hadir_local import env
@@ -137,7 +137,9 @@ def run_local(api_port: int, aws_port: int) -> int:
 
     ensure_tables()
     snapshot.ensure_buckets()
+    snapshot.ensure_queues()
     restored = snapshot.restore(env.STATE_DIR) if env.STATE_DIR.exists() else {}
+    _use_local_face_engine()
     deps = get_deps()
     _seed_if_empty(deps)
     if restored:
@@ -147,6 +149,7 @@ def run_local(api_port: int, aws_port: int) -> int:
     stop = threading.Event()
     saver = threading.Thread(target=_save_periodically, args=(stop,), name='hadir-snapshot', daemon=True)
     saver.start()
+    threading.Thread(target=_consume_face_checks, args=(stop,), name='hadir-face-checks', daemon=True).start()
     scheduler = _start_scheduler()
     server = _api_server(api_port)
     _print_banner(api_port, aws_port)
@@ -199,6 +202,42 @@ def _seed_if_empty(deps: Any) -> None:
     print(f'seeded {summary.counts} in {time.monotonic() - started:.1f} s')
 
 
+def _use_local_face_engine() -> None:
+    """Rekognition is not offered here and moto's answers are canned: faces are compared for real, offline,
+    with dlib. Its index lives beside the saved state, so `make reset` forgets it with everything else."""
+    from chalicelib.wiring import use_face_engine
+    from hadir_local.dlib_faces import DlibFaceEngine
+
+    use_face_engine(DlibFaceEngine(env.STATE_DIR / 'faces.json'))
+
+
+def _consume_face_checks(stop: threading.Event) -> None:
+    """What the SQS event source does in AWS: hand queued face checks to the same consumer function. Pending
+    check-ins whose message did not survive a restart are queued again first."""
+    from chalicelib import resource_names as names
+    from chalicelib.adapters.clients import boto3_client
+    from chalicelib.events.face_checks import verify_messages
+    from chalicelib.services.checkins import requeue_stale_pending
+    from chalicelib.settings import get_settings
+    from chalicelib.wiring import get_mobile
+
+    sqs = boto3_client('sqs')
+    url = sqs.get_queue_url(QueueName=names.queue_name(get_settings().stage, names.QUEUE_FACE_CHECKS))['QueueUrl']
+    requeue_stale_pending(get_mobile(), timedelta(0))
+    while not stop.is_set():
+        try:
+            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=5, WaitTimeSeconds=1).get('Messages', [])
+            if messages:
+                print(f'face checks: {verify_messages([m["Body"] for m in messages])}', flush=True)
+                sqs.delete_message_batch(
+                    QueueUrl=url,
+                    Entries=[{'Id': str(i), 'ReceiptHandle': m['ReceiptHandle']} for i, m in enumerate(messages)],
+                )
+        except Exception as exc:  # noqa: BLE001 - keep consuming; the message comes back after its visibility timeout
+            print(f'face checks failed: {exc}', file=sys.stderr)
+            stop.wait(5)
+
+
 def _save_periodically(stop: threading.Event) -> None:
     from hadir_local import snapshot
 
@@ -230,7 +269,6 @@ def _api_server(port: int) -> Any:
     from chalice.local import create_local_server
 
     from app import app
-
 
     return create_local_server(app, Config.create(chalice_stage='local', app_name='hadir'), '127.0.0.1', port)
 

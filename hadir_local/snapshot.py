@@ -58,7 +58,7 @@ def _items_in_process(table: str, region: str) -> list[dict[str, Any]] | None:
     """The items straight from the embedded moto server, which runs in this process: a scan over HTTP of a
     20,000-item ledger takes half a minute, this a second. None when the table is not in this process."""
     try:
-        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.core.models import DEFAULT_ACCOUNT_ID
         from moto.dynamodb.models import dynamodb_backends
     except ImportError:
         return None
@@ -110,3 +110,10 @@ def ensure_buckets() -> None:
         if bucket not in existing:
             s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={'LocationConstraint': settings.region})
 
+
+def ensure_queues() -> None:
+    """The work queues the app sends to (SQS keeps no state worth saving: pending work is re-queued at start)."""
+    settings = get_settings()
+    sqs = boto3_client('sqs')
+    for purpose in names.QUEUES:
+        sqs.create_queue(QueueName=names.queue_name(settings.stage, purpose))

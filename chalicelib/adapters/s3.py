@@ -8,7 +8,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.clients import boto3_client
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import Conflict, NotFound
 
 
 class S3ObjectStore:
@@ -38,3 +38,12 @@ class S3ObjectStore:
             'get_object', Params={'Bucket': self.bucket, 'Key': key}, ExpiresIn=expires_seconds
         )
         return url
+
+    def get(self, key: str) -> bytes:
+        try:
+            body: bytes = self.client.get_object(Bucket=self.bucket, Key=key)['Body'].read()
+        except ClientError as exc:
+            if exc.response.get('Error', {}).get('Code') in ('NoSuchKey', '404'):
+                raise NotFound(f's3://{self.bucket}/{key} does not exist') from exc
+            raise
+        return body

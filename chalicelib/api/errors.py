@@ -16,10 +16,13 @@ STATUS_BY_ERROR: dict[type[e.DomainError], int] = {
     e.NotFound: 404,
     e.Conflict: 409,
     e.RequestInProgress: 409,
+    e.Gone: 410,
     e.PayloadTooLarge: 413,
     e.UnsupportedMediaType: 415,
     e.ValidationFailed: 422,
     e.IdempotencyKeyReused: 422,
+    e.TooManyRequests: 429,
+    e.ServiceBusy: 503,
 }
 
 

@@ -92,7 +92,9 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
         },
         'x-hadir-roles': list(spec.roles),
     }
-    if spec.public:
+    if spec.device:
+        operation['security'] = [{'DeviceSignature': []}]
+    elif spec.public:
         operation['security'] = []
     if spec.body is not None:
         operation['requestBody'] = {
@@ -120,6 +122,15 @@ def openapi_document(title: str = 'Hadir admin API', version: str = '1.0.0') -> 
         'paths': paths,
         'components': {
             'schemas': components,
-            'securitySchemes': {'ApiKey': {'type': 'apiKey', 'in': 'header', 'name': 'X-API-Key'}},
+            'securitySchemes': {
+                'ApiKey': {'type': 'apiKey', 'in': 'header', 'name': 'X-API-Key'},
+                'DeviceSignature': {
+                    'type': 'apiKey',
+                    'in': 'header',
+                    'name': 'X-Hadir-Signature',
+                    'description': 'ECDSA P-256 signature by the phone key bound at activation, with X-Hadir-Device, '
+                    'X-Hadir-Timestamp and X-Hadir-Nonce; the signed text is described in docs/checkin.md',
+                },
+            },
         },
     }

@@ -26,10 +26,11 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.models import Principal
 from chalicelib.observability import logger
-from chalicelib.services import keys
+from chalicelib.services import checkins, keys
+from chalicelib.services.checkins import DeviceCaller
 from chalicelib.services.common import Deps
 from chalicelib.settings import Settings, get_settings
-from chalicelib.wiring import get_deps
+from chalicelib.wiring import get_deps, get_mobile
 
 JSON = 'application/json'
 CSV = 'text/csv'
@@ -61,6 +62,8 @@ class RouteSpec:
     public: bool = False
     idempotent: bool = False
     paginated: bool = False
+    device: bool = False  # signed by an activated phone's key instead of an API key (docs/checkin.md)
+    max_body_bytes: int | None = None  # instead of the JSON or import limit of the settings
 
 
 REGISTRY: list[RouteSpec] = []
@@ -82,11 +85,17 @@ class Ctx:
     body: dict[str, Any] = field(default_factory=dict)
     raw_body: bytes = b''
     content_type: str = JSON
+    caller_or_none: DeviceCaller | None = None
 
     @property
     def principal(self) -> Principal:
         assert self.principal_or_none is not None
         return self.principal_or_none
+
+    @property
+    def caller(self) -> DeviceCaller:
+        assert self.caller_or_none is not None
+        return self.caller_or_none
 
     def query(self, name: str) -> str | None:
         params: dict[str, str] = dict(self.request.query_params or {})
@@ -122,14 +131,21 @@ def _content_type(request: Request) -> str:
     return (request.headers.get('content-type') or JSON).split(';')[0].strip().lower()
 
 
-def _parse_body(request: Request, spec: RouteSpec, settings: Settings) -> tuple[dict[str, Any], bytes, str]:
+def _raw_body(request: Request, spec: RouteSpec, settings: Settings) -> bytes:
     raw = request.raw_body or b''
     if isinstance(raw, str):
         raw = raw.encode()
-    content_type = _content_type(request)
-    limit = settings.max_import_body_bytes if spec.body_types != (JSON,) else settings.max_json_body_bytes
+    limit = spec.max_body_bytes or (
+        settings.max_import_body_bytes if spec.body_types != (JSON,) else settings.max_json_body_bytes
+    )
     if len(raw) > limit:
         raise PayloadTooLarge(f'request body is {len(raw)} bytes; the limit for this endpoint is {limit}')
+    return raw
+
+
+def _parse_body(request: Request, spec: RouteSpec, settings: Settings) -> tuple[dict[str, Any], bytes, str]:
+    raw = _raw_body(request, spec, settings)
+    content_type = _content_type(request)
     if spec.method in ('GET', 'DELETE') or (spec.body is None and spec.body_types == (JSON,)):
         return {}, raw, content_type
     if content_type not in spec.body_types:
@@ -181,10 +197,12 @@ def route(
     public: bool = False,
     idempotent: bool = False,
     paginated: bool = False,
+    device: bool = False,
+    max_body_bytes: int | None = None,
 ) -> Callable[[View], View]:
     spec = RouteSpec(
         method, path, summary, tag, roles, body, body_exclude, body_types, query + (PAGINATION if paginated else ()),
-        status, public, idempotent, paginated,
+        status, public, idempotent, paginated, device, max_body_bytes,
     )  # fmt: skip
     REGISTRY.append(spec)
 
@@ -212,19 +230,30 @@ def _handle(view: View, spec: RouteSpec, request: Request, params: dict[str, str
     settings = get_settings()
     deps = get_deps()
     principal = None
-    if not spec.public:
+    if not spec.public and not spec.device:
         principal = keys.authenticate(deps, request.headers.get('x-api-key'), settings.key_last_used_resolution_seconds)
         logger.append_keys(key_id=principal.key_id, role=principal.role.value)
         if principal.role.value not in spec.roles:
             # Refused before the body is read: a caller without the role learns nothing about its request.
             raise Forbidden(f'role {principal.role} may not call {spec.method} {spec.path}')
+    caller = None
+    if spec.device:
+        # The signature is checked before the body is parsed: an unsigned caller learns nothing of its request.
+        raw_bytes = _raw_body(request, spec, settings)
+        signed = checkins.SignedRequest(
+            spec.method, spec.path.format_map(params), dict(request.query_params or {}),
+            {k.lower(): v for k, v in request.headers.items()}, raw_bytes,
+        )  # fmt: skip
+        caller = checkins.authenticate_device(get_mobile(), signed)
+        logger.append_keys(device_id=caller.device.device_id, employee_id=caller.employee.employee_id)
     body, raw, content_type = _parse_body(request, spec, settings)
-    ctx = Ctx(request, params, deps, settings, principal, body, raw, content_type)
+    ctx = Ctx(request, params, deps, settings, principal, body, raw, content_type, caller)
     key = _idempotency_key(request) if spec.idempotent else None
-    if key is None or principal is None:
+    actor = principal.key_id if principal else caller.device.device_id if caller else None
+    if key is None or actor is None:
         return json_response(spec.status, view(ctx), request_id)
     # request.path is the route template; the key must be scoped to the resource actually addressed.
-    scope = f'{principal.key_id}:{spec.method} {spec.path.format_map(params)}'
+    scope = f'{actor}:{spec.method} {spec.path.format_map(params)}'
     payload = body if content_type == JSON else {'sha256': _sha256(raw), 'query': dict(request.query_params or {})}
     shown_once: dict[str, Any] = {}
 

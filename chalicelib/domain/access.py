@@ -24,6 +24,8 @@ class Permission(StrEnum):
     AUDIT_READ = 'audit:read'
     EXPORT_READ = 'export:read'
     BRIDGE_SELF = 'bridge:self'
+    CHECKIN_READ = 'checkin:read'  # review queue, alerts
+    CHECKIN_WRITE = 'checkin:write'  # review decisions, activation codes, enrolment resets
 
 
 _READS = frozenset(p for p in Permission if p.value.endswith(':read'))
@@ -41,6 +43,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MACHINE_WRITE,
             Permission.BRIDGE_READ,
             Permission.AUDIT_READ,
+            Permission.CHECKIN_READ,
+            Permission.CHECKIN_WRITE,
         }
     ),
     Role.FINANCE: frozenset({Permission.EXPORT_READ}),

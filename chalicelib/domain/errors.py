@@ -14,8 +14,17 @@ class FieldIssue:
 class DomainError(Exception):
     code = 'domain_error'
 
-    def __init__(self, message: str, *, fields: tuple[FieldIssue, ...] = (), details: dict[str, object] | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        fields: tuple[FieldIssue, ...] = (),
+        details: dict[str, object] | None = None,
+        code: str | None = None,
+    ):
         super().__init__(message)
+        if code is not None:
+            self.code = code  # a more specific code the client acts on, under the class's HTTP status
         self.message = message
         self.fields = fields
         self.details = details or {}
@@ -59,3 +68,15 @@ class IdempotencyKeyReused(DomainError):
 
 class RequestInProgress(DomainError):
     code = 'request_in_progress'
+
+
+class Gone(DomainError):
+    code = 'gone'
+
+
+class TooManyRequests(DomainError):
+    code = 'too_many_requests'
+
+
+class ServiceBusy(DomainError):
+    code = 'service_busy'

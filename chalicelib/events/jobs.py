@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -12,11 +13,13 @@ from chalice.app import Blueprint, Cron
 
 from chalicelib import resource_names as names
 from chalicelib.observability import logger, metrics
-from chalicelib.services import allowance, ingest, outages
+from chalicelib.services import allowance, checkins, ingest, outages
 from chalicelib.services.audit import verify_audit
 from chalicelib.services.ingest import machine_health, reconcile
 from chalicelib.settings import get_settings
-from chalicelib.wiring import get_books, get_deps, get_uploads
+from chalicelib.wiring import get_books, get_deps, get_mobile, get_uploads
+
+STALE_PENDING_MINUTES = 10  # a queued face check normally completes within a minute or two
 
 bp = Blueprint(__name__)
 
@@ -68,6 +71,10 @@ def run_export_tpp(date: str | None = None, **_: Any) -> dict[str, Any]:
     return allowance.export_month(deps, get_books(), allowance.month_to_close(deps, date))
 
 
+def run_sweep_face_checks(**_: Any) -> dict[str, Any]:
+    return checkins.requeue_stale_pending(get_mobile(), timedelta(minutes=STALE_PENDING_MINUTES))
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -88,6 +95,12 @@ JOBS: dict[str, Job] = {
         run_propose_outages,
         'propose an outage for each OPD whose machines were all silent this working morning',
     ),
+    'sweep-face-checks': Job(
+        'sweep-face-checks',
+        names.CRON_SWEEP_FACE_CHECKS,
+        run_sweep_face_checks,
+        'queue again the pending face checks whose message was lost',
+    ),
 }
 
 
@@ -99,6 +112,11 @@ def handle_reconcile(event: Any) -> dict[str, Any]:
 @bp.schedule(Cron(*names.CRON_PROPOSE_OUTAGES.split()), name='propose_outages')
 def handle_propose_outages(event: Any) -> dict[str, Any]:
     return run_propose_outages()
+
+
+@bp.schedule(Cron(*names.CRON_SWEEP_FACE_CHECKS.split()), name='sweep_face_checks')
+def handle_sweep_face_checks(event: Any) -> dict[str, Any]:
+    return run_sweep_face_checks()
 
 
 @bp.schedule(Cron(*names.CRON_AUDIT_VERIFY.split()), name='audit_verify')

@@ -63,6 +63,7 @@ from chalicelib.domain.tpp.schedule import (
     expected_shift,
 )
 from chalicelib.ports import AllowanceRecords, DayKey, ObjectStore, PunchLedger
+from chalicelib.services.checkins import manipulation_confirmed
 from chalicelib.services.common import (
     KIND_EMPLOYEE,
     KIND_HOLIDAY,
@@ -250,7 +251,8 @@ def close_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]
         if profile is None:
             continue
         days = [r.day for r in by_employee[employee_id]]
-        result = compute_month(employee, days, DEFAULT_SCORE, MonthFlags(), profile)
+        flags = MonthFlags(manipulation_confirmed=manipulation_confirmed(deps, employee_id, month))
+        result = compute_month(employee, days, DEFAULT_SCORE, flags, profile)
         records.append(
             MonthRecord(
                 month=month,

@@ -12,10 +12,11 @@ from tests.support import Harness, make_harness
 def aws() -> Iterator[None]:
     with mock_aws():
         from chalicelib.adapters.dynamodb.tables import ensure_tables
-        from hadir_local.snapshot import ensure_buckets
+        from hadir_local.snapshot import ensure_buckets, ensure_queues
 
         ensure_tables()
         ensure_buckets()
+        ensure_queues()
         yield
 
 

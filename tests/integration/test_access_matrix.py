@@ -27,6 +27,8 @@ KNOWN_REFUSALS = {
     ('DELETE', '/v1/opds/{opd_id}'): (409, 'OPD B still has staff, machines and a bridge'),
     ('POST', '/v1/bridge/backfills/{request_id}'): (404, 'no backfill was requested in this walk'),
     ('POST', '/v1/outages/{outage_id}/decision'): (404, 'no outage was proposed for that day in this walk'),
+    ('POST', '/v1/checkins/{checkin_id}/review'): (404, 'no check-in waits for review in this walk'),
+    ('POST', '/v1/employees/{employee_id}/enrolment/reset'): (404, 'no phone was activated in this walk'),
 }
 
 
@@ -55,6 +57,7 @@ class Side:
             'key_id': self.admin_key_id,
             'request_id': f'bf-of-{self.bridge_id.lower()}',
             'outage_id': f'{self.opd_id}@2026-11-20',
+            'checkin_id': f'chk-of-{self.opd_id.lower()}',
         }
         return values.get(name)
 
@@ -130,6 +133,8 @@ BODY_SAMPLES: dict[tuple[str, str], BodySample] = {
         'reason': 'listrik padam',
     },
     ('POST', 'OutageDecision'): lambda s, n: {'decision': 'confirm', 'reason': 'mesin rusak'},
+    ('POST', 'ReviewBody'): lambda s, n: {'decision': 'approve', 'reason': 'wajah cocok'},
+    ('POST', 'ResetBody'): lambda s, n: {'reason': 'ganti ponsel'},
     ('POST', 'Opd'): lambda s, n: opd_body(f'OPDN{n}'),
     ('PATCH', 'Opd'): lambda s, n: {'name': f'Dinas renamed {n}'},
     ('POST', 'Employee'): lambda s, n: employee_body(s.opd_id, 100 + n),
@@ -216,6 +221,11 @@ def _check(problems: list[str], spec: RouteSpec, caller: str, reply: Reply, expe
 
 def _walk_route(world: World, spec: RouteSpec, problems: list[str]) -> None:
     on_b, on_a = build_call(spec, world, world.b), build_call(spec, world, world.a)
+    if spec.device:
+        # Signed by an activated phone's key (tests/integration/test_checkin.py): no API key opens these.
+        for caller, token in [('no key', None), *world.tokens.items()]:
+            _check(problems, spec, caller, send(world, spec, on_b, token), 'unauthenticated')
+        return
     succeeded: list[tuple[str, int]] = []
     allowed = set(ROLES) if spec.public else set(spec.roles)
     unauthenticated = 'allowed' if spec.public else 'unauthenticated'

@@ -21,7 +21,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 STOP_TIMEOUT_SECONDS = 240
-START_TIMEOUT_SECONDS = 180
+START_TIMEOUT_SECONDS = 300
 
 
 def _free_port() -> int:
@@ -85,9 +85,10 @@ def _stop(stack: Stack) -> str:
     try:
         # Generous: the exit snapshot of a big state on a loaded 2-core machine takes a while.
         stack.process.wait(timeout=STOP_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
+    except subprocess.TimeoutExpired as exc:
         stack.process.kill()
-        raise AssertionError(f'hadir run did not stop in time:\n{(stack.local_dir / "run.log").read_text()[-3000:]}')
+        log = (stack.local_dir / 'run.log').read_text()[-3000:]
+        raise AssertionError(f'hadir run did not stop in time:\n{log}') from exc
     return (stack.local_dir / 'run.log').read_text()
 
 

@@ -26,6 +26,8 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.MACHINE_WRITE,
         P.BRIDGE_READ,
         P.AUDIT_READ,
+        P.CHECKIN_READ,  # issue 3: the OPD's admins review their own staff's flagged check-ins
+        P.CHECKIN_WRITE,
     },  # fmt: skip
     Role.FINANCE: {P.EXPORT_READ},
     Role.BRIDGE: {P.BRIDGE_SELF},

@@ -1,0 +1,97 @@
+"""Routes of the mobile web app (signed by the phone's device key) and the admin side of check-in: activation
+codes, enrolment resets, the review queue and fraud alerts. The contract is docs/checkin.md."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from chalice.app import Blueprint
+
+from chalicelib.api.routing import Ctx, QueryParam, page, route
+from chalicelib.services import checkins
+from chalicelib.wiring import get_books, get_mobile
+
+bp = Blueprint(__name__)
+ADMINS = ('super', 'opd_admin')
+READERS = ('super', 'auditor', 'opd_admin')
+MOBILE_BODY_BYTES = 2 * 1024 * 1024  # a selfie as base64 JPEG; the settings' max_selfie_bytes bounds the image
+
+
+@route(bp, '/v1/mobile/activate', 'POST', summary="Bind a phone's public key to an employee with a one-time code",
+       tag='mobile', body=checkins.ActivateBody, public=True, status=201)  # fmt: skip
+def activate(ctx: Ctx) -> Any:
+    return checkins.activate(get_mobile(), ctx.body)
+
+
+@route(bp, '/v1/mobile/me', 'GET', summary='The signed-in employee, device, enrolment state and office locations',
+       tag='mobile', device=True)  # fmt: skip
+def me(ctx: Ctx) -> Any:
+    return checkins.me(get_mobile(), ctx.caller)
+
+
+@route(bp, '/v1/mobile/face', 'POST', summary='Enrol the reference face (quality gate, duplicate search, index)',
+       tag='mobile', body=checkins.FaceBody, device=True, status=201, max_body_bytes=MOBILE_BODY_BYTES)  # fmt: skip
+def enrol_face(ctx: Ctx) -> Any:
+    return checkins.enrol_face(get_mobile(), ctx.caller, ctx.body)
+
+
+@route(bp, '/v1/mobile/checkins', 'POST', summary='Check in or out: geofence, selfie against the enrolled face',
+       tag='mobile', body=checkins.CheckinBody, device=True, status=201, idempotent=True,
+       max_body_bytes=MOBILE_BODY_BYTES)  # fmt: skip
+def check_in(ctx: Ctx) -> Any:
+    return checkins.check_in(get_mobile(), ctx.caller, ctx.body)
+
+
+@route(bp, '/v1/mobile/checkins', 'GET', summary="This month's check-ins and closed days of the signed-in employee",
+       tag='mobile', device=True, query=(QueryParam('month', 'YYYY-MM, default this month'),))  # fmt: skip
+def my_checkins(ctx: Ctx) -> Any:
+    mobile = get_mobile()
+    month = checkins.parse_month(ctx.query('month'))
+    employee = ctx.caller.employee
+    today = checkins.local_today(mobile, ctx.caller)
+    chosen = month or f'{today:%Y-%m}'
+    return checkins.history(mobile, ctx.caller, chosen, _closed_days(employee.employee_id, chosen, today))
+
+
+def _closed_days(employee_id: str, month: str, today: date) -> list[dict[str, Any]]:
+    keys = [(employee_id, day) for day in checkins.month_dates(month, today)]
+    records = get_books().records.days(keys)
+    return [
+        {'date': key[1].isoformat(), 'status': record.day.category.value, 'codes': list(record.day.codes),
+         'explanation': record.day.explanation}
+        for key, record in sorted(records.items(), key=lambda item: item[0][1], reverse=True)
+    ]  # fmt: skip
+
+
+@route(bp, '/v1/employees/{employee_id}/activation-codes', 'POST', summary='A one-time activation code, shown once',
+       tag='checkin-admin', roles=ADMINS, status=201)  # fmt: skip
+def issue_code(ctx: Ctx) -> Any:
+    return checkins.issue_activation_code(get_mobile(), ctx.principal, ctx.params['employee_id'])
+
+
+@route(bp, '/v1/employees/{employee_id}/enrolment/reset', 'POST', summary="Revoke the phone and forget the face",
+       tag='checkin-admin', roles=ADMINS, body=checkins.ResetBody)  # fmt: skip
+def reset_enrolment(ctx: Ctx) -> Any:
+    return checkins.reset_enrolment(get_mobile(), ctx.principal, ctx.params['employee_id'], ctx.body)
+
+
+@route(bp, '/v1/checkins/review', 'GET', summary='Check-ins by state (default: waiting for review), with evidence',
+       tag='checkin-admin', roles=READERS, paginated=True,
+       query=(QueryParam('opd', 'only this OPD'),
+              QueryParam('state', 'review (default), pending, accepted, refused or rejected')))  # fmt: skip
+def review_queue(ctx: Ctx) -> Any:
+    state = ctx.query('state') or 'review'
+    return page(*checkins.list_reviews(get_mobile(), ctx.principal, ctx.query('opd'), state, ctx.limit, ctx.cursor))
+
+
+@route(bp, '/v1/checkins/{checkin_id}/review', 'POST', summary='Approve or reject a flagged check-in (audited)',
+       tag='checkin-admin', roles=ADMINS, body=checkins.ReviewBody)  # fmt: skip
+def review(ctx: Ctx) -> Any:
+    return checkins.review_checkin(get_mobile(), ctx.principal, ctx.params['checkin_id'], ctx.body)
+
+
+@route(bp, '/v1/alerts', 'GET', summary='Fraud alerts: duplicate faces, confirmed manipulation', tag='checkin-admin',
+       roles=READERS, paginated=True, query=(QueryParam('opd', 'only this OPD'),))  # fmt: skip
+def alerts(ctx: Ctx) -> Any:
+    return page(*checkins.list_alerts(get_mobile(), ctx.principal, ctx.query('opd'), ctx.limit, ctx.cursor))

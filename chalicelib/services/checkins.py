@@ -1,0 +1,744 @@
+"""Mobile check-in use cases: activation codes, device binding, face enrolment, check-in and check-out,
+the queue that verifies what a busy face engine could not, the review queue and fraud alerts."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.domain import device_auth
+from chalicelib.domain.access import Permission, authorize, scope_opd
+from chalicelib.domain.checkin import (
+    ActivationCode,
+    Alert,
+    Checkin,
+    CheckinKind,
+    CheckinPolicy,
+    Device,
+    Enrolment,
+    Evidence,
+    Fix,
+    Manipulation,
+    Outcome,
+    Reason,
+    decide,
+    location_refusal,
+    month_of,
+    nearest_office,
+    public_checkin,
+    reason,
+    travel_speed_kmh,
+)
+from chalicelib.domain.errors import (
+    Conflict,
+    Gone,
+    NotFound,
+    ServiceBusy,
+    TooManyRequests,
+    Unauthenticated,
+    ValidationFailed,
+)
+from chalicelib.domain.faces import QualityGate, quality_problems
+from chalicelib.domain.models import Employee, Opd, Principal, Punch, PunchSource
+from chalicelib.domain.punch_keys import phone_punch_id
+from chalicelib.ports import (
+    AuditDraft,
+    Create,
+    FaceEngine,
+    FaceEngineBusy,
+    NonceBook,
+    ObjectStore,
+    Record,
+    Replace,
+    WorkQueue,
+    Write,
+)
+from chalicelib.services.common import KIND_EMPLOYEE, KIND_OPD, KIND_UNIQUE, Deps, build, dump, load, require
+from chalicelib.services.ingest import mark_for_reclose
+from chalicelib.settings import Settings
+
+KIND_ACTIVATION = 'activation'
+KIND_DEVICE = 'device'
+KIND_ENROLMENT = 'enrolment'
+KIND_CHECKIN = 'checkin'
+KIND_ALERT = 'alert'
+KIND_MANIPULATION = 'manipulation'
+KIND_SELFIE = 'selfie'
+
+CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'  # no 0/O or 1/I: read aloud and typed on a phone
+CODE_LENGTH = 8
+MAX_FAILED_ATTEMPTS = 5
+LOCKOUT = timedelta(minutes=15)
+SYSTEM_ACTOR = 'system'
+JPEG_MAGIC, PNG_MAGIC = b'\xff\xd8\xff', b'\x89PNG\r\n\x1a\n'
+
+
+@dataclass(frozen=True)
+class Mobile:
+    """What the check-in use cases need beyond the directory: the face engine, the media bucket (home region),
+    the queue for busy-engine checks, the nonce book, and the thresholds."""
+
+    deps: Deps
+    faces: FaceEngine
+    media: ObjectStore
+    queue: WorkQueue
+    nonces: NonceBook
+    settings: Settings
+
+    @property
+    def policy(self) -> CheckinPolicy:
+        s = self.settings
+        return CheckinPolicy(
+            match_threshold=s.face_match_threshold, review_threshold=s.face_review_threshold,
+            max_accuracy_m=s.max_gps_accuracy_m, review_accuracy_m=s.review_gps_accuracy_m,
+            max_speed_kmh=s.max_travel_speed_kmh,
+        )  # fmt: skip
+
+    @property
+    def gate(self) -> QualityGate:
+        return QualityGate()
+
+
+@dataclass(frozen=True)
+class DeviceCaller:
+    device: Device
+    enrolment: Enrolment
+    employee: Employee
+
+    @property
+    def actor(self) -> str:
+        return f'device:{self.device.device_id}'
+
+
+# ---- records -------------------------------------------------------------------------------------------------
+
+
+def _activation_record(code: ActivationCode, opd_id: str) -> Record:
+    return Record(KIND_ACTIVATION, code.employee_id, dump(code), code.version, list_key=f'{opd_id}#{code.employee_id}')
+
+
+def _device_record(device: Device) -> Record:
+    return Record(KIND_DEVICE, device.device_id, dump(device), device.version, list_key=device.employee_id)
+
+
+def _enrolment_record(enrolment: Enrolment) -> Record:
+    return Record(KIND_ENROLMENT, enrolment.employee_id, dump(enrolment), enrolment.version)
+
+
+def _checkin_record(checkin: Checkin) -> Record:
+    at = checkin.at_utc.isoformat()
+    return Record(
+        KIND_CHECKIN, checkin.checkin_id, dump(checkin), checkin.version,
+        list_key=f'{checkin.outcome.value}#{checkin.opd_id}#{at}#{checkin.checkin_id}',
+        lookup=(f'checkins#{checkin.employee_id}', f'{checkin.local_date.isoformat()}#{at}'),
+    )  # fmt: skip
+
+
+def _alert_record(alert: Alert) -> Record:
+    return Record(KIND_ALERT, alert.alert_id, dump(alert), list_key=f'{alert.opd_id}#{alert.at.isoformat()}')
+
+
+def _manipulation_id(employee_id: str, month: str) -> str:
+    return f'{employee_id}@{month}'
+
+
+def manipulation_confirmed(deps: Deps, employee_id: str, month: str) -> bool:
+    """Read by the month close: a confirmed manipulation sets the month's attendance part to 0."""
+    return deps.store.get(KIND_MANIPULATION, _manipulation_id(employee_id, month)) is not None
+
+
+def _code_hash(employee_id: str, code: str) -> str:
+    normalised = code.replace('-', '').replace(' ', '').upper()
+    return hashlib.sha256(f'{employee_id}:{normalised}'.encode()).hexdigest()
+
+
+def _new_code(deps: Deps) -> str:
+    raw = deps.random_bytes(CODE_LENGTH)
+    chars = ''.join(CODE_ALPHABET[b % len(CODE_ALPHABET)] for b in raw)  # 256 % 32 == 0: no bias
+    return f'{chars[:4]}-{chars[4:]}'
+
+
+def _enrolment(deps: Deps, employee_id: str) -> tuple[Enrolment, bool]:
+    stored = deps.store.get(KIND_ENROLMENT, employee_id)
+    if stored is None:
+        return Enrolment(employee_id=employee_id), False
+    return load(Enrolment, stored), True
+
+
+def _enrolment_write(enrolment: Enrolment, existed: bool) -> Write:
+    record = _enrolment_record(enrolment)
+    return Replace(record) if existed else Create(record, f'employee {enrolment.employee_id} changed meanwhile')
+
+
+def _employee_view(employee: Employee, opd: Opd | None) -> dict[str, Any]:
+    return {
+        'employee_id': employee.employee_id, 'nip': employee.nip, 'name': employee.name, 'opd_id': employee.opd_id,
+        'opd_name': opd.name if opd else None,
+    }  # fmt: skip
+
+
+# ---- admin: activation codes and resets -----------------------------------------------------------------------
+
+
+def issue_activation_code(mobile: Mobile, principal: Principal, employee_id: str) -> dict[str, Any]:
+    deps = mobile.deps
+    employee = load(Employee, require(deps.store, KIND_EMPLOYEE, employee_id))
+    authorize(principal, Permission.CHECKIN_WRITE, employee.opd_id)
+    if not employee.active:
+        raise Conflict(f'employee {employee_id} is not active', code='employee_inactive')
+    enrolment, _ = _enrolment(deps, employee_id)
+    if enrolment.device_id:
+        raise Conflict(
+            f'employee {employee_id} already has an active phone; reset the enrolment first',
+            code='device_already_active',
+        )
+    now = deps.clock()
+    code = _new_code(deps)
+    stored = deps.store.get(KIND_ACTIVATION, employee_id)
+    activation = ActivationCode(
+        employee_id=employee_id, code_hash=_code_hash(employee_id, code), issued_at=now,
+        expires_at=now + timedelta(hours=mobile.settings.activation_code_hours), issued_by=principal.key_id,
+        version=stored.version if stored else 0,
+    )  # fmt: skip
+    record = _activation_record(activation, employee.opd_id)
+    write: Write = Replace(record) if stored else Create(record, 'an activation code was issued meanwhile')
+    shown = {'employee_id': employee_id, 'expires_at': activation.expires_at.isoformat()}
+    deps.store.commit(
+        [write],
+        AuditDraft(principal.key_id, 'activation.issue', f'employee/{employee_id}', employee.opd_id, None, shown),
+    )
+    return {**shown, 'code': code}
+
+
+class ResetBody(BaseModel):
+    model_config = ConfigDict(extra='forbid')
+
+    reason: str = Field(min_length=5, max_length=300)
+
+
+def reset_enrolment(mobile: Mobile, principal: Principal, employee_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """A new phone or a new reference face: revoke the device, forget the face (audited)."""
+    deps = mobile.deps
+    reset = build(ResetBody, body)
+    employee = load(Employee, require(deps.store, KIND_EMPLOYEE, employee_id))
+    authorize(principal, Permission.CHECKIN_WRITE, employee.opd_id)
+    enrolment, existed = _enrolment(deps, employee_id)
+    if not existed or (enrolment.device_id is None and enrolment.face_id is None):
+        raise NotFound(f'employee {employee_id} has no phone or face enrolled')
+    writes: list[Write] = []
+    if enrolment.device_id:
+        device_record = deps.store.get(KIND_DEVICE, enrolment.device_id)
+        if device_record is not None:
+            device = load(Device, device_record)
+            revoked = device.model_copy(update={'revoked_at': deps.clock()})
+            writes.append(Replace(_device_record(revoked)))
+    cleared = Enrolment(employee_id=employee_id, version=enrolment.version)
+    writes.append(Replace(_enrolment_record(cleared)))
+    before = {'device_id': enrolment.device_id, 'face_id': enrolment.face_id}
+    deps.store.commit(
+        writes,
+        AuditDraft(principal.key_id, 'enrolment.reset', f'employee/{employee_id}', employee.opd_id, before,
+                   {'device_id': None, 'face_id': None, 'reason': reset.reason}),
+    )  # fmt: skip
+    if enrolment.face_id:
+        mobile.faces.remove([enrolment.face_id])
+    return {'employee_id': employee_id, 'device_revoked': enrolment.device_id, 'face_removed': enrolment.face_id}
+
+
+# ---- the phone: activation and request signatures -------------------------------------------------------------
+
+
+class ActivateBody(BaseModel):
+    model_config = ConfigDict(extra='forbid')
+
+    nip: str = Field(min_length=2, max_length=40)
+    code: str = Field(min_length=4, max_length=20)
+    device_name: str = Field(default='Ponsel', min_length=1, max_length=120)
+    public_key: dict[str, str]
+
+
+def _employee_by_nip_or_id(deps: Deps, nip: str) -> Employee | None:
+    claim = deps.store.get(KIND_UNIQUE, f'NIP#{nip}')
+    employee_id = str(claim.data.get('owner') or claim.data.get('employee_id')) if claim else nip
+    stored = deps.store.get(KIND_EMPLOYEE, employee_id)
+    return load(Employee, stored) if stored else None
+
+
+def activate(mobile: Mobile, body: Mapping[str, Any]) -> dict[str, Any]:
+    deps = mobile.deps
+    request = build(ActivateBody, body)
+    failed = Unauthenticated('NIP atau kode aktivasi salah.', code='activation_failed')
+    employee = _employee_by_nip_or_id(deps, request.nip.strip())
+    stored = deps.store.get(KIND_ACTIVATION, employee.employee_id) if employee else None
+    if employee is None or stored is None or not employee.active:
+        raise failed
+    activation = load(ActivationCode, stored)
+    now = deps.clock()
+    if activation.locked_until and activation.locked_until > now:
+        raise TooManyRequests(
+            f'Terlalu banyak percobaan. Coba lagi setelah {activation.locked_until:%H:%M} UTC.',
+            code='too_many_attempts',
+        )
+    if not hmac.compare_digest(activation.code_hash, _code_hash(employee.employee_id, request.code)):
+        attempts = activation.failed_attempts + 1
+        locked = now + LOCKOUT if attempts >= MAX_FAILED_ATTEMPTS else None
+        counted = activation.model_copy(update={'failed_attempts': 0 if locked else attempts, 'locked_until': locked})
+        deps.store.commit([Replace(_activation_record(counted, employee.opd_id))], None)
+        raise failed
+    if activation.used_at is not None:
+        raise Conflict('Kode aktivasi ini sudah dipakai. Minta kode baru ke admin OPD.', code='activation_used')
+    if activation.expires_at <= now:
+        raise Gone('Kode aktivasi sudah kedaluwarsa. Minta kode baru ke admin OPD.', code='activation_expired')
+    try:
+        device_auth.public_key_from_jwk(request.public_key)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), code='bad_public_key') from None
+    enrolment, existed = _enrolment(deps, employee.employee_id)
+    if enrolment.device_id:
+        raise Conflict('Pegawai ini sudah punya ponsel aktif.', code='device_already_active')
+    device = Device(
+        device_id=deps.new_id('dev'), employee_id=employee.employee_id, name=request.device_name,
+        public_key=request.public_key, activated_at=now,
+    )  # fmt: skip
+    bound = enrolment.model_copy(update={'device_id': device.device_id})
+    used = activation.model_copy(update={'used_at': now, 'failed_attempts': 0})
+    deps.store.commit(
+        [
+            Replace(_activation_record(used, employee.opd_id)),
+            Create(_device_record(device), 'device id collision; try again'),
+            _enrolment_write(bound, existed),
+        ],
+        AuditDraft(f'employee:{employee.employee_id}', 'device.activate', f'employee/{employee.employee_id}',
+                   employee.opd_id, None, {'device_id': device.device_id, 'device_name': device.name}),
+    )  # fmt: skip
+    opd_record = deps.store.get(KIND_OPD, employee.opd_id)
+    return {
+        'device_id': device.device_id,
+        'employee': _employee_view(employee, load(Opd, opd_record) if opd_record else None),
+        'face_enrolled': bound.face_id is not None,
+    }
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    method: str
+    path: str
+    query: Mapping[str, str]
+    headers: Mapping[str, str]
+    body: bytes
+
+
+def authenticate_device(mobile: Mobile, request: SignedRequest) -> DeviceCaller:
+    deps = mobile.deps
+    device_id = request.headers.get('x-hadir-device')
+    timestamp = request.headers.get('x-hadir-timestamp')
+    nonce = request.headers.get('x-hadir-nonce')
+    signature = request.headers.get('x-hadir-signature')
+    if not (device_id and timestamp and nonce and signature):
+        raise Unauthenticated(
+            'this route needs a signed request: X-Hadir-Device, X-Hadir-Timestamp, X-Hadir-Nonce, X-Hadir-Signature',
+            code='device_signature_missing',
+        )
+    stored = deps.store.get(KIND_DEVICE, device_id) if len(device_id) <= 40 else None
+    if stored is None:
+        raise Unauthenticated('Perangkat tidak dikenal. Aktivasi ulang aplikasi.', code='unknown_device')
+    device = load(Device, stored)
+    if device.revoked_at is not None:
+        raise Unauthenticated(
+            'Perangkat ini sudah dinonaktifkan oleh admin. Aktivasi ulang dengan kode baru.', code='device_revoked'
+        )
+    now = deps.clock()
+    try:
+        device_auth.check_freshness(timestamp, nonce, now)
+    except device_auth.DeviceAuthError as exc:
+        details: dict[str, object] = {'server_time_ms': int(now.timestamp() * 1000)}
+        raise Unauthenticated(str(exc), code=exc.code, details=details) from None
+    text = device_auth.signed_text(request.method, request.path, request.query, timestamp, nonce, request.body)
+    if not device_auth.signature_is_valid(device.public_key, text, signature):
+        raise Unauthenticated('the request signature does not match this device', code='bad_signature')
+    # Claimed only after the signature checks out: nobody else can burn a device's nonces.
+    expires = now + 2 * device_auth.MAX_CLOCK_DIFFERENCE
+    if not mobile.nonces.claim(device.device_id, nonce, expires):
+        raise Unauthenticated('this request was already received once (replayed nonce)', code='replayed_nonce')
+    enrolment, _ = _enrolment(deps, device.employee_id)
+    if enrolment.device_id != device.device_id:
+        raise Unauthenticated('Perangkat ini sudah dinonaktifkan oleh admin.', code='device_revoked')
+    employee = load(Employee, require(deps.store, KIND_EMPLOYEE, device.employee_id))
+    return DeviceCaller(device, enrolment, employee)
+
+
+def me(mobile: Mobile, caller: DeviceCaller) -> dict[str, Any]:
+    opd_record = mobile.deps.store.get(KIND_OPD, caller.employee.opd_id)
+    opd = load(Opd, opd_record) if opd_record else None
+    now = mobile.deps.clock()
+    return {
+        'employee': _employee_view(caller.employee, opd),
+        'device': {'device_id': caller.device.device_id, 'activated_at': caller.device.activated_at.isoformat()},
+        'face_enrolled': caller.enrolment.face_id is not None,
+        'offices': [loc.model_dump(mode='json') for loc in opd.locations] if opd else [],
+        'max_accuracy_m': mobile.settings.max_gps_accuracy_m,
+        'server_time_ms': int(now.timestamp() * 1000),
+    }
+
+
+# ---- images ----------------------------------------------------------------------------------------------------
+
+
+def _image(mobile: Mobile, encoded: str) -> bytes:
+    if len(encoded) > mobile.settings.max_selfie_bytes * 4 // 3 + 4:
+        raise ValidationFailed(f'image is larger than {mobile.settings.max_selfie_bytes} bytes', code='image_too_large')
+    try:
+        image = base64.b64decode(encoded.split(',', 1)[-1], validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed('image must be base64 (a JPEG or PNG)', code='bad_image') from None
+    if not image.startswith((JPEG_MAGIC, PNG_MAGIC)):
+        raise ValidationFailed('image must be a JPEG or PNG photo', code='bad_image')
+    return image
+
+
+class FaceBody(BaseModel):
+    model_config = ConfigDict(extra='forbid')
+
+    image: str = Field(min_length=8)
+
+
+def _detect(mobile: Mobile, image: bytes) -> list[Any]:
+    try:
+        return mobile.faces.detect(image)
+    except ValueError as exc:
+        raise ValidationFailed(f'the photo cannot be read: {exc}', code='bad_image') from None
+
+
+def enrol_face(mobile: Mobile, caller: DeviceCaller, body: Mapping[str, Any]) -> dict[str, Any]:
+    deps, employee = mobile.deps, caller.employee
+    image = _image(mobile, build(FaceBody, body).image)
+    if caller.enrolment.face_id is not None:
+        raise Conflict('Wajah Anda sudah terdaftar. Perubahan perlu reset oleh admin.', code='face_already_enrolled')
+    try:
+        problems = quality_problems(_detect(mobile, image), mobile.gate)
+        if problems:
+            raise ValidationFailed(
+                'Foto wajah belum memenuhi syarat.', code='face_quality',
+                details={'problems': [{'code': p.code, 'message': p.message} for p in problems]},
+            )  # fmt: skip
+        matches = [
+            m for m in mobile.faces.search(image, mobile.settings.duplicate_face_threshold)
+            if m.external_id != employee.employee_id
+        ]  # fmt: skip
+        if matches:
+            _raise_duplicate_alert(mobile, caller, matches[0].external_id, matches[0].similarity)
+        now = deps.clock()
+        face_key = f'faces/{employee.employee_id}/{now:%Y%m%dT%H%M%S}-{caller.device.device_id}.jpg'
+        mobile.media.put_new(face_key, image, 'image/jpeg')
+        face_id = mobile.faces.index(image, employee.employee_id)
+    except FaceEngineBusy:
+        raise ServiceBusy('Layanan wajah sedang sibuk. Coba lagi sebentar lagi.', code='face_service_busy') from None
+    enrolled = caller.enrolment.model_copy(update={'face_id': face_id, 'face_key': face_key, 'face_enrolled_at': now})
+    try:
+        deps.store.commit(
+            [Replace(_enrolment_record(enrolled))],
+            AuditDraft(caller.actor, 'face.enrol', f'employee/{employee.employee_id}', employee.opd_id, None,
+                       {'face_id': face_id, 'face_key': face_key}),
+        )  # fmt: skip
+    except Conflict:
+        mobile.faces.remove([face_id])  # a concurrent enrolment won; leave no orphan face in the collection
+        raise
+    return {'face_enrolled': True, 'enrolled_at': now.isoformat()}
+
+
+def _raise_duplicate_alert(mobile: Mobile, caller: DeviceCaller, other: str, similarity: float) -> None:
+    deps, employee = mobile.deps, caller.employee
+    alert = Alert(
+        alert_id=deps.new_id('alr'), kind='duplicate_face', employee_id=employee.employee_id,
+        opd_id=employee.opd_id, at=deps.clock(), other_employee_id=other, similarity=round(similarity, 1),
+        message=f'enrolment of {employee.employee_id} blocked: the face is already enrolled under {other}',
+    )  # fmt: skip
+    deps.store.commit(
+        [Create(_alert_record(alert), 'alert id collision')],
+        AuditDraft(caller.actor, 'alert.duplicate_face', f'employee/{employee.employee_id}', employee.opd_id, None,
+                   dump(alert)),
+    )  # fmt: skip
+    raise Conflict(
+        'Wajah ini sudah terdaftar atas nama pegawai lain. Pendaftaran diblokir dan dilaporkan ke BKPSDM.',
+        code='duplicate_face', details={'alert_id': alert.alert_id},
+    )  # fmt: skip
+
+
+# ---- check-in and check-out ------------------------------------------------------------------------------------
+
+
+class CheckinBody(BaseModel):
+    model_config = ConfigDict(extra='forbid')
+
+    kind: CheckinKind
+    image: str = Field(min_length=8)
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    accuracy_m: float = Field(ge=0, le=100_000)
+    client_time: str | None = Field(default=None, max_length=40)
+
+
+def check_in(mobile: Mobile, caller: DeviceCaller, body: Mapping[str, Any]) -> dict[str, Any]:
+    deps, employee, policy = mobile.deps, caller.employee, mobile.policy
+    request = build(CheckinBody, body)
+    image = _image(mobile, request.image)
+    if caller.enrolment.face_id is None or caller.enrolment.face_key is None:
+        raise Conflict('Rekam wajah dulu sebelum presensi.', code='face_not_enrolled')
+    opd = load(Opd, require(deps.store, KIND_OPD, employee.opd_id))
+    now = deps.clock()
+    local = now.astimezone(ZoneInfo(opd.zone))
+    nearest = nearest_office(request.lat, request.lon, opd.locations)
+    office, distance = nearest if nearest else (None, None)
+    selfie_sha = hashlib.sha256(image).hexdigest()
+    evidence = Evidence(
+        distance_m=distance, office=office, accuracy_m=request.accuracy_m,
+        selfie_seen_before=deps.store.get(KIND_SELFIE, selfie_sha) is not None,
+        speed_kmh=travel_speed_kmh(caller.enrolment.last_fix, request.lat, request.lon, now, policy),
+    )  # fmt: skip
+    if location_refusal(distance, office, request.accuracy_m, policy) is None:
+        evidence = _with_face(mobile, evidence, caller.enrolment.face_key, image)
+    outcome, reasons = decide(evidence, policy)
+    checkin_id = deps.new_id('chk')
+    selfie_key = f'selfies/{local.date().isoformat()}/{checkin_id}.jpg'
+    mobile.media.put_new(selfie_key, image, 'image/jpeg')
+    checkin = Checkin(
+        checkin_id=checkin_id, employee_id=employee.employee_id, opd_id=employee.opd_id,
+        device_id=caller.device.device_id, kind=request.kind, at_utc=now, local_date=local.date(),
+        local_time=f'{local:%H:%M}', zone=opd.zone, outcome=outcome, reasons=reasons, lat=request.lat,
+        lon=request.lon, accuracy_m=request.accuracy_m, distance_m=None if distance is None else round(distance),
+        office=office, similarity=None if evidence.similarity is None else round(evidence.similarity, 1),
+        selfie_key=selfie_key, selfie_sha256=selfie_sha, client_time=request.client_time,
+        selfie_seen_before=evidence.selfie_seen_before,
+        speed_kmh=None if evidence.speed_kmh is None else round(evidence.speed_kmh, 1),
+    )  # fmt: skip
+    if outcome is Outcome.ACCEPTED:
+        checkin = _punch(mobile, checkin)
+    deps.store.put_many([
+        _checkin_record(checkin),
+        Record(KIND_SELFIE, selfie_sha, {'checkin_id': checkin_id, 'employee_id': employee.employee_id}),
+    ])  # fmt: skip
+    if outcome is not Outcome.REFUSED:
+        fix = Fix(lat=request.lat, lon=request.lon, at=now)
+        deps.store.set_field(KIND_ENROLMENT, employee.employee_id, 'last_fix', fix.model_dump(mode='json'))
+    if outcome is Outcome.PENDING:
+        mobile.queue.send({'checkin_id': checkin_id})
+    return public_checkin(checkin)
+
+
+def _with_face(mobile: Mobile, evidence: Evidence, face_key: str, image: bytes) -> Evidence:
+    """Quality gate, then one comparison with the enrolled face; a busy engine leaves the face unchecked."""
+    try:
+        problems = quality_problems(_detect(mobile, image), mobile.gate)
+        if problems:
+            return _replace(evidence, quality=tuple(problems), face_checked=True)
+        similarity = mobile.faces.compare(mobile.media.get(face_key), image)
+    except FaceEngineBusy:
+        return _replace(evidence, face_checked=False)
+    return _replace(evidence, similarity=similarity, face_checked=True)
+
+
+def _replace(evidence: Evidence, **changes: Any) -> Evidence:
+    from dataclasses import replace
+
+    return replace(evidence, **changes)
+
+
+def _punch(mobile: Mobile, checkin: Checkin) -> Checkin:
+    """Write the punch at the check-in's server time; a day already closed is marked for recomputation."""
+    deps = mobile.deps
+    punch_id = phone_punch_id(checkin.employee_id, checkin.checkin_id)
+    deps.ledger.record([
+        Punch(punch_id=punch_id, source=PunchSource.PHONE, employee_id=checkin.employee_id, opd_id=checkin.opd_id,
+              at_utc=checkin.at_utc, local_date=checkin.local_date, zone=checkin.zone, raw=checkin.kind,
+              received_at=deps.clock())
+    ])  # fmt: skip
+    if checkin.local_date < deps.clock().astimezone(ZoneInfo(checkin.zone)).date():
+        mark_for_reclose(deps, {checkin.local_date}, f'checkin {checkin.checkin_id}')
+    return checkin.model_copy(update={'punch_id': punch_id})
+
+
+def verify_queued(mobile: Mobile, checkin_id: str) -> str:
+    """The queue consumer: compare the face of a pending check-in now. Safe to receive twice."""
+    deps = mobile.deps
+    stored = deps.store.get(KIND_CHECKIN, checkin_id)
+    if stored is None:
+        return 'unknown'
+    checkin = load(Checkin, stored)
+    if checkin.outcome is not Outcome.PENDING:
+        return 'already-decided'
+    enrolment, _ = _enrolment(deps, checkin.employee_id)
+    if enrolment.face_key is None:
+        reasons: tuple[Reason, ...]
+        outcome, reasons = Outcome.REVIEW, (reason('face_reset', 'Wajah terdaftar direset sebelum verifikasi.'),)
+        similarity = None
+    else:
+        evidence = Evidence(
+            distance_m=checkin.distance_m, office=checkin.office, accuracy_m=checkin.accuracy_m,
+            selfie_seen_before=checkin.selfie_seen_before, speed_kmh=checkin.speed_kmh,
+        )  # fmt: skip
+        evidence = _with_face(mobile, evidence, enrolment.face_key, mobile.media.get(checkin.selfie_key))
+        if not evidence.face_checked:
+            mobile.queue.send({'checkin_id': checkin_id}, delay_seconds=mobile.settings.face_retry_seconds)
+            return 'requeued'
+        outcome, reasons = decide(evidence, mobile.policy)
+        similarity = None if evidence.similarity is None else round(evidence.similarity, 1)
+    decided = checkin.model_copy(update={'outcome': outcome, 'reasons': reasons, 'similarity': similarity})
+    if outcome is Outcome.ACCEPTED:
+        decided = _punch(mobile, decided)
+    deps.store.commit([Replace(_checkin_record(decided))], None)
+    return outcome.value
+
+
+def history(mobile: Mobile, caller: DeviceCaller, month: str | None, days: list[dict[str, Any]]) -> dict[str, Any]:
+    deps = mobile.deps
+    month = month or month_of(deps.clock().date())
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = deps.store.list_lookup(f'checkins#{caller.employee.employee_id}', f'{month}-', limit=500, cursor=cursor)
+        items.extend(public_checkin(load(Checkin, r)) for r in page.items)
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    items.sort(key=lambda item: item['at'], reverse=True)
+    return {'month': month, 'items': items, 'days': days}
+
+
+def local_today(mobile: Mobile, caller: DeviceCaller) -> date:
+    """Today where the employee works: a WITA office's day starts an hour before a WIB one."""
+    opd_record = mobile.deps.store.get(KIND_OPD, caller.employee.opd_id)
+    zone = load(Opd, opd_record).zone if opd_record else 'Asia/Jakarta'
+    return mobile.deps.clock().astimezone(ZoneInfo(zone)).date()
+
+
+def parse_month(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    try:
+        datetime.strptime(raw, '%Y-%m')
+    except ValueError:
+        raise ValidationFailed('month must be YYYY-MM', code='bad_month') from None
+    return raw
+
+
+def month_dates(month: str, until: date) -> list[date]:
+    first = datetime.strptime(month, '%Y-%m').replace(tzinfo=UTC).date()
+    out, day = [], first
+    while day.month == first.month and day <= until:
+        out.append(day)
+        day += timedelta(days=1)
+    return out
+
+
+# ---- review queue and alerts -----------------------------------------------------------------------------------
+
+
+def list_reviews(
+    mobile: Mobile, principal: Principal, opd_id: str | None, state: str, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    if state not in {o.value for o in Outcome}:
+        raise ValidationFailed(f'state must be one of {", ".join(o.value for o in Outcome)}', code='bad_state')
+    scope = scope_opd(principal, Permission.CHECKIN_READ, opd_id)
+    prefix = f'{state}#{scope}#' if scope else f'{state}#'
+    page = mobile.deps.store.list(KIND_CHECKIN, prefix, limit=limit, cursor=cursor)
+    items = []
+    for record in page.items:
+        checkin = load(Checkin, record)
+        items.append({
+            **dump(checkin),
+            'selfie_url': mobile.media.download_url(checkin.selfie_key, mobile.settings.selfie_link_seconds),
+        })  # fmt: skip
+    return items, page.next_cursor
+
+
+class ReviewBody(BaseModel):
+    model_config = ConfigDict(extra='forbid')
+
+    decision: Literal['approve', 'reject']
+    reason: str = Field(min_length=5, max_length=300)
+    manipulation: bool = False
+
+
+def review_checkin(mobile: Mobile, principal: Principal, checkin_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    deps = mobile.deps
+    decision = build(ReviewBody, body)
+    stored = require(deps.store, KIND_CHECKIN, checkin_id)
+    checkin = load(Checkin, stored)
+    authorize(principal, Permission.CHECKIN_WRITE, checkin.opd_id)
+    if checkin.outcome is not Outcome.REVIEW:
+        raise Conflict(
+            f'check-in {checkin_id} is {checkin.outcome.value}, not waiting for review', code='not_in_review'
+        )
+    if decision.manipulation and decision.decision != 'reject':
+        raise ValidationFailed('a manipulation can only be confirmed by rejecting the check-in', code='bad_review')
+    now = deps.clock()
+    decided = checkin.model_copy(update={
+        'outcome': Outcome.ACCEPTED if decision.decision == 'approve' else Outcome.REJECTED,
+        'reviewed_by': principal.key_id, 'review_reason': decision.reason, 'reviewed_at': now,
+    })  # fmt: skip
+    writes: list[Write] = [Replace(_checkin_record(decided))]
+    if decision.manipulation:
+        month = month_of(checkin.local_date)
+        manipulation = Manipulation(
+            employee_id=checkin.employee_id, month=month, checkin_id=checkin_id, confirmed_by=principal.key_id,
+            reason=decision.reason, at=now,
+        )  # fmt: skip
+        if not manipulation_confirmed(deps, checkin.employee_id, month):
+            writes.append(Create(
+                Record(KIND_MANIPULATION, _manipulation_id(checkin.employee_id, month), dump(manipulation),
+                       list_key=f'{month}#{checkin.opd_id}#{checkin.employee_id}'),
+                'a manipulation was confirmed meanwhile',
+            ))  # fmt: skip
+        alert = Alert(
+            alert_id=deps.new_id('alr'), kind='manipulation', employee_id=checkin.employee_id, opd_id=checkin.opd_id,
+            at=now, checkin_id=checkin_id,
+            message=f'manipulation confirmed for {month}: attendance part of the TPP is 0 ({decision.reason})',
+        )  # fmt: skip
+        writes.append(Create(_alert_record(alert), 'alert id collision'))
+    deps.store.commit(
+        writes,
+        AuditDraft(principal.key_id, f'checkin.{decision.decision}', f'checkin/{checkin_id}', checkin.opd_id,
+                   {'outcome': checkin.outcome.value},
+                   {'outcome': decided.outcome.value, 'reason': decision.reason,
+                    'manipulation': decision.manipulation}),
+    )  # fmt: skip
+    if decided.outcome is Outcome.ACCEPTED:
+        punched = _punch(mobile, decided)
+        deps.store.set_field(KIND_CHECKIN, checkin_id, 'punch_id', punched.punch_id)
+        decided = punched
+    return dump(decided)
+
+
+def list_alerts(
+    mobile: Mobile, principal: Principal, opd_id: str | None, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    scope = scope_opd(principal, Permission.CHECKIN_READ, opd_id)
+    page = mobile.deps.store.list(KIND_ALERT, f'{scope}#' if scope else '', limit=limit, cursor=cursor)
+    return [r.data for r in page.items], page.next_cursor
+
+
+def requeue_stale_pending(mobile: Mobile, older_than: timedelta) -> dict[str, int]:
+    """The safety net under the queue: a pending check-in whose message was lost (a local restart, a message
+    dropped to the dead-letter queue) is queued again, so no punch waits forever."""
+    deps = mobile.deps
+    cutoff = deps.clock() - older_than
+    requeued = 0
+    cursor = None
+    while True:
+        page = deps.store.list(KIND_CHECKIN, f'{Outcome.PENDING.value}#', limit=500, cursor=cursor)
+        for record in page.items:
+            if load(Checkin, record).at_utc <= cutoff:
+                mobile.queue.send({'checkin_id': record.id})
+                requeued += 1
+        if page.next_cursor is None:
+            return {'requeued': requeued}
+        cursor = page.next_cursor
