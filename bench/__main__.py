@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bench import allowance, directory_api
+from bench import allowance, checkin, directory_api, ingest
 
-BENCHMARKS = (directory_api.main, allowance.main)
+BENCHMARKS = (directory_api.main, allowance.main, ingest.main, checkin.main)
 
 if __name__ == '__main__':
     for benchmark in BENCHMARKS:

@@ -1,5 +1,8 @@
 """Hadir's CDK app. `make synth` runs it; `cdk deploy --app cdk.out` deploys what it wrote.
 
+Each stage is two stacks: `hadir-<stage>` in the home region, and `hadir-<stage>-rekognition` (alarms that
+must live in the Rekognition region), which `hadir-<stage>` depends on, so deploying it deploys both.
+
     python app.py [stage=dev|prod] [pemda=...] [zone=Asia/Jakarta] [alarm_email=...] [account=...]
 
 The same keys work as CDK context (`cdk synth -c key=value`, or CDK_CONTEXT_JSON); without `stage`
@@ -23,6 +26,7 @@ from cdk_nag import AwsSolutionsChecks  # noqa: E402
 from infra.stacks.config import CONTEXT_KEYS, stage_configs  # noqa: E402
 from infra.stacks.hadir_stack import HadirStack  # noqa: E402
 from infra.stacks.nag import acknowledge_justified_iam  # noqa: E402
+from infra.stacks.rekognition_region import RekognitionRegionStack  # noqa: E402
 
 
 def _arguments(argv: list[str]) -> dict[str, str]:
@@ -43,7 +47,8 @@ def main(argv: list[str]) -> None:
     # Chalice's packager needs a region to name service principals; no AWS call is made.
     os.environ.setdefault('AWS_DEFAULT_REGION', configs[0].region)
     for config in configs:
-        HadirStack(app, config)
+        rekognition = RekognitionRegionStack(app, config)
+        HadirStack(app, config).add_stack_dependency(rekognition, 'its Rekognition alarms deploy with the stage')
     acknowledge_justified_iam(app)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     app.synth()

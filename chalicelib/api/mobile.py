@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from chalice.app import Blueprint
 
+from chalicelib import resource_names as names
 from chalicelib.api.routing import Ctx, QueryParam, page, route
+from chalicelib.observability import metrics
 from chalicelib.services import checkins
 from chalicelib.wiring import get_books, get_mobile
 
@@ -40,7 +43,11 @@ def enrol_face(ctx: Ctx) -> Any:
        tag='mobile', body=checkins.CheckinBody, device=True, status=201, idempotent=True,
        max_body_bytes=MOBILE_BODY_BYTES)  # fmt: skip
 def check_in(ctx: Ctx) -> Any:
-    return checkins.check_in(get_mobile(), ctx.caller, ctx.body)
+    decision = checkins.check_in(get_mobile(), ctx.caller, ctx.body)
+    metrics.add_metric(name=f'Checkins_{decision["outcome"]}', unit=MetricUnit.Count, value=1)
+    if decision['outcome'] == 'pending':
+        metrics.add_metric(name=names.METRIC_REKOGNITION_THROTTLED, unit=MetricUnit.Count, value=1)
+    return decision
 
 
 @route(bp, '/v1/mobile/checkins', 'GET', summary="This month's check-ins and closed days of the signed-in employee",

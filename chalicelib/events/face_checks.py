@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from chalice.app import Blueprint, SQSEvent
 
 from chalicelib import resource_names as names
-from chalicelib.observability import logger
+from chalicelib.observability import logger, metrics
 from chalicelib.services import checkins
 from chalicelib.settings import get_settings
 from chalicelib.wiring import get_mobile
@@ -39,4 +40,6 @@ def verify_messages(bodies: list[str]) -> dict[str, int]:
 def verify_face_checks(event: SQSEvent) -> dict[str, Any]:
     outcomes = verify_messages([record.body for record in event])
     logger.info('face checks verified', extra={'outcomes': outcomes})
+    if outcomes.get('requeued'):
+        metrics.add_metric(name=names.METRIC_REKOGNITION_THROTTLED, unit=MetricUnit.Count, value=outcomes['requeued'])
     return outcomes

@@ -21,17 +21,15 @@ _TABLE_ACTIONS = {
     'batch_write': ('dynamodb:BatchWriteItem',),  # the allowance jobs put and delete derived records in batches
 }
 _OBJECT_ACTIONS = {'get': 's3:GetObject', 'put': 's3:PutObject', 'delete': 's3:DeleteObject'}
-# Stateless face calls (no resource type) and calls on the one collection.
-_FACE_CALLS = ('rekognition:DetectFaces', 'rekognition:CompareFaces')
-_COLLECTION_CALLS = (
-    'rekognition:DescribeCollection',
-    'rekognition:IndexFaces',
-    'rekognition:SearchFaces',
-    'rekognition:SearchFacesByImage',
-    'rekognition:ListFaces',
-    'rekognition:DeleteFaces',
-)
+# Rekognition calls by intent, as chalicelib/adapters/rekognition.py makes them: the quality gate and the 1:1
+# comparison (no resource type), and enrolment on the one collection (duplicate search, index, forget).
+_FACE_ACTIONS = {
+    'compare': ('rekognition:CompareFaces', 'rekognition:DetectFaces'),
+    'collection': ('rekognition:DeleteFaces', 'rekognition:IndexFaces', 'rekognition:SearchFacesByImage'),
+}
 _CONSUME = ('sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes')
+# chalicelib/adapters/sqs.py looks the queue URL up by name, then sends.
+_SEND = ('sqs:GetQueueUrl', 'sqs:SendMessage')
 ALL = frozenset({'read', 'put', 'update', 'delete'})
 
 
@@ -41,24 +39,42 @@ class Access:
     objects: Mapping[tuple[str, str], frozenset[str]] = field(
         default_factory=dict
     )  # (bucket, prefix) -> get/put/delete
-    faces: bool = False
+    faces: frozenset[str] = frozenset()  # 'compare', 'collection'
+    sends: tuple[str, ...] = ()  # queue purposes of resource_names.QUEUES the function sends to
 
 
 API = Access(
     tables={
-        names.TABLE_DIRECTORY: ALL,
+        # put_many (employee import, check-in records) is a BatchWriteItem.
+        names.TABLE_DIRECTORY: ALL | {'batch_write'},
         names.TABLE_PUNCHES: frozenset({'read', 'put'}),
         names.TABLE_AUDIT: frozenset({'read', 'put'}),
-        names.TABLE_IDEMPOTENCY: ALL,
+        names.TABLE_IDEMPOTENCY: ALL,  # Powertools idempotency, and device nonces (conditional PutItem)
         names.TABLE_ALLOWANCE: frozenset({'read'}),  # export listings
     },
     objects={
         (names.BUCKET_UPLOADS, names.UPLOADS_PREFIX_BRIDGES): frozenset({'put'}),  # presigned PUT for bridges
+        # Selfies are written once, read back for review; the review queue's presigned GET is signed by this role.
         (names.BUCKET_MEDIA, names.MEDIA_PREFIX_SELFIES): frozenset({'get', 'put'}),
-        (names.BUCKET_MEDIA, names.MEDIA_PREFIX_FACES): frozenset({'get', 'put', 'delete'}),
+        (names.BUCKET_MEDIA, names.MEDIA_PREFIX_FACES): frozenset({'get', 'put'}),
         (names.BUCKET_EXPORTS, names.EXPORTS_PREFIX): frozenset({'get', 'put'}),
     },
-    faces=True,
+    faces=frozenset({'compare', 'collection'}),
+    sends=(names.QUEUE_FACE_CHECKS,),  # check-ins Rekognition was too busy for
+)
+# The face-check consumer: compares the queued selfie with the enrolled face, decides, punches if accepted
+# (a late punch marks its day for recomputation: put_many), and re-queues what Rekognition refuses again.
+FACE_CHECKS = Access(
+    tables={
+        names.TABLE_DIRECTORY: frozenset({'read', 'put', 'batch_write'}),
+        names.TABLE_PUNCHES: frozenset({'put'}),  # one conditional put per accepted check-in
+    },
+    objects={
+        (names.BUCKET_MEDIA, names.MEDIA_PREFIX_SELFIES): frozenset({'get'}),
+        (names.BUCKET_MEDIA, names.MEDIA_PREFIX_FACES): frozenset({'get'}),
+    },
+    faces=frozenset({'compare'}),
+    sends=(names.QUEUE_FACE_CHECKS,),
 )
 # Scheduled and queue functions without a profile of their own: the nightly work on punches and exports.
 JOB = Access(
@@ -83,23 +99,33 @@ ALLOWANCE_JOB = Access(
     },
     objects={(names.BUCKET_EXPORTS, names.EXPORTS_PREFIX): frozenset({'get', 'put'})},
 )
+# The day close also removes the re-close markers it has handled (a transaction delete in the directory).
+CLOSE_DAY = Access(
+    tables={**ALLOWANCE_JOB.tables, names.TABLE_DIRECTORY: frozenset({'read', 'delete'})},
+    objects=ALLOWANCE_JOB.objects,
+)
 # By the function's kebab-case name (resource_names.function_name's `function`).
 PROFILES: Mapping[str, Access] = {
     'api': API,
     'audit-verify': Access(tables={names.TABLE_AUDIT: frozenset({'read'})}),
-    'close-day': ALLOWANCE_JOB,
+    'close-day': CLOSE_DAY,
     'close-month': ALLOWANCE_JOB,
     'export-tpp': ALLOWANCE_JOB,
     'reconcile': Access(
         tables={
-            names.TABLE_DIRECTORY: frozenset({'read', 'put', 'update'}),
-            names.TABLE_PUNCHES: frozenset({'read', 'put'}),
+            # Unmapped-punch index and re-close markers: put_many (batch) and removal once mapped.
+            names.TABLE_DIRECTORY: frozenset({'read', 'put', 'update', 'delete', 'batch_write'}),
+            # Machine uploads: BatchGet + BatchWrite; a later PIN mapping updates the owner fields.
+            names.TABLE_PUNCHES: frozenset({'read', 'put', 'update', 'batch_write'}),
         },
         objects={
             (names.BUCKET_UPLOADS, names.UPLOADS_PREFIX_BRIDGES): frozenset({'get', 'list'}),
             (names.BUCKET_UPLOADS, names.UPLOADS_PREFIX_QUARANTINE): frozenset({'put'}),
         },
     ),
+    # Re-queues pending check-ins whose message was lost: lists them, sends.
+    'sweep-face-checks': Access(tables={names.TABLE_DIRECTORY: frozenset({'read'})}, sends=(names.QUEUE_FACE_CHECKS,)),
+    'verify-face-checks': FACE_CHECKS,
 }
 
 
@@ -116,6 +142,7 @@ class Targets:
     table_indexes: Mapping[str, tuple[str, ...]]  # table purpose -> GSI names
     media_key_arn: str
     collection_arn: str
+    rekognition_region: str
 
 
 def statements(
@@ -169,12 +196,23 @@ def statements(
             ['kms:GenerateDataKey'] if 'put' in media_intents else []
         )
         result.append(iam.PolicyStatement(actions=kms_actions, resources=[targets.media_key_arn]))
-    if access.faces:
-        # DetectFaces/CompareFaces have no resource type (justified in wildcards.py).
-        result.append(iam.PolicyStatement(actions=list(_FACE_CALLS), resources=['*']))
-        result.append(iam.PolicyStatement(actions=list(_COLLECTION_CALLS), resources=[targets.collection_arn]))
+    if 'compare' in access.faces:
+        # No resource type (justified in wildcards.py): the condition keeps the calls to the Rekognition region.
+        result.append(
+            iam.PolicyStatement(
+                actions=list(_FACE_ACTIONS['compare']),
+                resources=['*'],
+                conditions={'StringEquals': {'aws:RequestedRegion': targets.rekognition_region}},
+            )
+        )
+    if 'collection' in access.faces:
+        collection_calls = list(_FACE_ACTIONS['collection'])
+        result.append(iam.PolicyStatement(actions=collection_calls, resources=[targets.collection_arn]))
     if consumes:
         result.append(iam.PolicyStatement(actions=list(_CONSUME), resources=[arns.queue(stack, q) for q in consumes]))
+    if access.sends:
+        queues = [arns.queue(stack, names.queue_name(targets.stage, purpose)) for purpose in access.sends]
+        result.append(iam.PolicyStatement(actions=list(_SEND), resources=queues))
     if dead_letter_queue_arn is not None:
         result.append(iam.PolicyStatement(actions=['sqs:SendMessage'], resources=[dead_letter_queue_arn]))
     return result

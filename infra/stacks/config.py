@@ -53,12 +53,21 @@ class StageConfig:
     # Request size limits: WAF blocks larger JSON bodies; the app enforces both (HADIR_MAX_*).
     max_json_body_bytes: int = 64 * 1024
     max_import_body_bytes: int = 5 * 1024 * 1024
+    # Face-check pollers at once: the SQS event source's maximum concurrency (2 is the least it accepts). Each
+    # works through its batch one message at a time, a DetectFaces and a CompareFaces call each, so the backlog
+    # takes a few calls a second from Rekognition's per-account, per-operation TPS quota (low by default outside
+    # the big US/EU regions: check Service Quotas in the Rekognition region) and leaves the rest to live
+    # check-ins. Not reserved concurrency: Lambda would throttle the pollers' invocations, each throttled batch
+    # counts as a receive and pushes waiting check-ins towards the dead-letter queue; and reserved concurrency
+    # is taken from the account's unreserved pool.
+    face_check_max_concurrency: int = 2
     alarm_thresholds: Mapping[str, float] = field(
         default_factory=lambda: {
             'reconcile_lag_seconds': 2 * 3600,
             'queue_age_seconds': 3600,
             'machines_offline': 1,
             'rekognition_throttled': 5,
+            'face_check_age_seconds': 15 * 60,  # a pending check-in normally clears within a minute or two
         }
     )
 
@@ -82,6 +91,8 @@ class StageConfig:
             raise ValueError(f'account {self.account!r} is not a 12-digit AWS account id')
         if self.rekognition_region == 'ap-southeast-3':
             raise ValueError('Rekognition is not offered in ap-southeast-3; use e.g. ap-southeast-1')
+        if not 2 <= self.face_check_max_concurrency <= 1000:
+            raise ValueError('face_check_max_concurrency must be 2-1000 (the SQS event source limits)')
         if not self.pemda.strip() or not re.fullmatch(r'[\w .:/=+@-]{1,200}', self.pemda):
             raise ValueError(f'pemda {self.pemda!r} must be 1-200 letters, digits, spaces or . : / = + @ -')
         return self

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from constructs import Construct
 from chalicelib import resource_names as names
 from infra.stacks import access
 from infra.stacks.config import REPO_ROOT, StageConfig, chalice_setting
+from infra.stacks.queues import WorkQueue
 
 API_HANDLER = 'APIHandler'  # Chalice's logical id for the REST API's function
 REST_API = 'RestAPI'  # ... and for the API itself
@@ -84,15 +86,19 @@ class AppFunction:
     def timeout(self) -> int:
         return int(self.properties.get('Timeout', 60))
 
-    def queues(self) -> tuple[str, ...]:
-        """Names of the SQS queues this function consumes (Chalice writes their ARN with Fn::Sub)."""
-        found = []
-        for event in self.events.values():
+    def sqs_events(self) -> dict[str, str]:
+        """Event name -> name of the SQS queue it consumes (Chalice writes the queue's ARN with Fn::Sub)."""
+        found = {}
+        for event_name, event in self.events.items():
             if event['Type'] == 'SQS':
                 arn = event['Properties']['Queue']
                 text = arn.get('Fn::Sub', '') if isinstance(arn, dict) else str(arn)
-                found.append(text.rsplit(':', 1)[-1])
-        return tuple(found)
+                found[event_name] = text.rsplit(':', 1)[-1]
+        return found
+
+    def queues(self) -> tuple[str, ...]:
+        """Names of the SQS queues this function consumes."""
+        return tuple(self.sqs_events().values())
 
 
 def kebab(logical_id: str) -> str:
@@ -111,7 +117,7 @@ class HadirFunctions(Construct):
         config: StageConfig,
         bucket_suffix: str,
         targets: access.Targets,
-        known_queues: dict[str, int],  # queue name -> visibility timeout (s), for the app's SQS consumers
+        queues: Mapping[str, WorkQueue],  # by name: the queues the app's SQS consumers may read
         jobs_dead_letter_arn: str,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -148,11 +154,8 @@ class HadirFunctions(Construct):
             self.functions.append(function)
             cfn = self.resource(logical_id)
             cfn.add_property_override('FunctionName', function.function_name)
-            for queue in function.queues():
-                if queue not in known_queues:
-                    raise ValueError(f'{logical_id} consumes queue {queue!r}, which infra/ does not create')
-                if known_queues[queue] < 6 * function.timeout:
-                    raise ValueError(f'{queue}: visibility timeout must be >= 6 x {logical_id} timeout')
+            for event_name, queue_name in function.sqs_events().items():
+                self._attach_queue(cfn, logical_id, event_name, function.timeout, queues.get(queue_name), queue_name)
             if logical_id == API_HANDLER:
                 continue
             role = self._role(
@@ -167,6 +170,25 @@ class HadirFunctions(Construct):
                 ),
             )
             cfn.add_property_override('Role', role.role_arn)
+
+    @staticmethod
+    def _attach_queue(
+        cfn: CfnResource, logical_id: str, event_name: str, timeout: int, queue: WorkQueue | None, queue_name: str
+    ) -> None:
+        """Check a consumer's queue, and point its event source at it by reference.
+
+        SAM turns the event into the event source mapping; Chalice names the queue by an ARN built from its
+        name, which gives CloudFormation no order, so the mapping could be created before the queue. A
+        reference (Fn::GetAtt) is the same ARN with the order.
+        """
+        if queue is None:
+            raise ValueError(f'{logical_id} consumes queue {queue_name!r}, which infra/ does not create')
+        if queue.visibility_timeout < 6 * timeout:
+            raise ValueError(f'{queue_name}: visibility timeout must be >= 6 x {logical_id} timeout')
+        path = f'Events.{event_name}.Properties'
+        cfn.add_property_override(f'{path}.Queue', queue.queue.queue_arn)
+        if queue.maximum_concurrency is not None:
+            cfn.add_property_override(f'{path}.ScalingConfig', {'MaximumConcurrency': queue.maximum_concurrency})
 
     @staticmethod
     def environment(config: StageConfig, bucket_suffix: str) -> dict[str, str]:

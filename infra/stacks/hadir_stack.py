@@ -9,6 +9,7 @@ from chalicelib import resource_names as names
 from infra.stacks.access import Targets
 from infra.stacks.api import ApiEdge
 from infra.stacks.config import StageConfig
+from infra.stacks.face_checks import FaceChecks
 from infra.stacks.faces import FaceCollection
 from infra.stacks.functions import HadirFunctions
 from infra.stacks.ingestion import Ingestion
@@ -39,6 +40,7 @@ class HadirStack(Stack):
             uploads=self.storage.uploads,
             uploads_name=self.storage.bucket_name(names.BUCKET_UPLOADS),
         )
+        self.face_checks = FaceChecks(self, 'FaceChecks', config=config)
         self.scheduling = Scheduling(self, 'Scheduling', config=config)
         self.functions = HadirFunctions(
             self,
@@ -51,8 +53,9 @@ class HadirStack(Stack):
                 table_indexes={s.purpose: tuple(i.name for i in s.indexes) for s in self.storage.specs},
                 media_key_arn=self.storage.media_key.key_arn,
                 collection_arn=self.faces.arn,
+                rekognition_region=self.faces.region,
             ),
-            known_queues=self.ingestion.queue_names,
+            queues={**self.ingestion.queues, **self.face_checks.queues},
             jobs_dead_letter_arn=self.scheduling.failed.queue_arn,
         )
         self.scheduling.attach(self.functions)
@@ -66,6 +69,7 @@ class HadirStack(Stack):
             functions=self.functions,
             api=self.api,
             ingestion=self.ingestion,
+            face_checks=self.face_checks,
             scheduling=self.scheduling,
         )
         for key, value in (('hadir:pemda', config.pemda), ('hadir:stage', config.stage), ('hadir:zone', config.zone)):

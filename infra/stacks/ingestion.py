@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, CfnResource, Duration
+from aws_cdk import Aws, CfnResource
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from chalicelib import resource_names as names
 from infra.stacks import arns
 from infra.stacks.config import StageConfig, chalice_setting
-from infra.stacks.nag import acknowledge
-
-MAX_RECEIVES = 5  # then the message (and its upload's key) waits in the DLQ, with an alarm
+from infra.stacks.queues import WorkQueue, work_queue
 
 
 class Ingestion(Construct):
@@ -31,30 +28,16 @@ class Ingestion(Construct):
         timeout = int(chalice_setting(stage, 'lambda_timeout', 60))
         # AWS's advice for Lambda event sources: at least six times the function's timeout.
         self.visibility_timeout = 6 * timeout
-        self.queue_name = names.queue_name(stage, names.QUEUE_DEVICE_LOGS)
-        self.dead_letters_name = names.dead_letter_queue_name(stage, names.QUEUE_DEVICE_LOGS)
-        self.dead_letters = sqs.Queue(
-            self,
-            'DeviceLogsDeadLetters',
-            queue_name=self.dead_letters_name,
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
-        acknowledge(
-            self.dead_letters, 'AwsSolutions-SQS3', 'This queue is the dead-letter queue of the device-log queue.'
-        )
-        self.queue = sqs.Queue(
+        self.work_queue = work_queue(
             self,
             'DeviceLogs',
-            queue_name=self.queue_name,
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            # A dead letter keeps its first enqueue time, so the DLQ must keep messages longer than this queue.
-            retention_period=Duration.days(7),
-            visibility_timeout=Duration.seconds(self.visibility_timeout),
-            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=MAX_RECEIVES, queue=self.dead_letters),
+            stage=stage,
+            purpose=names.QUEUE_DEVICE_LOGS,
+            visibility_timeout=self.visibility_timeout,
+            what='device-log',
         )
+        self.queue_name, self.queue = self.work_queue.name, self.work_queue.queue
+        self.dead_letters_name, self.dead_letters = self.work_queue.dead_letters_name, self.work_queue.dead_letters
         self.queue.add_to_resource_policy(
             iam.PolicyStatement(
                 principals=[iam.ServicePrincipal('s3.amazonaws.com')],
@@ -84,5 +67,5 @@ class Ingestion(Construct):
         bucket.add_resource_dependency(queue_policy)
 
     @property
-    def queue_names(self) -> dict[str, int]:
-        return {self.queue_name: self.visibility_timeout}
+    def queues(self) -> dict[str, WorkQueue]:
+        return {self.queue_name: self.work_queue}

@@ -52,7 +52,8 @@ JUSTIFIED: tuple[Justified, ...] = (
         (r'rekognition:DetectFaces', r'rekognition:CompareFaces'),
         r'\*',
         'DetectFaces and CompareFaces take image bytes and have no resource type: AWS requires Resource "*". '
-        'Collection operations are granted on the collection ARN only.',
+        'The statement is pinned to the Rekognition region (aws:RequestedRegion); collection operations '
+        '(SearchFacesByImage, IndexFaces, DeleteFaces) are granted on the collection ARN only.',
     ),
     Justified(
         'lambda-log-streams',

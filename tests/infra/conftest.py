@@ -32,13 +32,25 @@ class Assembly:
     seconds: float
     log: str
 
-    def template(self, stage: str) -> dict[str, Any]:
-        loaded: dict[str, Any] = json.loads((self.outdir / f'hadir-{stage}.template.json').read_text())
+    def _json(self, name: str) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads((self.outdir / name).read_text())
         return loaded
 
+    def template(self, stage: str) -> dict[str, Any]:
+        return self._json(f'hadir-{stage}.template.json')
+
     def metadata(self, stage: str) -> dict[str, Any]:
-        loaded: dict[str, Any] = json.loads((self.outdir / f'hadir-{stage}.metadata.json').read_text())
-        return loaded
+        return self._json(f'hadir-{stage}.metadata.json')
+
+    # The stage's second stack, in the Rekognition region (infra/stacks/rekognition_region.py).
+    def rekognition_template(self, stage: str) -> dict[str, Any]:
+        return self._json(f'hadir-{stage}-rekognition.template.json')
+
+    def rekognition_metadata(self, stage: str) -> dict[str, Any]:
+        return self._json(f'hadir-{stage}-rekognition.metadata.json')
+
+    def manifest(self) -> dict[str, Any]:
+        return self._json('manifest.json')
 
 
 def _child_env() -> dict[str, str]:

@@ -127,3 +127,19 @@ def test_waf_exempts_exactly_the_routes_the_app_lets_send_large_bodies() -> None
 
     # Then WAF's 64 KB JSON limit skips exactly those routes
     assert {spec.path for spec in REGISTRY if spec.body_types != (JSON,)} == set(IMPORT_PATHS)
+
+
+def test_face_check_concurrency_stays_within_what_an_sqs_event_source_allows() -> None:
+    # SQS event sources take a maximum concurrency of 2 to 1000; below 2 only reserved concurrency would do
+    assert StageConfig(stage='dev').validate().face_check_max_concurrency == 2
+    with pytest.raises(ValueError, match='face_check_max_concurrency'):
+        StageConfig(stage='dev', face_check_max_concurrency=1).validate()
+
+
+def test_functions_send_only_to_queues_the_app_declares() -> None:
+    from chalicelib import resource_names as names
+    from infra.stacks.access import API, PROFILES
+
+    # The local stack creates names.QUEUES too, so a sender never targets a queue only the cloud has
+    for profile in (API, *PROFILES.values()):
+        assert set(profile.sends) <= set(names.QUEUES)

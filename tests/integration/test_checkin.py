@@ -302,3 +302,69 @@ def test_a_reset_revokes_the_phone_and_forgets_the_face(world: World) -> None:
     assert enrol(world, new_phone, 'ani').status == 201
     stored = get_deps().store.get(checkins.KIND_ENROLMENT, world.employees[0])
     assert stored is not None and load(checkins.Enrolment, stored).device_id == new_phone.device_id
+
+
+def _rekognition_face() -> dict[str, Any]:
+    return {
+        'BoundingBox': {'Left': 0.3, 'Top': 0.2, 'Width': 0.35, 'Height': 0.45}, 'Confidence': 99.9,
+        'Quality': {'Sharpness': 86.9, 'Brightness': 71.2}, 'Pose': {'Yaw': -4.5, 'Pitch': 3.2, 'Roll': 1.5},
+        'EyesOpen': {'Value': True, 'Confidence': 98.0}, 'Sunglasses': {'Value': False, 'Confidence': 99.0},
+    }  # fmt: skip
+
+
+def test_a_throttled_rekognition_loses_no_punch(hx: Harness) -> None:
+    # Given the Rekognition engine on a stubbed client, and an employee enrolled through it
+    import boto3
+    from botocore.stub import ANY, Stubber
+
+    from chalicelib.adapters.rekognition import RekognitionFaceEngine
+
+    client = boto3.client('rekognition', region_name='ap-southeast-1', aws_access_key_id='x', aws_secret_access_key='x')
+    use_face_engine(RekognitionFaceEngine('hadir-test-faces', client=client))
+    try:
+        assert hx.call('POST', '/v1/opds', hx.super_key, opd_body('DIKES', locations=[OFFICE])).status == 201
+        employee = hx.call('POST', '/v1/employees', hx.super_key, employee_body('DIKES', 1)).body
+        world = World(hx, FakeFaceEngine(), hx.super_key, [employee['employee_id']], [employee['nip']])
+        photo, selfie = b'\xff\xd8\xff\xe0 reference', b'\xff\xd8\xff\xe0 selfie'
+        with Stubber(client) as stub:
+            stub.add_response('detect_faces', {'FaceDetails': [_rekognition_face()]}, {'Image': ANY, 'Attributes': ANY})
+            stub.add_response('search_faces_by_image', {'FaceMatches': []}, None)
+            stub.add_response('index_faces', {'FaceRecords': [{'Face': {'FaceId': 'face-1'}}]}, None)
+            phone = activate(world, 0)
+            enrolled = signed(hx, phone, 'POST', '/v1/mobile/face', {'image': _b64(photo)})
+            assert enrolled.status == 201, enrolled.body
+            # When Rekognition throttles the check-in's first call
+            stub.add_client_error('detect_faces', 'ThrottlingException', 'Rate exceeded', 400)
+            body = {'kind': 'in', 'image': _b64(selfie), **INSIDE}
+            reply = signed(hx, phone, 'POST', '/v1/mobile/checkins', body, headers={'Idempotency-Key': 'peak-1'})
+            # Then the punch is kept as pending at its server time, not refused and not lost
+            assert (reply.status, reply.body['outcome']) == (201, 'pending'), reply.body
+            assert ledger_punches(employee['employee_id']) == []
+            # When the queue consumer runs after the peak, with Rekognition answering again
+            stub.add_response('detect_faces', {'FaceDetails': [_rekognition_face()]}, None)
+            compared = {'FaceMatches': [{'Similarity': 99.2, 'Face': {}}], 'UnmatchedFaces': []}
+            sent = {'SourceImage': {'Bytes': photo}, 'TargetImage': {'Bytes': selfie}, 'SimilarityThreshold': ANY}
+            stub.add_response('compare_faces', compared, sent)
+            sqs = boto3_client('sqs')
+            queue = names.queue_name(get_settings().stage, names.QUEUE_FACE_CHECKS)
+            url = sqs.get_queue_url(QueueName=queue)['QueueUrl']
+            bodies = [m['Body'] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)['Messages']]
+            event = hx.client.events.generate_sqs_event(queue_name=queue, message_bodies=bodies)
+            assert hx.client.lambda_.invoke('verify_face_checks', event).payload == {'accepted': 1}
+            stub.assert_no_pending_responses()
+        # Then the punch is in the ledger at the time of the check-in, and the phone sees it accepted
+        punches = ledger_punches(employee['employee_id'])
+        assert [p.at_utc.isoformat().replace('+00:00', 'Z') for p in punches] == [reply.body['at']]
+        history = signed(hx, phone, 'GET', '/v1/mobile/checkins').body['items']
+        assert [(h['outcome'], h['similarity']) for h in history] == [('accepted', 99.2)]
+    finally:
+        use_face_engine(None)
+
+
+def test_the_same_selfie_sent_twice_goes_to_review(world: World) -> None:
+    phone = activate(world, 0)
+    enrol(world, phone, 'ani')
+    first = check_in(world, phone, 'ani', INSIDE, key='a', nonce='same-photo')
+    second = check_in(world, phone, 'ani', INSIDE, key='b', nonce='same-photo')
+    assert first.body['outcome'] == 'accepted'
+    assert (second.body['outcome'], [r['code'] for r in second.body['reasons']]) == ('review', ['reused_selfie'])

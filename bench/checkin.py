@@ -1,0 +1,367 @@
+"""Mobile check-in: server-side time per check-in without the face engine (through the routes on moto, with
+the AWS calls each check-in makes), and a morning-peak simulation of the real check-in and queue-consumer
+code against a face engine limited to Rekognition's quota, in simulated time.
+
+    BENCH_CHECKINS (default 400)  BENCH_PEAK_CHECKINS (default 20,000)  BENCH_PEAK_MINUTES (default 30)
+    BENCH_FACE_TPS (default 5)
+"""
+
+from __future__ import annotations
+
+import base64
+import heapq
+import json
+import os
+import random
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / 'results'
+OFFICE = {'kind': 'circle', 'name': 'Kantor Bupati', 'center': {'lat': -6.2, 'lon': 106.8}, 'radius_m': 150}
+PEAK_START = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)  # 07:00 WIB
+
+
+def _env() -> None:
+    os.environ.update({'HADIR_STAGE': 'bench', 'AWS_ACCESS_KEY_ID': 'bench', 'AWS_SECRET_ACCESS_KEY': 'bench',
+                       'AWS_DEFAULT_REGION': 'ap-southeast-3', 'POWERTOOLS_TRACE_DISABLED': '1',
+                       'POWERTOOLS_METRICS_DISABLED': '1', 'POWERTOOLS_LOG_LEVEL': 'ERROR'})  # fmt: skip
+
+
+def _percentile(values: Sequence[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+@contextmanager
+def _counting_aws_calls() -> Iterator[Counter[str]]:
+    """Every AWS API call made through botocore (boto3 and pynamodb alike), by service and operation."""
+    from botocore.client import BaseClient
+
+    counts: Counter[str] = Counter()
+    original = BaseClient._make_api_call
+
+    def counted(self: Any, operation: str, params: Any) -> Any:
+        counts[f'{self.meta.service_model.service_name}:{operation}'] += 1
+        return original(self, operation, params)
+
+    BaseClient._make_api_call = counted  # type: ignore[method-assign]
+    try:
+        yield counts
+    finally:
+        BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
+def bench_server_time(count: int) -> dict[str, Any]:
+    """Check-ins through the routes (signature, nonce, idempotency, geofence, ledger, media) with a face engine
+    that costs nothing, so what is measured is Hadir's own work and its AWS calls (moto in process)."""
+    from moto import mock_aws
+
+    with mock_aws():
+        from chalicelib.adapters.dynamodb.tables import ensure_tables
+        from chalicelib.wiring import use_face_engine
+        from hadir_local.snapshot import ensure_buckets, ensure_queues
+        from tests.device import Phone
+        from tests.face_fakes import FakeFaceEngine, fake_image
+        from tests.integration.builders import employee_body, opd_body
+        from tests.support import make_harness
+
+        ensure_tables()
+        ensure_buckets()
+        ensure_queues()
+        faces = FakeFaceEngine()
+        use_face_engine(faces)
+        hx = make_harness()
+        hx.call('POST', '/v1/opds', hx.super_key, opd_body('DINAS', zone='Asia/Jakarta', locations=[OFFICE]))
+        phones: list[tuple[Phone, str]] = []
+        for n in range(1, 41):
+            employee = hx.call('POST', '/v1/employees', hx.super_key, employee_body('DINAS', n)).body
+            code = hx.call('POST', f'/v1/employees/{employee["employee_id"]}/activation-codes', hx.super_key).body
+            phone = Phone()
+            activated = hx.call('POST', '/v1/mobile/activate', body={
+                'nip': employee['nip'], 'code': code['code'], 'public_key': phone.public_jwk()}).body  # fmt: skip
+            phone.device_id = activated['device_id']
+            person = employee['employee_id']
+            raw, headers = phone.signed_json('POST', '/v1/mobile/face', {'image': _b64(fake_image(person))})
+            assert hx.call('POST', '/v1/mobile/face', raw=raw, headers=headers).status == 201
+            phones.append((phone, person))
+        faces.calls.clear()
+
+        def one(index: int) -> tuple[float, str]:
+            phone, person = phones[index % len(phones)]
+            body = {'kind': 'in' if index % 2 == 0 else 'out', 'lat': -6.2001, 'lon': 106.8001, 'accuracy_m': 15.0,
+                    'image': _b64(fake_image(person, nonce=str(index)))}  # fmt: skip
+            raw, headers = phone.signed_json('POST', '/v1/mobile/checkins', body)
+            headers['Idempotency-Key'] = f'bench-{index}'
+            started = time.perf_counter()
+            reply = hx.call('POST', '/v1/mobile/checkins', raw=raw, headers=headers)
+            return time.perf_counter() - started, reply.body['outcome']
+
+        health_times = []
+        for _ in range(100):
+            started = time.perf_counter()
+            hx.call('GET', '/v1/health')
+            health_times.append(time.perf_counter() - started)
+        with _counting_aws_calls() as calls:
+            results = [one(index) for index in range(count)]
+        use_face_engine(None)
+    seconds = [r[0] for r in results]
+    outcomes = Counter(r[1] for r in results)
+    per_checkin = {name: round(n / count, 2) for name, n in sorted(calls.items())}
+    return {
+        'checkins': count,
+        'outcomes': dict(outcomes),
+        'p50_ms': round(1000 * _percentile(seconds, 0.5), 1),
+        'p99_ms': round(1000 * _percentile(seconds, 0.99), 1),
+        'health_p50_ms': round(1000 * _percentile(health_times, 0.5), 1),
+        'checkin_to_health_p50_ratio': round(_percentile(seconds, 0.5) / _percentile(health_times, 0.5), 1),
+        'aws_calls_per_checkin': per_checkin,
+        'dynamodb_calls_per_checkin': round(sum(n for k, n in calls.items() if k.startswith('dynamodb')) / count, 2),
+        's3_calls_per_checkin': round(sum(n for k, n in calls.items() if k.startswith('s3')) / count, 2),
+        'face_engine_calls_per_checkin': {k: round(v / count, 2) for k, v in sorted(faces.calls.items())},
+    }
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+# ---- the morning peak, in simulated time ---------------------------------------------------------------------
+
+
+@dataclass
+class SimClock:
+    now: datetime = PEAK_START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class QuotaLimitedEngine:
+    """Rekognition's per-second quota as a token bucket in simulated time, around the in-memory engine."""
+
+    inner: Any
+    clock: SimClock
+    per_second: float
+    tokens: float = 0.0
+    refilled_at: datetime = PEAK_START
+    throttled: int = 0
+    served: int = 0
+
+    def _take(self) -> None:
+        from chalicelib.ports import FaceEngineBusy
+
+        elapsed = (self.clock.now - self.refilled_at).total_seconds()
+        self.tokens = min(self.per_second, self.tokens + elapsed * self.per_second)
+        self.refilled_at = self.clock.now
+        if self.tokens < 1:
+            self.throttled += 1
+            raise FaceEngineBusy('ThrottlingException (simulated quota)')
+        self.tokens -= 1
+        self.served += 1
+
+    def detect(self, image: bytes) -> Any:
+        self._take()
+        return self.inner.detect(image)
+
+    def compare(self, reference: bytes, probe: bytes) -> Any:
+        self._take()
+        return self.inner.compare(reference, probe)
+
+    def search(self, image: bytes, threshold: float) -> Any:
+        self._take()
+        return self.inner.search(image, threshold)
+
+    def index(self, image: bytes, external_id: str) -> Any:
+        self._take()
+        return self.inner.index(image, external_id)
+
+    def remove(self, face_ids: Sequence[str]) -> None:
+        self.inner.remove(face_ids)
+
+
+@dataclass
+class SimQueue:
+    """SQS in simulated time: a message becomes visible after its delay."""
+
+    clock: SimClock
+    heap: list[tuple[datetime, int, str]] = field(default_factory=list)
+    sequence: int = 0
+    sent: int = 0
+
+    def send(self, message: dict[str, Any], delay_seconds: int = 0) -> None:
+        self.sequence += 1
+        self.sent += 1
+        visible = self.clock.now + timedelta(seconds=delay_seconds)
+        heapq.heappush(self.heap, (visible, self.sequence, json.dumps(message)))
+
+    def visible(self) -> list[str]:
+        ready = []
+        while self.heap and self.heap[0][0] <= self.clock.now:
+            ready.append(heapq.heappop(self.heap)[2])
+        return ready
+
+
+@dataclass
+class MemoryLedger:
+    punches: dict[str, Any] = field(default_factory=dict)
+
+    def record(self, punches: Sequence[Any]) -> Any:
+        from chalicelib.ports import PunchWriteResult
+
+        new = [p.punch_id for p in punches if p.punch_id not in self.punches]
+        self.punches.update({p.punch_id: p for p in punches})
+        return PunchWriteResult(accepted=new)
+
+
+@dataclass
+class MemoryMedia:
+    objects: dict[str, bytes] = field(default_factory=dict)
+
+    def put_new(self, key: str, body: bytes, content_type: str) -> bool:
+        self.objects.setdefault(key, body)
+        return True
+
+    def get(self, key: str) -> bytes:
+        return self.objects[key]
+
+    def download_url(self, key: str, expires_seconds: int) -> str:
+        return f'memory://{key}'
+
+
+def bench_morning_peak(count: int, minutes: int, face_tps: float) -> dict[str, Any]:
+    """`count` employees check in during `minutes` (a rush peaking two thirds in), against a face engine allowed
+    `face_tps` calls per second; the consumer takes queued checks whenever the quota leaves room."""
+    from chalicelib.domain.checkin import Device, Enrolment
+    from chalicelib.domain.models import Employee, Opd
+    from chalicelib.ports import Record
+    from chalicelib.services import checkins
+    from chalicelib.services.common import KIND_OPD, Deps, dump
+    from chalicelib.settings import Settings
+    from tests.face_fakes import FakeFaceEngine, fake_image
+    from tests.fakes import FakeDirectoryStore
+
+    clock = SimClock()
+    store = FakeDirectoryStore(clock=clock)
+    deps = Deps(store=store, audit_log=store.audit_log, ledger=MemoryLedger(), clock=clock,  # type: ignore[arg-type]
+                random_bytes=random.Random(7).randbytes)  # fmt: skip
+    engine = QuotaLimitedEngine(FakeFaceEngine(), clock, face_tps, tokens=face_tps)
+    queue, media = SimQueue(clock), MemoryMedia()
+    mobile = checkins.Mobile(deps=deps, faces=engine, media=media, queue=queue, nonces=None,  # type: ignore[arg-type]
+                             settings=Settings())  # fmt: skip
+    opd = Opd.model_validate({'opd_id': 'DINAS', 'name': 'Dinas Uji', 'kind': 'dinas', 'zone': 'Asia/Jakarta',
+                              'locations': [OFFICE]})  # fmt: skip
+    store.put_many([Record(KIND_OPD, 'DINAS', dump(opd))])
+    callers = []
+    enrolments = []
+    for n in range(count):
+        employee = Employee.model_validate({
+            'employee_id': f'E{n:05d}', 'employee_type': 'TKK', 'name': f'Pegawai {n}',
+            'nik': f'{3171000000000000 + n}', 'opd_id': 'DINAS', 'jabatan': 'Pelaksana', 'kelas_jabatan': 5,
+            'tpp_ceiling': 2_000_000,
+        })  # fmt: skip
+        face_key = f'faces/{employee.employee_id}/ref.jpg'
+        media.objects[face_key] = fake_image(employee.employee_id)
+        enrolment = Enrolment(
+            employee_id=employee.employee_id, device_id=f'dev-{n}', face_id=f'f{n}', face_key=face_key
+        )
+        device = Device(device_id=f'dev-{n}', employee_id=employee.employee_id, name='bench', public_key={},
+                        activated_at=PEAK_START)  # fmt: skip
+        callers.append(checkins.DeviceCaller(device, enrolment, employee))
+        enrolments.append(Record(checkins.KIND_ENROLMENT, employee.employee_id, dump(enrolment)))
+    store.put_many(enrolments)
+    rng = random.Random(2026)
+    span = minutes * 60
+    arrivals = sorted(rng.triangular(0, span, span * 2 / 3) for _ in range(count))
+
+    decided_at: dict[str, float] = {}
+    submitted_at: dict[str, float] = {}
+    immediate: Counter[str] = Counter()
+    max_backlog = 0
+    started = time.perf_counter()
+
+    def drain(until: float) -> None:
+        """The consumer polls once per simulated second up to `until`, taking messages while the quota allows."""
+        nonlocal max_backlog
+        tick = consumer_at[0]
+        while tick <= until:
+            clock.now = PEAK_START + timedelta(seconds=tick)
+            for body in queue.visible():
+                checkin_id = json.loads(body)['checkin_id']
+                outcome = checkins.verify_queued(mobile, checkin_id)
+                if outcome != 'requeued':
+                    decided_at[checkin_id] = tick
+            max_backlog = max(max_backlog, len(queue.heap))
+            tick += 1.0
+        consumer_at[0] = tick
+
+    consumer_at = [0.0]
+    for index, offset in enumerate(arrivals):
+        drain(offset)
+        clock.now = PEAK_START + timedelta(seconds=offset)
+        body = {'kind': 'in', 'lat': -6.2001, 'lon': 106.8001, 'accuracy_m': 12.0,
+                'image': _b64(fake_image(callers[index].employee.employee_id, nonce=str(index)))}  # fmt: skip
+        decision = checkins.check_in(mobile, callers[index], body)
+        immediate[decision['outcome']] += 1
+        submitted_at[decision['checkin_id']] = offset
+        if decision['outcome'] != 'pending':
+            decided_at[decision['checkin_id']] = offset
+    while queue.heap:
+        drain(consumer_at[0] + 60)
+    wall = time.perf_counter() - started
+
+    stored = [r for r in store._records.values() if r.kind == checkins.KIND_CHECKIN]  # noqa: SLF001
+    final = Counter(r.data['outcome'] for r in stored)
+    waits = [decided_at[c] - submitted_at[c] for c in submitted_at if c in decided_at]
+    drained = max(decided_at.values())
+    lost = count - len(stored) + final.get('pending', 0)
+    assert lost == 0, f'{lost} check-ins lost or never verified'
+    assert len(deps.ledger.punches) == final['accepted']  # type: ignore[attr-defined]
+    return {
+        'peak_checkins': count,
+        'peak_minutes': minutes,
+        'face_engine_tps': face_tps,
+        'decided_at_once': immediate.get('accepted', 0) + immediate.get('review', 0) + immediate.get('refused', 0),
+        'pending_at_once': immediate.get('pending', 0),
+        'final_outcomes': dict(final),
+        'lost': lost,
+        'ledger_punches': len(deps.ledger.punches),  # type: ignore[attr-defined]
+        'max_queue_backlog': max_backlog,
+        'backlog_drained_after_minutes': round(drained / 60, 1),
+        'backlog_drained_at_local': f'{(PEAK_START + timedelta(seconds=drained, hours=7)):%H:%M}',
+        'wait_p50_minutes': round(_percentile(waits, 0.5) / 60, 1),
+        'wait_p99_minutes': round(_percentile(waits, 0.99) / 60, 1),
+        'face_calls_served': engine.served,
+        'face_calls_throttled': engine.throttled,
+        'simulation_wall_seconds': round(wall, 1),
+    }
+
+
+def main() -> dict[str, Any]:
+    _env()
+    server = bench_server_time(int(os.environ.get('BENCH_CHECKINS', '400')))
+    peak = bench_morning_peak(
+        int(os.environ.get('BENCH_PEAK_CHECKINS', '20000')), int(os.environ.get('BENCH_PEAK_MINUTES', '30')),
+        float(os.environ.get('BENCH_FACE_TPS', '5')),
+    )  # fmt: skip
+    result = {'benchmark': 'checkin', **server, **peak}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / 'checkin.json').write_text(json.dumps(result, indent=2) + '\n')
+    print(
+        f'checkin: p50 {server["p50_ms"]} ms, p99 {server["p99_ms"]} ms per check-in on moto without the face engine '
+        f'({server["dynamodb_calls_per_checkin"]} DynamoDB, {server["s3_calls_per_checkin"]} S3 calls); peak '
+        f'{peak["peak_checkins"]} in {peak["peak_minutes"]} min at {peak["face_engine_tps"]} face calls/s: '
+        f'{peak["lost"]} lost, {peak["pending_at_once"]} queued, backlog drained after '
+        f'{peak["backlog_drained_after_minutes"]} min ({peak["backlog_drained_at_local"]} WIB)'
+    )
+    return result
+
+
+if __name__ == '__main__':
+    main()
