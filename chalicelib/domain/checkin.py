@@ -117,6 +117,20 @@ class Alert(Frozen):
     other_employee_id: str | None = None
     similarity: float | None = None
     checkin_id: str | None = None
+    version: int = 0
+
+
+class Duty(Frozen):
+    """Approved official duty away from the office (DL, dinas luar) on one day, with where it takes place:
+    check-ins that day are measured against this location as well as the offices."""
+
+    employee_id: str
+    day: date
+    location: OfficeLocation
+    letter: str = Field(min_length=3, max_length=120)  # nomor surat tugas
+    approved_by: str
+    approved_at: datetime
+    version: int = 0
 
 
 class Manipulation(Frozen):
@@ -128,6 +142,7 @@ class Manipulation(Frozen):
     confirmed_by: str
     reason: str
     at: datetime
+    version: int = 0
 
 
 @dataclass(frozen=True)

@@ -135,6 +135,16 @@ BODY_SAMPLES: dict[tuple[str, str], BodySample] = {
     ('POST', 'OutageDecision'): lambda s, n: {'decision': 'confirm', 'reason': 'mesin rusak'},
     ('POST', 'ReviewBody'): lambda s, n: {'decision': 'approve', 'reason': 'wajah cocok'},
     ('POST', 'ResetBody'): lambda s, n: {'reason': 'ganti ponsel'},
+    ('POST', 'DutyBody'): lambda s, n: {
+        'day': f'2026-09-{1 + n % 28:02d}',
+        'letter': f'800/{n}/DL',
+        'location': {
+            'kind': 'circle',
+            'name': 'Kantor Gubernur',
+            'center': {'lat': -5.14, 'lon': 119.41},
+            'radius_m': 200,
+        },
+    },
     ('POST', 'Opd'): lambda s, n: opd_body(f'OPDN{n}'),
     ('PATCH', 'Opd'): lambda s, n: {'name': f'Dinas renamed {n}'},
     ('POST', 'Employee'): lambda s, n: employee_body(s.opd_id, 100 + n),

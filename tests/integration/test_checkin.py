@@ -368,3 +368,29 @@ def test_the_same_selfie_sent_twice_goes_to_review(world: World) -> None:
     second = check_in(world, phone, 'ani', INSIDE, key='b', nonce='same-photo')
     assert first.body['outcome'] == 'accepted'
     assert (second.body['outcome'], [r['code'] for r in second.body['reasons']]) == ('review', ['reused_selfie'])
+
+
+def test_approved_duty_elsewhere_lets_the_employee_check_in_there_that_day_only(world: World) -> None:
+    # Given an employee on approved duty (DL) at the governor's office today
+    from zoneinfo import ZoneInfo
+
+    phone = activate(world, 0)
+    enrol(world, phone, 'ani')
+    today = datetime.now(ZoneInfo('Asia/Makassar')).date()  # the OPD's zone (builders' default)
+    centre = {'lat': FAR_AWAY['lat'], 'lon': FAR_AWAY['lon']}
+    duty_place = {'kind': 'circle', 'name': 'Kantor Gubernur', 'center': centre, 'radius_m': 200}
+    path = f'/v1/employees/{world.employees[0]}/duties'
+    approved = world.hx.call('POST', path, world.admin, {'day': today.isoformat(), 'location': duty_place,
+                                                         'letter': '800/12/DL/2026'})  # fmt: skip
+    assert approved.status == 201, approved.body
+    # When the employee checks in there
+    reply = check_in(world, phone, 'ani', FAR_AWAY)
+    # Then it is accepted against the duty place, and the duty is listed and audited
+    assert (reply.body['outcome'], reply.body['office'], reply.body['distance_m']) == ('accepted', 'Kantor Gubernur', 0)
+    assert [d['letter'] for d in world.hx.call('GET', path, world.admin).body['items']] == ['800/12/DL/2026']
+    assert world.hx.call('GET', '/v1/audit?opd=DIKES', world.hx.super_key).body['items'][0]['action'] == 'duty.approve'
+    # And a duty on another day changes nothing for another employee's refusal
+    other = activate(world, 1)
+    enrol(world, other, 'budi')
+    refused = check_in(world, other, 'budi', FAR_AWAY)
+    assert refused.body['outcome'] == 'refused'
