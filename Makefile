@@ -53,7 +53,15 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(BIN)/pytest tests/integration tests/contract
 
-test: lint typecheck
+# The browser tests drive Debian's Chromium (tests/browser): installed once from the distribution, never at test time.
+CHROMIUM_STAMP := $(VENV)/.chromium-stamp
+SUDO := $(shell test "$$(id -u)" -eq 0 || echo sudo)
+
+$(CHROMIUM_STAMP): $(STAMP)
+	command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
+	@touch $@
+
+test: lint typecheck $(CHROMIUM_STAMP)
 	$(BIN)/pytest
 
 bench: $(STAMP)

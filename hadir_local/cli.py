@@ -265,12 +265,10 @@ def _start_scheduler() -> Any:
 
 
 def _api_server(port: int) -> Any:
-    from chalice.config import Config
-    from chalice.local import create_local_server
-
     from app import app
+    from hadir_local.web_server import WEB_ROOT, create_server
 
-    return create_local_server(app, Config.create(chalice_stage='local', app_name='hadir'), '127.0.0.1', port)
+    return create_server(app, port, WEB_ROOT)
 
 
 def _print_banner(api_port: int, aws_port: int) -> None:
@@ -278,6 +276,7 @@ def _print_banner(api_port: int, aws_port: int) -> None:
     base = f'http://127.0.0.1:{api_port}'
     print(
         '\nHadir is running locally.\n'
+        f'  web app         {base}/\n'
         f'  API             {base}/v1/health\n'
         f'  OpenAPI         {base}/v1/openapi.json\n'
         f'  embedded AWS    http://127.0.0.1:{aws_port} (moto server)\n'

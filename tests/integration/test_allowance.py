@@ -246,3 +246,24 @@ def test_the_jobs_default_to_yesterday_and_last_month_in_the_pemda_zone(office: 
     # Then the day to close is 31 January and the month January
     assert allowance.day_to_close(clocked, None) == date(2026, 1, 31)
     assert allowance.month_to_close(clocked, None) == '2026-01'
+
+
+def test_a_manipulation_confirmed_in_review_zeroes_the_attendance_part_of_that_month(office: Office) -> None:
+    # Given January closed, and a check-in of the late employee rejected in review as manipulation
+    from chalicelib.ports import Create, Record
+    from chalicelib.services import checkins
+
+    deps = get_deps()
+    _close_january()
+    manipulation = {'employee_id': office.late, 'month': '2026-01', 'checkin_id': 'chk-x', 'confirmed_by': 'k-admin',
+                    'reason': 'foto dari layar ponsel lain', 'at': '2026-01-20T01:00:00+00:00'}  # fmt: skip
+    record = Record(checkins.KIND_MANIPULATION, f'{office.late}@2026-01', manipulation, list_key='2026-01#x')
+    deps.store.commit([Create(record, 'exists')], None)
+    # When the month is closed and exported
+    JOBS['close-month'].run(date='2026-01')
+    JOBS['export-tpp'].run(date='2026-01-31')
+    # Then that employee keeps the performance part only; the others are untouched
+    rows = {r['NIP']: r for r in _rows(_objects()[PREFIX + 'rev-001/pemda.csv'])}
+    late, absent = rows['198503012010011001'], rows['198503012010011002']
+    assert (late['bagian kinerja'], late['potongan (Rp)'], late['TPP bruto']) == ('2400000', '1600000', '2400000')
+    assert absent['TPP bruto'] == '3920000'
