@@ -25,6 +25,7 @@ from typing import Any
 RESULTS = Path(__file__).parent / 'results'
 OFFICE = {'kind': 'circle', 'name': 'Kantor Bupati', 'center': {'lat': -6.2, 'lon': 106.8}, 'radius_m': 150}
 PEAK_START = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)  # 07:00 WIB
+CONSUMER_MESSAGES_PER_SECOND = 10  # the event source's maximum concurrency (2) × batch size (5), about once a second
 
 
 def _env() -> None:
@@ -201,11 +202,16 @@ class SimQueue:
         visible = self.clock.now + timedelta(seconds=delay_seconds)
         heapq.heappush(self.heap, (visible, self.sequence, json.dumps(message)))
 
-    def visible(self) -> list[str]:
+    def receive(self, limit: int) -> list[str]:
         ready = []
-        while self.heap and self.heap[0][0] <= self.clock.now:
+        while self.heap and self.heap[0][0] <= self.clock.now and len(ready) < limit:
             ready.append(heapq.heappop(self.heap)[2])
         return ready
+
+    def put_back(self, bodies: Sequence[str]) -> None:
+        for body in bodies:
+            self.sequence += 1
+            heapq.heappush(self.heap, (self.clock.now, self.sequence, body))
 
 
 @dataclass
@@ -287,16 +293,20 @@ def bench_morning_peak(count: int, minutes: int, face_tps: float) -> dict[str, A
     started = time.perf_counter()
 
     def drain(until: float) -> None:
-        """The consumer polls once per simulated second up to `until`, taking messages while the quota allows."""
+        """Each simulated second the consumer (SQS event source: 2 concurrent batches of 5) receives up to 10
+        messages; a batch stops at its first throttled call and leaves the rest for the next poll."""
         nonlocal max_backlog
         tick = consumer_at[0]
         while tick <= until:
             clock.now = PEAK_START + timedelta(seconds=tick)
-            for body in queue.visible():
+            received = queue.receive(CONSUMER_MESSAGES_PER_SECOND)
+            for position, body in enumerate(received):
                 checkin_id = json.loads(body)['checkin_id']
                 outcome = checkins.verify_queued(mobile, checkin_id)
-                if outcome != 'requeued':
-                    decided_at[checkin_id] = tick
+                if outcome == 'requeued':
+                    queue.put_back(received[position + 1 :])
+                    break
+                decided_at[checkin_id] = tick
             max_backlog = max(max_backlog, len(queue.heap))
             tick += 1.0
         consumer_at[0] = tick

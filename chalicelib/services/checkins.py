@@ -181,6 +181,13 @@ def _enrolment_write(enrolment: Enrolment, existed: bool) -> Write:
     return Replace(record) if existed else Create(record, f'employee {enrolment.employee_id} changed meanwhile')
 
 
+def _employee_in_scope(deps: Deps, principal: Principal, employee_id: str, permission: Permission) -> Employee:
+    """The employee an admin route names, once the caller may act on that employee's OPD."""
+    employee = load(Employee, require(deps.store, KIND_EMPLOYEE, employee_id))
+    authorize(principal, permission, employee.opd_id)
+    return employee
+
+
 def _employee_view(employee: Employee, opd: Opd | None) -> dict[str, Any]:
     return {
         'employee_id': employee.employee_id, 'nip': employee.nip, 'name': employee.name, 'opd_id': employee.opd_id,
@@ -193,8 +200,7 @@ def _employee_view(employee: Employee, opd: Opd | None) -> dict[str, Any]:
 
 def issue_activation_code(mobile: Mobile, principal: Principal, employee_id: str) -> dict[str, Any]:
     deps = mobile.deps
-    employee = load(Employee, require(deps.store, KIND_EMPLOYEE, employee_id))
-    authorize(principal, Permission.CHECKIN_WRITE, employee.opd_id)
+    employee = _employee_in_scope(deps, principal, employee_id, Permission.CHECKIN_WRITE)
     if not employee.active:
         raise Conflict(f'employee {employee_id} is not active', code='employee_inactive')
     enrolment, _ = _enrolment(deps, employee_id)
@@ -231,8 +237,7 @@ def reset_enrolment(mobile: Mobile, principal: Principal, employee_id: str, body
     """A new phone or a new reference face: revoke the device, forget the face (audited)."""
     deps = mobile.deps
     reset = build(ResetBody, body)
-    employee = load(Employee, require(deps.store, KIND_EMPLOYEE, employee_id))
-    authorize(principal, Permission.CHECKIN_WRITE, employee.opd_id)
+    employee = _employee_in_scope(deps, principal, employee_id, Permission.CHECKIN_WRITE)
     enrolment, existed = _enrolment(deps, employee_id)
     if not existed or (enrolment.device_id is None and enrolment.face_id is None):
         raise NotFound(f'employee {employee_id} has no phone or face enrolled')
@@ -557,8 +562,7 @@ def approve_duty(mobile: Mobile, principal: Principal, employee_id: str, body: M
     """Record an approved DL with its place (audited): that day the geofence also accepts that place."""
     deps = mobile.deps
     request = build(DutyBody, body)
-    employee = load(Employee, require(deps.store, KIND_EMPLOYEE, employee_id))
-    authorize(principal, Permission.CHECKIN_WRITE, employee.opd_id)
+    employee = _employee_in_scope(deps, principal, employee_id, Permission.CHECKIN_WRITE)
     duty = Duty(
         employee_id=employee_id, day=request.day, location=request.location, letter=request.letter,
         approved_by=principal.key_id, approved_at=deps.clock(),
@@ -574,8 +578,7 @@ def approve_duty(mobile: Mobile, principal: Principal, employee_id: str, body: M
 
 def list_duties(mobile: Mobile, principal: Principal, employee_id: str) -> list[dict[str, Any]]:
     deps = mobile.deps
-    employee = load(Employee, require(deps.store, KIND_EMPLOYEE, employee_id))
-    authorize(principal, Permission.CHECKIN_READ, employee.opd_id)
+    employee = _employee_in_scope(deps, principal, employee_id, Permission.CHECKIN_READ)
     page = deps.store.list(KIND_DUTY, f'{employee.opd_id}#{employee_id}#', limit=500)
     return [r.data for r in page.items]
 
