@@ -100,6 +100,7 @@ class Checkin(Frozen):
     client_time: str | None = None
     selfie_seen_before: bool = False
     speed_kmh: float | None = None
+    quality_passed: bool = False  # the selfie passed the gate before the engine got busy: the queue only compares
     punch_id: str | None = None
     reviewed_by: str | None = None
     review_reason: str | None = None
@@ -163,6 +164,7 @@ class Evidence:
     quality: tuple[Problem, ...] = ()
     similarity: float | None = None
     face_checked: bool = False  # False while the engine was busy
+    quality_passed: bool = False  # the quality gate ran and passed (only the comparison may be missing)
     selfie_seen_before: bool = False
     speed_kmh: float | None = None
 

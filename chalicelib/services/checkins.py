@@ -524,7 +524,7 @@ def check_in(mobile: Mobile, caller: DeviceCaller, body: Mapping[str, Any]) -> d
         lon=request.lon, accuracy_m=request.accuracy_m, distance_m=None if distance is None else round(distance),
         office=office, similarity=None if evidence.similarity is None else round(evidence.similarity, 1),
         selfie_key=selfie_key, selfie_sha256=selfie_sha, client_time=request.client_time,
-        selfie_seen_before=evidence.selfie_seen_before,
+        selfie_seen_before=evidence.selfie_seen_before, quality_passed=evidence.quality_passed,
         speed_kmh=None if evidence.speed_kmh is None else round(evidence.speed_kmh, 1),
     )  # fmt: skip
     if outcome is Outcome.ACCEPTED:
@@ -584,11 +584,14 @@ def list_duties(mobile: Mobile, principal: Principal, employee_id: str) -> list[
 
 
 def _with_face(mobile: Mobile, evidence: Evidence, face_key: str, image: bytes) -> Evidence:
-    """Quality gate, then one comparison with the enrolled face; a busy engine leaves the face unchecked."""
+    """Quality gate, then one comparison with the enrolled face; a busy engine leaves the face unchecked. A gate
+    already passed is not run again: under a quota every call saved is a check-in verified sooner."""
     try:
-        problems = quality_problems(_detect(mobile, image), mobile.gate)
-        if problems:
-            return _replace(evidence, quality=tuple(problems), face_checked=True)
+        if not evidence.quality_passed:
+            problems = quality_problems(_detect(mobile, image), mobile.gate)
+            if problems:
+                return _replace(evidence, quality=tuple(problems), face_checked=True)
+            evidence = _replace(evidence, quality_passed=True)
         similarity = mobile.faces.compare(mobile.media.get(face_key), image)
     except FaceEngineBusy:
         return _replace(evidence, face_checked=False)
@@ -633,9 +636,12 @@ def verify_queued(mobile: Mobile, checkin_id: str) -> str:
         evidence = Evidence(
             distance_m=checkin.distance_m, office=checkin.office, accuracy_m=checkin.accuracy_m,
             selfie_seen_before=checkin.selfie_seen_before, speed_kmh=checkin.speed_kmh,
+            quality_passed=checkin.quality_passed,
         )  # fmt: skip
         evidence = _with_face(mobile, evidence, enrolment.face_key, mobile.media.get(checkin.selfie_key))
         if not evidence.face_checked:
+            if evidence.quality_passed and not checkin.quality_passed:
+                deps.store.set_field(KIND_CHECKIN, checkin_id, 'quality_passed', True)
             mobile.queue.send({'checkin_id': checkin_id}, delay_seconds=mobile.settings.face_retry_seconds)
             return 'requeued'
         outcome, reasons = decide(evidence, mobile.policy)
