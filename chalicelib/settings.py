@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     rekognition_region: str = names.DEFAULT_REKOGNITION_REGION
     # Set only for the embedded local AWS (moto server); empty means the real AWS endpoints.
     aws_endpoint_url: str | None = None
+    # Lambda answers within API Gateway's 29 s; the embedded AWS of `make run` can be slower under a big load.
+    aws_read_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     bucket_suffix: str = 'local'
 
     max_json_body_bytes: int = Field(default=64 * 1024, gt=0)

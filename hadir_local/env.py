@@ -29,6 +29,8 @@ def configure(aws_port: int) -> None:
             'HADIR_STAGE': os.environ.get('HADIR_STAGE', 'local'),
             'HADIR_REGION': LOCAL_REGION,
             'HADIR_AWS_ENDPOINT_URL': f'http://127.0.0.1:{aws_port}',
+            # One process serves the API, the scheduler and moto: a busy moment is not a dead server.
+            'HADIR_AWS_READ_TIMEOUT_SECONDS': '60',
             'AWS_ACCESS_KEY_ID': 'local',
             'AWS_SECRET_ACCESS_KEY': 'local',
             'AWS_DEFAULT_REGION': LOCAL_REGION,

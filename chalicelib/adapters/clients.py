@@ -18,7 +18,11 @@ def boto3_client(service: str, region: str | None = None) -> Any:
         service,
         region_name=region or settings.region,
         endpoint_url=settings.aws_endpoint_url or None,
-        config=Config(retries={'mode': 'standard', 'max_attempts': 5}, connect_timeout=2, read_timeout=10),
+        config=Config(
+            retries={'mode': 'standard', 'max_attempts': 5},
+            connect_timeout=2,
+            read_timeout=settings.aws_read_timeout_seconds,
+        ),
     )
     return client
 

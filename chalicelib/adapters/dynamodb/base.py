@@ -10,7 +10,6 @@ from pynamodb.connection import Connection
 from chalicelib.settings import get_settings
 
 CONNECT_TIMEOUT_SECONDS = 2
-READ_TIMEOUT_SECONDS = 5
 
 
 def meta_for(purpose: str) -> Any:
@@ -20,7 +19,7 @@ def meta_for(purpose: str) -> Any:
         'region': settings.region,
         'billing_mode': 'PAY_PER_REQUEST',
         'connect_timeout_seconds': CONNECT_TIMEOUT_SECONDS,
-        'read_timeout_seconds': READ_TIMEOUT_SECONDS,
+        'read_timeout_seconds': settings.aws_read_timeout_seconds,
     }
     if settings.aws_endpoint_url:
         attrs['host'] = settings.aws_endpoint_url
