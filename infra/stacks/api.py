@@ -13,7 +13,7 @@ from aws_cdk import aws_wafv2 as waf
 from constructs import Construct
 
 from chalicelib import resource_names as names
-from infra.stacks.config import IMPORT_PATHS, StageConfig
+from infra.stacks.config import IMPORT_PATHS, MOBILE_PATH_MARK, SELFIE_PATHS, StageConfig
 from infra.stacks.functions import REST_API, HadirFunctions
 from infra.stacks.nag import acknowledge
 
@@ -156,6 +156,28 @@ class ApiEdge(Construct):
         not_import = waf.CfnWebACL.StatementProperty(
             not_statement=waf.CfnWebACL.NotStatementProperty(statement=is_import)
         )
+
+        def path_match(path: str, position: str) -> waf.CfnWebACL.StatementProperty:
+            return waf.CfnWebACL.StatementProperty(
+                byte_match_statement=waf.CfnWebACL.ByteMatchStatementProperty(
+                    field_to_match=waf.CfnWebACL.FieldToMatchProperty(uri_path={}),
+                    positional_constraint=position,
+                    search_string=path,
+                    text_transformations=[waf.CfnWebACL.TextTransformationProperty(priority=0, type='NONE')],
+                )
+            )
+
+        large_bodies = [path_match(path, 'ENDS_WITH') for path in (*IMPORT_PATHS, *SELFIE_PATHS)]
+        not_large_body = waf.CfnWebACL.StatementProperty(
+            not_statement=waf.CfnWebACL.NotStatementProperty(
+                statement=waf.CfnWebACL.StatementProperty(
+                    or_statement=waf.CfnWebACL.OrStatementProperty(statements=large_bodies)
+                )
+            )
+        )
+        not_mobile = waf.CfnWebACL.StatementProperty(
+            not_statement=waf.CfnWebACL.NotStatementProperty(statement=path_match(MOBILE_PATH_MARK, 'CONTAINS'))
+        )
         body_too_large = waf.CfnWebACL.StatementProperty(
             size_constraint_statement=waf.CfnWebACL.SizeConstraintStatementProperty(
                 comparison_operator='GT',
@@ -201,7 +223,10 @@ class ApiEdge(Construct):
                     action=waf.CfnWebACL.RuleActionProperty(block={}),
                     statement=waf.CfnWebACL.StatementProperty(
                         rate_based_statement=waf.CfnWebACL.RateBasedStatementProperty(
-                            limit=config.waf_requests_per_ip, aggregate_key_type='IP', evaluation_window_sec=300
+                            limit=config.waf_requests_per_ip,
+                            aggregate_key_type='IP',
+                            evaluation_window_sec=300,
+                            scope_down_statement=not_mobile,
                         )
                     ),
                     visibility_config=visibility('rate-per-ip'),
@@ -211,7 +236,7 @@ class ApiEdge(Construct):
                     priority=1,
                     action=waf.CfnWebACL.RuleActionProperty(block={}),
                     statement=waf.CfnWebACL.StatementProperty(
-                        and_statement=waf.CfnWebACL.AndStatementProperty(statements=[body_too_large, not_import])
+                        and_statement=waf.CfnWebACL.AndStatementProperty(statements=[body_too_large, not_large_body])
                     ),
                     visibility_config=visibility('json-body-size'),
                 ),

@@ -135,7 +135,8 @@ class HadirFunctions(Construct):
             source_dir=str(REPO_ROOT),
             stage_config={
                 'api_gateway_stage': self.api_stage,
-                # Users are in Indonesia, next to the home region: no CloudFront hop in front of the API.
+                # Users are in Indonesia, next to the home region: a regional endpoint; the web app reaches it through
+                # its CloudFront distribution (web.py), other callers directly.
                 'api_gateway_endpoint_type': 'REGIONAL',
                 'manage_iam_role': False,
                 'iam_role_arn': self.api_role.role_arn,

@@ -60,7 +60,9 @@ class HadirStack(Stack):
         )
         self.scheduling.attach(self.functions)
         self.api = ApiEdge(self, 'Api', config=config, functions=self.functions)
-        self.web = Web(self, 'Web', config=config, bucket_suffix=bucket_suffix, access_logs=self.storage.access_logs)
+        self.web = Web(
+            self, 'Web', config=config, bucket_suffix=bucket_suffix, access_logs=self.storage.access_logs, api=self.api
+        )
         self.storage.allow_browser_uploads(self.web.url)
         self.monitoring = Monitoring(
             self,

@@ -1,10 +1,13 @@
-"""The PWA: a private S3 bucket behind CloudFront (origin access control); content deployed if web/ exists."""
+"""The PWA: a private S3 bucket behind CloudFront (origin access control); content deployed if web/ exists.
+
+The same distribution passes /v1/* to the REST API, so the app calls its own origin and the API needs no CORS.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_s3 as s3
@@ -12,8 +15,24 @@ from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
 from chalicelib import resource_names as names
+from infra.stacks.api import ApiEdge
 from infra.stacks.config import StageConfig
 from infra.stacks.nag import acknowledge
+
+API_PATH_PATTERN = '/v1/*'  # web/js/api.js calls the page's own origin; sw.js never caches these paths
+# The error codes CloudFront holds for GET and HEAD whatever the cache policy (10 s unless told): at 0 a revoked
+# phone's 403 on GET /v1/mobile/me never answers the next phone, nor a 503 outlive its cause. 416 it never caches.
+_CACHED_ERROR_CODES = (400, 403, 404, 405, 414, 500, 501, 502, 503, 504)
+# The screens are hash routes; a path whose last segment has no extension is the one page. A viewer-request
+# function instead of custom error pages, which CloudFront applies to every behaviour (API 403/404s included).
+_SPA_FALLBACK = """function handler(event) {
+  var request = event.request;
+  if (request.uri.indexOf('.', request.uri.lastIndexOf('/')) === -1) {
+    request.uri = '/index.html';
+  }
+  return request;
+}
+"""
 
 
 def has_content(web_dir: Path | None) -> bool:
@@ -22,7 +41,14 @@ def has_content(web_dir: Path | None) -> bool:
 
 class Web(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: StageConfig, bucket_suffix: str, access_logs: s3.IBucket
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        bucket_suffix: str,
+        access_logs: s3.IBucket,
+        api: ApiEdge,
     ) -> None:
         super().__init__(scope, construct_id)
         self.bucket = s3.Bucket(
@@ -36,13 +62,23 @@ class Web(Construct):
             server_access_logs_prefix=f's3/{names.BUCKET_WEB}/',
             removal_policy=RemovalPolicy.RETAIN,
         )
-        # The PWA routes in the browser: unknown paths get index.html.
-        spa_fallback = [
-            cloudfront.ErrorResponse(
-                http_status=status, response_http_status=200, response_page_path='/index.html', ttl=Duration.seconds(0)
-            )
-            for status in (403, 404)
-        ]
+        spa_fallback = cloudfront.Function(
+            self,
+            'SpaFallback',
+            function_name=names.resource_name(config.stage, 'web-spa-fallback'),
+            comment='Paths without a file extension get index.html (the PWA routes in the browser)',
+            code=cloudfront.FunctionCode.from_inline(_SPA_FALLBACK),
+            runtime=cloudfront.FunctionRuntime.JS_2_0,
+        )
+        # Host stays out: API Gateway answers only to its own name. Everything else passes as sent, so the
+        # signature (path from /v1 on, body) still verifies, and API keys (X-API-Key: usage plans) still count
+        # per caller. The API's WAF and access logs see CloudFront's address instead of the phone's.
+        api_origin = origins.HttpOrigin(
+            f'{api.api_id}.execute-api.{Stack.of(self).region}.{Aws.URL_SUFFIX}',
+            origin_path=f'/{api.stage_name}',
+            protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+            origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+        )
         self.distribution = cloudfront.Distribution(
             self,
             'Distribution',
@@ -52,9 +88,27 @@ class Web(Construct):
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
                 response_headers_policy=cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+                function_associations=[
+                    cloudfront.FunctionAssociation(
+                        function=spa_fallback, event_type=cloudfront.FunctionEventType.VIEWER_REQUEST
+                    )
+                ],
             ),
+            additional_behaviors={
+                API_PATH_PATTERN: cloudfront.BehaviorOptions(
+                    origin=api_origin,
+                    # A redirected POST would arrive as a GET without its body.
+                    viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+                    allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+                    cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+                    origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+                    response_headers_policy=cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+                )
+            },
             default_root_object='index.html',
-            error_responses=spa_fallback,
+            error_responses=[
+                cloudfront.ErrorResponse(http_status=status, ttl=Duration.seconds(0)) for status in _CACHED_ERROR_CODES
+            ],
             price_class=cloudfront.PriceClass.PRICE_CLASS_200,  # includes the edge locations in Indonesia
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             enable_logging=True,
@@ -64,14 +118,14 @@ class Web(Construct):
         acknowledge(
             self.distribution,
             'AwsSolutions-CFR1',
-            'No geo restriction: staff on official duty (DL) outside Indonesia must still reach the web app; '
-            'the API behind it has WAF rate limits.',
+            'No geo restriction: staff on official duty (DL) outside Indonesia must still reach the web app '
+            'and its API (/v1/*); the API has WAF rate limits.',
         )
         acknowledge(
             self.distribution,
             'AwsSolutions-CFR2',
-            'The distribution serves static files only; CloudFront WAF ACLs must live in us-east-1, and the '
-            'API (the dynamic part) has its own regional WAF.',
+            'The distribution serves static files, and passes /v1/* uncached to the API, whose regional WAF '
+            'inspects every request that way too; CloudFront WAF ACLs would have to live in us-east-1.',
         )
         acknowledge(
             self.distribution,

@@ -490,7 +490,18 @@ def test_api_has_throttling_access_logs_waf_and_a_usage_plan(template: Template,
     rules = {r['Name']: r for r in props(acl)['Rules']}
     size = rules['json-body-size']['Statement']['AndStatement']['Statements'][0]['SizeConstraintStatement']
     assert (size['ComparisonOperator'], size['Size']) == ('GT', config.max_json_body_bytes)
-    assert rules['rate-per-ip']['Statement']['RateBasedStatement']['Limit'] == config.waf_requests_per_ip
+    rate = rules['rate-per-ip']['Statement']['RateBasedStatement']
+    assert rate['Limit'] == config.waf_requests_per_ip
+    # Phones behind CloudFront share edge addresses: their signed routes are left to per-device checks
+    assert (
+        rate['ScopeDownStatement']['NotStatement']['Statement']['ByteMatchStatement']['SearchString'] == '/v1/mobile/'
+    )
+    exempt = rules['json-body-size']['Statement']['AndStatement']['Statements'][1]['NotStatement']['Statement']
+    assert {s['ByteMatchStatement']['SearchString'] for s in exempt['OrStatement']['Statements']} == {
+        '/v1/employees/import',
+        '/v1/mobile/face',
+        '/v1/mobile/checkins',
+    }
     (association,) = resources(template, 'AWS::WAFv2::WebACLAssociation').values()
     assert '/restapis/<RestAPI>/stages/<RestAPI.Stage>' in flat(props(association)['ResourceArn'])
     env = next(iter(functions(template).values()))['Environment']['Variables']
@@ -500,7 +511,7 @@ def test_api_has_throttling_access_logs_waf_and_a_usage_plan(template: Template,
 def test_web_app_is_private_behind_cloudfront_with_origin_access_control(template: Template, stage: str) -> None:
     (distribution,) = resources(template, 'AWS::CloudFront::Distribution').values()
     settings = props(distribution)['DistributionConfig']
-    (origin,) = settings['Origins']
+    origin = next(o for o in settings['Origins'] if o['Id'] == settings['DefaultCacheBehavior']['TargetOriginId'])
     assert origin['OriginAccessControlId']['Fn::GetAtt'][1] == 'Id'
     assert settings['DefaultCacheBehavior']['ViewerProtocolPolicy'] == 'redirect-to-https'
     assert 'Logging' in settings
