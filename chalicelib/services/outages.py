@@ -16,6 +16,7 @@ from chalicelib.domain.machine_health import parse_instant
 from chalicelib.domain.models import Machine, Opd, Principal
 from chalicelib.ports import AuditDraft, Create, Record, Replace
 from chalicelib.services.common import KIND_HOLIDAY, KIND_MACHINE, KIND_OPD, Deps, all_records, build, load, require
+from chalicelib.services.ingest import mark_for_reclose
 
 KIND_OUTAGE = 'outage'
 MORNING_START = time(6, 0)  # the machines of an office should be heard from after this local time
@@ -85,6 +86,11 @@ def decide_outage(deps: Deps, principal: Principal, outage: str, body: dict[str,
             principal.key_id, f'outage.{decision.decision}', f'outage/{outage}', after['opd_id'], stored.data, after
         ),
     )
+    # A decision on a day already closed changes that day's records: the next close recomputes it.
+    day = date.fromisoformat(after['day'])
+    opd = load(Opd, require(deps.store, KIND_OPD, after['opd_id']))
+    if day < deps.clock().astimezone(ZoneInfo(opd.zone)).date():
+        mark_for_reclose(deps, {day}, f'outage {outage} {decision.decision}')
     return after
 
 
