@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Chalice, ConvertToMiddleware, Request
 
-from chalicelib.api import admin, bridges, directory, exports, imports, mobile, system
+from chalicelib.api import admin, bridges, directory, exports, imports, mobile, recap, statuses, system
 from chalicelib.api.routing import CSV, XLSX, request_id_of
 from chalicelib.events import face_checks, jobs
 from chalicelib.observability import logger, metrics, tracer
@@ -36,6 +36,8 @@ for blueprint in (
     jobs.bp,
     exports.bp,
     mobile.bp,
+    statuses.bp,
+    recap.bp,
     face_checks.bp,
 ):
     app.register_blueprint(blueprint)

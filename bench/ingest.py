@@ -1,7 +1,10 @@
-"""Machine-log ingest: the pure parser in lines/s, and reconcile of bridge upload files into the ledger
-on moto against a raw BatchWriteItem of the same items in the same run (the ratio is what to compare).
+"""Machine-log ingest: the pure parser in lines/s, reconcile of bridge upload files into the ledger on moto
+against a raw BatchWriteItem of the same items in the same run (the ratio is what to compare), and one
+reconcile run over a bucket holding a long history of reconciled uploads: listing the whole prefix (what every
+run did before, and what the daily full run still does) against listing only each bridge's recent keys.
 
     BENCH_PARSE_LINES (default 1,000,000)   BENCH_RECONCILE_PUNCHES (default 200,000)
+    BENCH_HISTORY_UPLOADS (default 20,000)  BENCH_NEW_UPLOADS (default 20, each of 10 punches)
 """
 
 from __future__ import annotations
@@ -11,13 +14,14 @@ import hashlib
 import json
 import os
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).parent / 'results'
 SERIAL = 'BENCH0001'
 PER_FILE = 5000
+PER_NEW_FILE = 10
 
 
 def _env() -> None:
@@ -108,16 +112,127 @@ def bench_reconcile(count: int) -> dict[str, Any]:
     }
 
 
+class _CountedUploads:
+    """The real uploads store, counting LIST requests, keys listed and the time spent listing."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.requests = self.keys = 0
+        self.seconds = 0.0
+        inner.client.meta.events.register('before-call.s3.ListObjectsV2', self._count_request)
+
+    def _count_request(self, **_: Any) -> None:
+        self.requests += 1
+
+    def reset(self) -> None:
+        self.requests = self.keys = 0
+        self.seconds = 0.0
+
+    def objects(self, prefix: str, start_after: str | None = None) -> Any:
+        started = time.perf_counter()
+        found = list(self.inner.objects(prefix, start_after))
+        self.seconds += time.perf_counter() - started
+        self.keys += len(found)
+        return found
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def bench_listing(history: int, new: int) -> dict[str, Any]:
+    from moto import mock_aws
+
+    with mock_aws():
+        import boto3
+
+        from chalicelib import resource_names as names
+        from chalicelib.adapters.clients import reset_clients
+        from chalicelib.adapters.dynamodb.tables import ensure_tables
+        from chalicelib.domain.models import Principal, Role
+        from chalicelib.domain.upload_keys import upload_key
+        from chalicelib.ports import Record
+        from chalicelib.services import directory, keys
+        from chalicelib.services.ingest import KIND_UPLOAD, reconcile
+        from chalicelib.settings import get_settings
+        from chalicelib.wiring import get_deps, get_uploads
+        from hadir_local.snapshot import ensure_buckets
+
+        get_deps.cache_clear()
+        get_uploads.cache_clear()
+        reset_clients()
+        ensure_tables()
+        ensure_buckets()
+        deps = get_deps()
+        admin = Principal(key_id=keys.bootstrap_super_key(deps, 'bench').split('_')[1], role=Role.SUPER)
+        directory.create_opd(deps, admin, {'opd_id': 'BENCH', 'name': 'Dinas Bench', 'kind': 'dinas',
+                                           'zone': 'Asia/Jakarta'})  # fmt: skip
+        for bridge in range(10):
+            directory.create_bridge(deps, admin, {'bridge_id': f'BRG-{bridge}', 'name': 'Bridge', 'opd_id': 'BENCH'})
+        directory.create_machine(deps, admin, {'serial': SERIAL, 'name': 'Mesin', 'opd_id': 'BENCH',
+                                               'protocol': 'push', 'bridge_id': 'BRG-0'})  # fmt: skip
+        s3 = boto3.client('s3', region_name='ap-southeast-3')
+        bucket = get_settings().bucket(names.BUCKET_UPLOADS)
+        now = datetime.now(UTC)
+        # A year of small uploads from ten bridges, every one already in the ingest ledger
+        done = []
+        for index in range(history):
+            issued = now - timedelta(days=366) + timedelta(seconds=index * (365 * 86400 // history))
+            key = upload_key(f'{names.UPLOADS_PREFIX_BRIDGES}BRG-{index % 10}/', f'{index:032x}', issued)
+            s3.put_object(Bucket=bucket, Key=key, Body=b'')
+            done.append(Record(KIND_UPLOAD, key, {'key': key}))
+        deps.store.put_many(done)
+        lines = _records(2 * new * PER_NEW_FILE)
+
+        def arrive(batch: int) -> None:
+            for index in range(new):
+                first = (batch * new + index) * PER_NEW_FILE
+                chunk = lines[first : first + PER_NEW_FILE]
+                body = gzip.compress(('\n'.join(chunk) + '\n').encode(), mtime=0)
+                key = upload_key(f'{names.UPLOADS_PREFIX_BRIDGES}BRG-0/', hashlib.sha256(body).hexdigest()[:32],
+                                 datetime.now(UTC))  # fmt: skip
+                s3.put_object(Bucket=bucket, Key=key, Body=body)
+
+        uploads = _CountedUploads(get_uploads())
+        reconcile(deps, uploads, get_settings())  # the bucket's first run: a full listing, nothing new
+        # The same work in both measured runs, `new` fresh files; only the listing differs
+        runs: dict[str, dict[str, Any]] = {}
+        for name, full in (('full', True), ('recent', False)):
+            arrive(len(runs))
+            uploads.reset()
+            started = time.perf_counter()
+            totals = reconcile(deps, uploads, get_settings(), full=full)
+            seconds = time.perf_counter() - started
+            assert totals['listing'] == name and totals['uploads'] == new, totals
+            runs[name] = {'seconds': round(seconds, 2), 'listing_seconds': round(uploads.seconds, 2),
+                          'list_requests': uploads.requests, 'keys_listed': uploads.keys,
+                          'ledger_checks': totals['listed']}  # fmt: skip
+    return {
+        'listing_history_uploads': history,
+        'listing_new_uploads': new,
+        'listing_full_run': runs['full'],
+        'listing_recent_run': runs['recent'],
+        'listing_full_to_recent_seconds_ratio': round(runs['full']['seconds'] / runs['recent']['seconds'], 1),
+        'listing_note': 'moto lists by scanning and sorting the whole bucket on every request (S3 seeks its index), '
+        'so listing_seconds on moto overstate a StartAfter listing; requests and keys are what S3 bills and waits on',
+    }
+
+
 def main() -> dict[str, Any]:
     _env()
     result = {'benchmark': 'ingest',
               **bench_parse(int(os.environ.get('BENCH_PARSE_LINES', '1000000'))),
-              **bench_reconcile(int(os.environ.get('BENCH_RECONCILE_PUNCHES', '200000')))}  # fmt: skip
+              **bench_reconcile(int(os.environ.get('BENCH_RECONCILE_PUNCHES', '200000'))),
+              **bench_listing(int(os.environ.get('BENCH_HISTORY_UPLOADS', '20000')),
+                              int(os.environ.get('BENCH_NEW_UPLOADS', '20')))}  # fmt: skip
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / 'ingest.json').write_text(json.dumps(result, indent=2) + '\n')
+    full, recent = result['listing_full_run'], result['listing_recent_run']
     print(
         f'ingest: parse {result["parse_lines_per_second"]} lines/s; reconcile {result["reconcile_punches"]} punches '
-        f'in {result["reconcile_seconds"]} s = {result["reconcile_to_raw_write_ratio"]}x a raw BatchWriteItem'
+        f'in {result["reconcile_seconds"]} s = {result["reconcile_to_raw_write_ratio"]}x a raw BatchWriteItem; '
+        f'a run over {result["listing_history_uploads"]} reconciled uploads: full listing '
+        f'{full["seconds"]} s ({full["list_requests"]} LIST requests, {full["keys_listed"]} keys), recent keys only '
+        f'{recent["seconds"]} s ({recent["list_requests"]} requests, {recent["keys_listed"]} keys)'
     )
     return result
 

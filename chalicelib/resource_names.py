@@ -40,6 +40,8 @@ CRON_RECONCILE = '0/5 * * * ? *'  # every 5 minutes
 CRON_PROPOSE_OUTAGES = '10 * * * ? *'
 # Every 10 minutes: pending face checks whose queue message was lost are queued again.
 CRON_SWEEP_FACE_CHECKS = '0/10 * * * ? *'
+# 01:30 WIB every day: count reconciliation of yesterday's machine punches and the per-OPD machine summary.
+CRON_MACHINE_SUMMARY = '30 18 * * ? *'
 
 
 def table_name(stage: str, purpose: str) -> str:

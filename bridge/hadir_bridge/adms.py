@@ -40,6 +40,11 @@ def backfill_command(start: str, end: str) -> str:
     return f'DATA QUERY ATTLOG StartTime={start}\tEndTime={end}'
 
 
+def verify_sum_command(day: str) -> str:
+    """Ask the machine how many ATTLOG records it holds for one local day (it answers ``AttlogSum=n``)."""
+    return f'VERIFY SUM ATTLOG StartTime={day} 00:00:00\tEndTime={day} 23:59:59'
+
+
 def command_id(seed: str) -> str:
     """ADMS command ids are at most 16 letters or digits; derive them so re-queuing is idempotent."""
     return 'H' + hashlib.sha256(seed.encode()).hexdigest()[:15]
@@ -175,7 +180,16 @@ class AdmsReceiver:
             if command is not None and command.backfill_id:
                 state = 'done' if code is not None and code >= 0 else 'failed'
                 self.spool.set_backfill(command.backfill_id, state, f'device returned {code_text}')
+            if command is not None and command.command.startswith('VERIFY SUM ATTLOG'):
+                self._day_sum(machine, command.command, code, reply)
         return Reply(200, 'OK')
+
+    def _day_sum(self, machine: Machine, command: str, code: int | None, reply: dict[str, str]) -> None:
+        # Firmware names the total AttlogSum (PUSH protocol) or AttlogCount (ZKTeco's own servers read that).
+        total = reply.get('AttlogSum', reply.get('AttlogCount', ''))
+        day = command.split('StartTime=', 1)[1][:10]
+        count = int(total) if code is not None and code >= 0 and total.isdigit() else None
+        self.spool.set_day_sum(machine.serial, day, count, code)
 
 
 class _Handler(BaseHTTPRequestHandler):

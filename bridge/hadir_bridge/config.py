@@ -29,6 +29,7 @@ class Machine:
     address: str | None = None
     pull_interval_seconds: int = 300
     comm_key: int = 0
+    verify_sum: bool = True  # push: ask the machine daily for its own count of yesterday (VERIFY SUM ATTLOG)
 
     @property
     def host_port(self) -> tuple[str, int]:
@@ -162,6 +163,9 @@ def _machine(item: Any, index: int) -> Machine:
         raise ConfigError(f'{where} is a pull (TCP) machine and needs an address host[:port]')
     if address and ':' in address and not address.rpartition(':')[2].isdigit():
         raise ConfigError(f'{where} address {address!r} has a bad port')
+    verify_sum = item.get('verify_sum', True)
+    if not isinstance(verify_sum, bool):
+        raise ConfigError(f'{where} verify_sum must be true or false')
     interval = int(item.get('pull_interval_seconds', 300))
     if interval < 10:
         raise ConfigError(f'{where} pull_interval_seconds must be at least 10')
@@ -173,4 +177,5 @@ def _machine(item: Any, index: int) -> Machine:
         address=address.strip() if isinstance(address, str) else None,
         pull_interval_seconds=interval,
         comm_key=int(item.get('comm_key', 0)),
+        verify_sum=verify_sum,
     )

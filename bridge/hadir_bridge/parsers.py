@@ -262,7 +262,8 @@ def parse_info(text: str) -> DeviceInfo:
 
 
 def parse_command_replies(body: str) -> list[dict[str, str]]:
-    """Parse a ``POST /iclock/devicecmd`` body: one ``ID=…&Return=…&CMD=…`` per line."""
+    """Parse a ``POST /iclock/devicecmd`` body: one ``ID=…&Return=…&CMD=…`` per line. Some replies carry
+    more ``Key=Value`` lines after theirs (``INFO``, and ``VERIFY SUM`` on some firmware): they join it."""
     replies: list[dict[str, str]] = []
     for line in _lines(body):
         if not line.strip():
@@ -275,4 +276,6 @@ def parse_command_replies(body: str) -> list[dict[str, str]]:
         if 'ID' in fields:
             fields['_raw'] = line
             replies.append(fields)
+        elif replies and fields:
+            replies[-1].update({k: v for k, v in fields.items() if k not in ('ID', 'Return', 'CMD', '_raw')})
     return replies

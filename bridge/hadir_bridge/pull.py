@@ -137,7 +137,11 @@ class Puller:
             serial=machine.serial, source='pull', table='ATTLOG', punches=punches, rejected=rejected, now=self.clock()
         )
         self.spool.touch(machine.serial, machine.address, self.clock())
-        self.spool.set_error(machine.serial, None)
+        # New firmware can answer a log read with nothing while its counter says otherwise (pyzk #170).
+        counted = _int(getattr(connection, 'records', None))
+        short = counted is not None and len(attendances) < counted
+        self.spool.set_error(machine.serial, f'the machine counts {counted} records but sent {len(attendances)}'
+                             if short else None, self.clock())  # fmt: skip
         return PullResult(machine.serial, len(attendances), counts, skew)
 
     def _measure(self, machine: Machine, connection: ZkConnection) -> float | None:

@@ -45,8 +45,9 @@ class S3Uploads:
         )  # fmt: skip
         return url, headers
 
-    def objects(self, prefix: str) -> Iterator[StoredObject]:
-        for page in self.client.get_paginator('list_objects_v2').paginate(Bucket=self._bucket, Prefix=prefix):
+    def objects(self, prefix: str, start_after: str | None = None) -> Iterator[StoredObject]:
+        after = {'StartAfter': start_after} if start_after else {}
+        for page in self.client.get_paginator('list_objects_v2').paginate(Bucket=self._bucket, Prefix=prefix, **after):
             for obj in page.get('Contents', []):
                 yield StoredObject(obj['Key'], obj['ETag'].strip('"'), int(obj['Size']))
 

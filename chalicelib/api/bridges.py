@@ -7,7 +7,7 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import Ctx, QueryParam, page, route
-from chalicelib.services import ingest, outages
+from chalicelib.services import ingest, machine_summary, outages
 from chalicelib.wiring import get_uploads
 
 bp = Blueprint(__name__)
@@ -56,6 +56,14 @@ def list_uploads(ctx: Ctx) -> Any:
        tag='machine', roles=('super', 'auditor', 'opd_admin'), query=(QueryParam('opd', 'only this OPD'),))  # fmt: skip
 def machine_health(ctx: Ctx) -> Any:
     return ingest.machine_health(ctx.deps, ctx.settings, ctx.principal, ctx.query('opd'))
+
+
+@route(bp, '/v1/machines/summary', 'GET',
+       summary="Each OPD's machine day: states, ledger punches per machine, count shortfalls, backfills, flags",
+       tag='machine', roles=READERS, query=(QueryParam('date', 'YYYY-MM-DD, default yesterday'),
+                                            QueryParam('opd', 'only this OPD')))  # fmt: skip
+def machine_summaries(ctx: Ctx) -> Any:
+    return machine_summary.machine_summaries(ctx.deps, ctx.principal, ctx.query('date'), ctx.query('opd'))
 
 
 @route(bp, '/v1/outages', 'GET', summary='Machine outages: proposed, confirmed or dismissed', tag='machine',

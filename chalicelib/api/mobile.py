@@ -83,19 +83,6 @@ def reset_enrolment(ctx: Ctx) -> Any:
     return checkins.reset_enrolment(get_mobile(), ctx.principal, ctx.params['employee_id'], ctx.body)
 
 
-@route(bp, '/v1/employees/{employee_id}/duties', 'POST', summary='Approve official duty (DL) at another place',
-       tag='checkin-admin', roles=ADMINS, body=checkins.DutyBody, status=201)  # fmt: skip
-def approve_duty(ctx: Ctx) -> Any:
-    return checkins.approve_duty(get_mobile(), ctx.principal, ctx.params['employee_id'], ctx.body)
-
-
-@route(bp, '/v1/employees/{employee_id}/duties', 'GET', summary="An employee's approved duties (DL)",
-       tag='checkin-admin', roles=READERS)  # fmt: skip
-def list_duties(ctx: Ctx) -> Any:
-    items = checkins.list_duties(get_mobile(), ctx.principal, ctx.params['employee_id'])
-    return page(items, None)
-
-
 @route(bp, '/v1/checkins/review', 'GET', summary='Check-ins by state (default: waiting for review), with evidence',
        tag='checkin-admin', roles=READERS, paginated=True,
        query=(QueryParam('opd', 'only this OPD'),

@@ -26,6 +26,9 @@ class Permission(StrEnum):
     BRIDGE_SELF = 'bridge:self'
     CHECKIN_READ = 'checkin:read'  # review queue, alerts
     CHECKIN_WRITE = 'checkin:write'  # review decisions, activation codes, enrolment resets
+    STATUS_READ = 'status:read'  # leave, duty, izin and sickness of employees
+    STATUS_WRITE = 'status:write'  # record and cancel them (audited)
+    RECAP_READ = 'recap:read'  # an OPD's closed month per employee (the finance file's figures)
 
 
 _READS = frozenset(p for p in Permission if p.value.endswith(':read'))
@@ -45,6 +48,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.AUDIT_READ,
             Permission.CHECKIN_READ,
             Permission.CHECKIN_WRITE,
+            Permission.STATUS_READ,
+            Permission.STATUS_WRITE,
+            Permission.RECAP_READ,
         }
     ),
     Role.FINANCE: frozenset({Permission.EXPORT_READ}),

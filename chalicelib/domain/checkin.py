@@ -121,19 +121,6 @@ class Alert(Frozen):
     version: int = 0
 
 
-class Duty(Frozen):
-    """Approved official duty away from the office (DL, dinas luar) on one day, with where it takes place:
-    check-ins that day are measured against this location as well as the offices."""
-
-    employee_id: str
-    day: date
-    location: OfficeLocation
-    letter: str = Field(min_length=3, max_length=120)  # nomor surat tugas
-    approved_by: str
-    approved_at: datetime
-    version: int = 0
-
-
 class Manipulation(Frozen):
     """Confirmed by review: the allowance sets the month's attendance part to 0 (the Sumut rule)."""
 

@@ -13,7 +13,7 @@ from chalice.app import Blueprint, Cron
 
 from chalicelib import resource_names as names
 from chalicelib.observability import logger, metrics
-from chalicelib.services import allowance, checkins, ingest, outages
+from chalicelib.services import allowance, checkins, ingest, machine_summary, outages
 from chalicelib.services.audit import verify_audit
 from chalicelib.services.ingest import machine_health, reconcile
 from chalicelib.settings import get_settings
@@ -32,8 +32,10 @@ def run_audit_verify(**_: Any) -> dict[str, Any]:
     return {'ok': report.ok, 'checked': report.checked, 'broken_seq': report.broken_seq, 'reason': report.reason}
 
 
-def run_reconcile(**_: Any) -> dict[str, Any]:
-    totals = reconcile(get_deps(), get_uploads(), get_settings())
+def run_reconcile(full: bool = False, **_: Any) -> dict[str, Any]:
+    totals = reconcile(get_deps(), get_uploads(), get_settings(), full=full)
+    lag = totals['oldest_upload_age_seconds']
+    metrics.add_metric(name=names.METRIC_RECONCILE_LAG, unit=MetricUnit.Seconds, value=lag)
     health = machine_health(get_deps(), get_settings(), None, None)
     totals['machines_offline'] = health['summary']['offline']
     metrics.add_metric(name=names.METRIC_MACHINES_OFFLINE, unit=MetricUnit.Count, value=health['summary']['offline'])
@@ -75,6 +77,13 @@ def run_sweep_face_checks(**_: Any) -> dict[str, Any]:
     return checkins.requeue_stale_pending(get_mobile(), timedelta(minutes=STALE_PENDING_MINUTES))
 
 
+def run_machine_summary(date: str | None = None, **_: Any) -> dict[str, Any]:
+    deps = get_deps()
+    report = machine_summary.summarize_machines(deps, get_settings(), machine_summary.day_to_summarize(deps, date))
+    metrics.add_metric(name='MachineBackfillsOpened', unit=MetricUnit.Count, value=len(report['backfills_opened']))
+    return report
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -101,6 +110,12 @@ JOBS: dict[str, Job] = {
         run_sweep_face_checks,
         'queue again the pending face checks whose message was lost',
     ),
+    'machine-summary': Job(
+        'machine-summary',
+        names.CRON_MACHINE_SUMMARY,
+        run_machine_summary,
+        "count reconciliation of yesterday's machine punches (or --date), backfills, the per-OPD summary",
+    ),
 }
 
 
@@ -117,6 +132,11 @@ def handle_propose_outages(event: Any) -> dict[str, Any]:
 @bp.schedule(Cron(*names.CRON_SWEEP_FACE_CHECKS.split()), name='sweep_face_checks')
 def handle_sweep_face_checks(event: Any) -> dict[str, Any]:
     return run_sweep_face_checks()
+
+
+@bp.schedule(Cron(*names.CRON_MACHINE_SUMMARY.split()), name='machine_summary')
+def handle_machine_summary(event: Any) -> dict[str, Any]:
+    return run_machine_summary()
 
 
 @bp.schedule(Cron(*names.CRON_AUDIT_VERIFY.split()), name='audit_verify')

@@ -8,9 +8,14 @@ Choices where the brief leaves room, and why:
 
 - Schedules: Puskesmas OPDs work the 6-day template (6HK, reference §8.4), every other OPD the 5-day one,
   each with its Ramadan variant. Rosters (RSUD, 24-hour Puskesmas) need a roster store: not built yet.
-- Profiles: the profiles in force are ``default_profile()`` only (PNS and PPPK). TKK staff have no profile
-  in force, so they get no day or month records (counted as ``no_profile``) rather than records priced with
-  the example TKK profile's placeholder amounts.
+- Profiles: the profiles in force are ``AllowanceBooks.profiles``, ``default_profile()`` only (PNS and PPPK)
+  until a profile store exists; a test or a pemda's seed passes others (the Lebong outage policy). TKK staff
+  have no profile in force, so they get no day or month records (counted as ``no_profile``) rather than
+  records priced with the example TKK profile's placeholder amounts.
+- Each day takes the employee's approved status of that day (``services.statuses``), with its rank among
+  the month's owed days of the same code (CAP's free days), and the confirmed outage of the employee's OPD
+  (``services.outages.confirmed_outage``; a proposed or dismissed one changes nothing). A status that also
+  has punches wins over them: the day is flagged ``conflict``, says so, is counted and logged.
 - Punches are read per OPD and local date (GSI ``by-opd-date``) for every OPD, then grouped by employee:
   a few large queries instead of one per employee, and a punch stamped with another OPD (a visit, a
   transfer) still reaches its employee.
@@ -23,15 +28,18 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib import resource_names as names
+from chalicelib.domain.access import Permission, authorize
 from chalicelib.domain.errors import FieldIssue, NotFound, ValidationFailed
-from chalicelib.domain.models import Employee, Holiday, Opd, OpdKind, PemdaSettings, Punch
+from chalicelib.domain.models import Employee, Holiday, Opd, OpdKind, PemdaSettings, Principal, Punch
+from chalicelib.domain.tpp.day import ApprovedStatus, DayResult, Outage
 from chalicelib.domain.tpp.defaults import default_profile
 from chalicelib.domain.tpp.month import MonthFlags, compute_month
 from chalicelib.domain.tpp.pipeline import close_days as evaluate_shifts
@@ -62,7 +70,10 @@ from chalicelib.domain.tpp.schedule import (
     Shift,
     expected_shift,
 )
+from chalicelib.domain.tpp.statuses import EmployeeStatus, earlier_status_days, months_touched, status_on
+from chalicelib.observability import logger
 from chalicelib.ports import AllowanceRecords, DayKey, ObjectStore, PunchLedger
+from chalicelib.services import statuses
 from chalicelib.services.checkins import manipulation_confirmed
 from chalicelib.services.common import (
     KIND_EMPLOYEE,
@@ -72,7 +83,9 @@ from chalicelib.services.common import (
     Deps,
     all_records,
     load,
+    require,
 )
+from chalicelib.services.outages import confirmed_outage
 
 DEFAULT_ZONE = 'Asia/Jakarta'
 DEFAULT_SCORE = Decimal(100)
@@ -81,10 +94,16 @@ FIVE_DAY_SCHEDULE = EmployeeSchedule(kind='WEEKLY', template=FIVE_DAY, ramadan_t
 SIX_DAY_SCHEDULE = EmployeeSchedule(kind='WEEKLY', template=SIX_DAY, ramadan_template=SIX_DAY_RAMADAN)
 
 
+def profiles_in_force() -> tuple[RuleProfile, ...]:
+    """The published profiles. A profile store (admin API) replaces this; until then, reference §8."""
+    return (default_profile(),)
+
+
 @dataclass(frozen=True)
 class AllowanceBooks:
     records: AllowanceRecords
     files: ObjectStore
+    profiles: tuple[RuleProfile, ...] = field(default_factory=profiles_in_force)  # the closes price with these
 
 
 @dataclass
@@ -98,12 +117,10 @@ class DayCloseReport:
     removed: int = 0  # day records of days no longer owed (a holiday added after the close)
     off: int = 0  # employee-days without a shift
     no_profile: int = 0  # employee-days without a rule profile in force (TKK for now)
+    statuses: int = 0  # employee-days under an approved status
+    conflicts: int = 0  # of which the employee also punched: the status wins, the day says so
+    outages: int = 0  # employee-days in an OPD with a confirmed outage
     punches_read: int = 0
-
-
-def profiles_in_force() -> tuple[RuleProfile, ...]:
-    """The published profiles. A profile store (admin API) replaces this; until then, reference §8."""
-    return (default_profile(),)
 
 
 def schedule_for(opd: Opd) -> EmployeeSchedule:
@@ -130,49 +147,81 @@ def close_days(deps: Deps, books: AllowanceBooks, first: date, last: date, opd: 
         for e in (load(Employee, r) for r in all_records(deps.store, KIND_EMPLOYEE, f'{opd}#' if opd else ''))
         if e.active and e.opd_id in opds
     ]
-    calendar = _calendar(deps, first - timedelta(days=1), last + timedelta(days=1))
-    reader = _PunchReader(deps.ledger, sorted(opds))
+    # From the day before the first month's start: a status's rank in its month needs the month's earlier days.
+    calendar = _calendar(deps, first.replace(day=1) - timedelta(days=1), last + timedelta(days=1))
+    inputs = _CloseInputs(
+        deps, books, opds, calendar, _PunchReader(deps.ledger, sorted(opds)), _Shifts(calendar),
+        statuses.approved_in_months(deps, months_touched(first, last)),
+    )  # fmt: skip
     report = DayCloseReport(first.isoformat(), last.isoformat(), employees=len(staff))
     day = first
     while day <= last:
-        _close_one(books.records, day, staff, opds, calendar, reader, report)
+        _close_one(inputs, day, staff, report)
         day += timedelta(days=1)
-    report.punches_read = reader.read
+    report.punches_read = inputs.reader.read
     return report
 
 
-def _close_one(
-    records: AllowanceRecords,
-    day: date,
-    staff: Sequence[Employee],
-    opds: dict[str, Opd],
-    calendar: Calendar,
-    reader: _PunchReader,
-    report: DayCloseReport,
-) -> None:
-    shifts: dict[str, Shift | None] = {}  # by schedule template: staff sharing a template share the shift
+class _Shifts:
+    """Owed shifts by schedule template and date: staff sharing a template share them."""
+
+    def __init__(self, calendar: Calendar) -> None:
+        self._calendar = calendar
+        self._shifts: dict[tuple[str, date], Shift | None] = {}
+
+    def on(self, schedule: EmployeeSchedule, day: date) -> Shift | None:
+        key = (schedule.template.code if schedule.template else '', day)
+        if key not in self._shifts:
+            self._shifts[key] = expected_shift(schedule, day, self._calendar)
+        return self._shifts[key]
+
+    def owed(self, schedule: EmployeeSchedule, day: date) -> bool:
+        return self.on(schedule, day) is not None
+
+
+@dataclass(frozen=True)
+class _CloseInputs:
+    deps: Deps
+    books: AllowanceBooks
+    opds: dict[str, Opd]
+    calendar: Calendar
+    reader: _PunchReader
+    shifts: _Shifts
+    approved: dict[str, list[EmployeeStatus]]  # by employee
+
+    def outages(self, opd_ids: set[str], day: date) -> dict[str, Outage]:
+        """The confirmed outages of these OPDs on the day; proposed and dismissed ones change nothing."""
+        return {o: Outage(opd_id=o, local_date=day) for o in sorted(opd_ids) if confirmed_outage(self.deps, o, day)}
+
+
+def _close_one(inputs: _CloseInputs, day: date, staff: Sequence[Employee], report: DayCloseReport) -> None:
     owed: list[tuple[Employee, EmployeeSchedule, Shift, RuleProfile]] = []
     for employee in staff:
-        profile = profile_in_force(profiles_in_force(), employee.employee_type, day)
+        profile = profile_in_force(inputs.books.profiles, employee.employee_type, day)
         if profile is None:
             report.no_profile += 1
             continue
-        schedule = schedule_for(opds[employee.opd_id])
-        key = schedule.template.code if schedule.template else ''
-        if key not in shifts:
-            shifts[key] = expected_shift(schedule, day, calendar)
-        shift = shifts[key]
+        schedule = schedule_for(inputs.opds[employee.opd_id])
+        shift = inputs.shifts.on(schedule, day)
         if shift is None:
             report.off += 1
             continue
         owed.append((employee, schedule, shift, profile))
-    punches = reader.by_employee(sorted({d for _, _, s, _ in owed for d in _dates_touched(s)}))
+    punches = inputs.reader.by_employee(sorted({d for _, _, s, _ in owed for d in _dates_touched(s)}))
+    outages = inputs.outages({e.opd_id for e, _, _, _ in owed}, day)
+    records = inputs.books.records
     stored = records.days([(e.employee_id, day) for e in staff])
     changed: list[DayRecord] = []
     for employee, schedule, shift, profile in owed:
-        zone = ZoneInfo(opds[employee.opd_id].zone)
+        zone = ZoneInfo(inputs.opds[employee.opd_id].zone)
         local = [p.at_utc.astimezone(zone).replace(tzinfo=None) for p in punches.get(employee.employee_id, ())]
-        [result] = evaluate_shifts(schedule, calendar, day, day, local, {}, {}, profile, shifts=[shift])
+        status, earlier = _status_of_day(inputs, employee, schedule, profile, day)
+        outage = outages.get(employee.opd_id)
+        [result] = evaluate_shifts(
+            schedule, inputs.calendar, day, day, local, {day: status} if status else {},
+            {day: outage} if outage else {}, profile, shifts=[shift], earlier=earlier,
+        )  # fmt: skip
+        _count(report, employee, result, status is not None, outage is not None)
         record = DayRecord(
             employee_id=employee.employee_id,
             opd_id=employee.opd_id,
@@ -190,6 +239,37 @@ def _close_one(
     report.written += len(changed)
     report.unchanged += len(owed) - len(changed)
     report.removed += len(stale)
+
+
+def _status_of_day(
+    inputs: _CloseInputs, employee: Employee, schedule: EmployeeSchedule, profile: RuleProfile, day: date
+) -> tuple[ApprovedStatus | None, dict[str, int]]:
+    """The approved status of the day, and the owed days of the month before it by status code."""
+    mine = inputs.approved.get(employee.employee_id, [])
+    status = status_on(mine, day)
+    if status is None:
+        return None, {}
+    if profile.status(status.code) is None:
+        # Checked against the profile in force when recorded; a later profile without the code must not stop
+        # the whole close. The day is evaluated from its punches and the status waits for a corrected profile.
+        logger.warning('status code not in the profile in force', extra={
+            'employee_id': employee.employee_id, 'day': day.isoformat(), 'status_id': status.status_id,
+            'code': status.code, 'profile_id': profile.profile_id, 'profile_version': profile.version,
+        })  # fmt: skip
+        return None, {}
+    return status.for_day(), earlier_status_days(mine, day, partial(inputs.shifts.owed, schedule))
+
+
+def _count(report: DayCloseReport, employee: Employee, result: DayResult, status: bool, outage: bool) -> None:
+    report.statuses += status
+    report.outages += outage
+    if result.conflict:
+        report.conflicts += 1
+        logger.info('approved status wins over punches', extra={
+            'employee_id': employee.employee_id, 'day': result.local_date.isoformat(), 'status': result.status_code,
+            'first_in': result.first_in.isoformat() if result.first_in else None,
+            'last_out': result.last_out.isoformat() if result.last_out else None,
+        })  # fmt: skip
 
 
 def _dates_touched(shift: Shift) -> list[date]:
@@ -247,7 +327,7 @@ def close_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]
     records: list[MonthRecord] = []
     for employee_id in sorted(found):
         employee = load(Employee, found[employee_id])
-        profile = profile_in_force(profiles_in_force(), employee.employee_type, first)
+        profile = profile_in_force(books.profiles, employee.employee_type, first)
         if profile is None:
             continue
         days = [r.day for r in by_employee[employee_id]]
@@ -321,6 +401,40 @@ def list_exports(books: AllowanceBooks, month: str | None, link_seconds: int) ->
              'closed_at': head.created_at.isoformat(), 'exported': bool(head.files), 'files': files}
         )  # fmt: skip
     return {'month': month, 'items': items, 'count': len(items)}
+
+
+def opd_recap(
+    deps: Deps, books: AllowanceBooks, principal: Principal, opd_id: str, month: str | None
+) -> dict[str, Any]:
+    """One OPD's month as of its latest closed revision: per employee the day codes counted, the deductions
+    and the TPP, as in the finance file (the OPD is the one the employee was in at the close)."""
+    authorize(principal, Permission.RECAP_READ, opd_id)
+    require(deps.store, KIND_OPD, opd_id)
+    if month is None:
+        raise ValidationFailed('month is required', fields=(FieldIssue('query.month', 'YYYY-MM is required'),))
+    check_month(month, 'query.month')
+    head = _latest(books, month)
+    rows = sorted((r for r in books.records.month_records(month, head.revision) if r.opd_id == opd_id),
+                  key=lambda r: (r.nip or '', r.employee_id))  # fmt: skip
+    items = [_recap_row(r) for r in rows]
+    totals = {key: sum(item[key] for item in items) for key in ('pagu', 'deduction', 'discipline_cut', 'tpp_bruto')}
+    return {'opd_id': opd_id, 'month': month, 'revision': head.revision, 'closed_at': head.created_at.isoformat(),
+            'items': items, 'count': len(items), 'totals': totals}  # fmt: skip
+
+
+def _recap_row(record: MonthRecord) -> dict[str, Any]:
+    m = record.result
+    return {
+        'employee_id': record.employee_id, 'nip': record.nip, 'name': record.name, 'jabatan': record.jabatan,
+        'kelas': record.kelas, 'employee_type': record.employee_type.value,
+        'profile': f'{m.profile_id} v{m.profile_version}', 'working_days': m.working_days,
+        'excluded_days': m.excluded_days, 'counts': m.counts, 'month_rules': list(m.month_rules), 'rincian': m.rincian,
+        'tk_days': m.tk_days, 'late_early_minutes': m.late_early_minutes, 'pagu': m.pagu,
+        'performance_part': m.performance_part, 'attendance_base': m.attendance_base,
+        'deduction_percent': format(m.deduction_percent, 'f'), 'deduction': m.deduction,
+        'discipline_cut': m.discipline_cut, 'attendance_part': m.attendance_part, 'tpp_bruto': m.tpp_bruto,
+        'notes': list(m.notes),
+    }  # fmt: skip
 
 
 def _latest(books: AllowanceBooks, month: str) -> MonthRevision:

@@ -24,7 +24,6 @@ from chalicelib.domain.checkin import (
     CheckinKind,
     CheckinPolicy,
     Device,
-    Duty,
     Enrolment,
     Evidence,
     Fix,
@@ -49,7 +48,7 @@ from chalicelib.domain.errors import (
     ValidationFailed,
 )
 from chalicelib.domain.faces import QualityGate, quality_problems
-from chalicelib.domain.models import Employee, OfficeLocation, Opd, Principal, Punch, PunchSource
+from chalicelib.domain.models import Employee, Opd, Principal, Punch, PunchSource
 from chalicelib.domain.punch_keys import phone_punch_id
 from chalicelib.ports import (
     AuditDraft,
@@ -65,6 +64,7 @@ from chalicelib.ports import (
 )
 from chalicelib.services.common import KIND_EMPLOYEE, KIND_OPD, KIND_UNIQUE, Deps, build, dump, load, require
 from chalicelib.services.ingest import mark_for_reclose
+from chalicelib.services.statuses import duty_places
 from chalicelib.settings import Settings
 
 KIND_ACTIVATION = 'activation'
@@ -74,7 +74,6 @@ KIND_CHECKIN = 'checkin'
 KIND_ALERT = 'alert'
 KIND_MANIPULATION = 'manipulation'
 KIND_SELFIE = 'selfie'
-KIND_DUTY = 'duty'
 
 CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'  # no 0/O or 1/I: read aloud and typed on a phone
 CODE_LENGTH = 8
@@ -503,7 +502,8 @@ def check_in(mobile: Mobile, caller: DeviceCaller, body: Mapping[str, Any]) -> d
     opd = load(Opd, require(deps.store, KIND_OPD, employee.opd_id))
     now = deps.clock()
     local = now.astimezone(ZoneInfo(opd.zone))
-    nearest = nearest_office(request.lat, request.lon, (*opd.locations, *_duty_locations(deps, employee, local.date())))
+    places = (*opd.locations, *duty_places(deps, employee.employee_id, local.date()))  # an approved DL's place too
+    nearest = nearest_office(request.lat, request.lon, places)
     office, distance = nearest if nearest else (None, None)
     selfie_sha = hashlib.sha256(image).hexdigest()
     evidence = Evidence(
@@ -539,48 +539,6 @@ def check_in(mobile: Mobile, caller: DeviceCaller, body: Mapping[str, Any]) -> d
     if outcome is Outcome.PENDING:
         mobile.queue.send({'checkin_id': checkin_id})
     return public_checkin(checkin)
-
-
-def _duty_locations(deps: Deps, employee: Employee, day: date) -> tuple[OfficeLocation, ...]:
-    stored = deps.store.get(KIND_DUTY, _duty_id(employee.employee_id, day))
-    return (load(Duty, stored).location,) if stored else ()
-
-
-def _duty_id(employee_id: str, day: date) -> str:
-    return f'{employee_id}@{day.isoformat()}'
-
-
-class DutyBody(BaseModel):
-    model_config = ConfigDict(extra='forbid')
-
-    day: date
-    location: OfficeLocation
-    letter: str = Field(min_length=3, max_length=120)
-
-
-def approve_duty(mobile: Mobile, principal: Principal, employee_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
-    """Record an approved DL with its place (audited): that day the geofence also accepts that place."""
-    deps = mobile.deps
-    request = build(DutyBody, body)
-    employee = _employee_in_scope(deps, principal, employee_id, Permission.CHECKIN_WRITE)
-    duty = Duty(
-        employee_id=employee_id, day=request.day, location=request.location, letter=request.letter,
-        approved_by=principal.key_id, approved_at=deps.clock(),
-    )  # fmt: skip
-    record = Record(KIND_DUTY, _duty_id(employee_id, request.day), dump(duty),
-                    list_key=f'{employee.opd_id}#{employee_id}#{request.day.isoformat()}')  # fmt: skip
-    deps.store.commit(
-        [Create(record, f'{employee_id} already has a duty on {request.day}')],
-        AuditDraft(principal.key_id, 'duty.approve', f'employee/{employee_id}', employee.opd_id, None, dump(duty)),
-    )
-    return dump(duty)
-
-
-def list_duties(mobile: Mobile, principal: Principal, employee_id: str) -> list[dict[str, Any]]:
-    deps = mobile.deps
-    employee = _employee_in_scope(deps, principal, employee_id, Permission.CHECKIN_READ)
-    page = deps.store.list(KIND_DUTY, f'{employee.opd_id}#{employee_id}#', limit=500)
-    return [r.data for r in page.items]
 
 
 def _with_face(mobile: Mobile, evidence: Evidence, face_key: str, image: bytes) -> Evidence:

@@ -21,6 +21,7 @@ from chalicelib.domain.machine_health import MachineState, machine_state, parse_
 from chalicelib.domain.machine_logs import EventLine, PunchLine, RejectedLine, implausible_time, parse_line
 from chalicelib.domain.models import Bridge, Employee, Machine, PinMapping, Principal, Punch, PunchSource
 from chalicelib.domain.punch_keys import local_to_utc
+from chalicelib.domain.upload_keys import key_time, plan_listing, upload_key
 from chalicelib.ports import AuditDraft, Create, Record, Remove, Replace
 from chalicelib.services.common import (
     KIND_BRIDGE,
@@ -41,14 +42,19 @@ KIND_MACHINE_EVENT = 'machine_event'
 KIND_BACKFILL = 'backfill'
 KIND_UNMAPPED = 'unmapped'
 KIND_RECLOSE = 'reclose'  # a local date whose day records must be recomputed: punches arrived for it
+KIND_RECONCILE_STATE = 'reconcile_state'  # where the last completed reconcile run started, and its last full listing
+RECONCILE_STATE_ID = 'uploads'
 MAX_REJECTS_KEPT_INLINE = 100
+SYSTEM_ACTOR = 'system'  # the actor of audit entries the system writes on its own (automatic backfills)
 _BATCH_ID = re.compile(r'^[0-9a-f]{32}$')
 
 
 class UploadStore(Protocol):
     def presign_put(self, key: str, content_md5: str, expires_in: int) -> tuple[str, dict[str, str]]: ...
 
-    def objects(self, prefix: str) -> Iterable[Any]: ...
+    def objects(self, prefix: str, start_after: str | None = None) -> Iterable[Any]:
+        """Objects under `prefix` in key order, only those whose key sorts after `start_after` when given."""
+        ...
 
     def read_lines(self, key: str, max_compressed: int, max_uncompressed: int) -> list[str]: ...
 
@@ -74,10 +80,32 @@ class BackfillRequest(BaseModel):
     reason: str = Field(default='requested by an administrator', max_length=200)
 
 
+class DayCountReport(BaseModel):
+    model_config = ConfigDict(extra='allow')
+
+    date: str = Field(description='machine-local date YYYY-MM-DD')
+    punches: int = Field(description='distinct punches of that date in the spool')
+    unsent: int = Field(description='of which not yet uploaded')
+    last_sent_at: str | None = Field(default=None, description='when the last of them was uploaded (UTC)')
+    machine: int | None = Field(default=None, description="the machine's own count (VERIFY SUM ATTLOG)")
+
+
+class CounterReportBody(BaseModel):
+    model_config = ConfigDict(extra='allow')
+
+    machine_count: int = Field(description="the machine's running attlog counter")
+    machine_added: int = Field(description='records the machine added since the baseline')
+    bridge_added: int = Field(description='records the bridge received since the baseline')
+    since: str | None = Field(default=None, description='machine-local time of the baseline; null: from the start')
+
+
 class MachineStatus(BaseModel):
     model_config = ConfigDict(extra='allow')  # bridges may report more than this version knows
 
     serial: str = Field(min_length=1, max_length=64)
+    # Read by the daily count reconciliation (services/machine_summary.py), defensively: see docs/bridge.md.
+    day_counts: list[DayCountReport] | None = None
+    counter: CounterReportBody | None = None
 
 
 class HeartbeatRequest(BaseModel):
@@ -126,7 +154,8 @@ def issue_upload_url(
             f'a batch may be at most {settings.max_upload_bytes} bytes; send smaller batches',
             fields=(FieldIssue('content_length', f'at most {settings.max_upload_bytes}'),),
         )
-    key = f'{upload_prefix(bridge.bridge_id)}{request.batch_id}.ndjson.gz'
+    # The issue time leads the key, so a bridge's keys sort by time and reconcile lists only the recent ones.
+    key = upload_key(upload_prefix(bridge.bridge_id), request.batch_id, deps.clock())
     url, headers = uploads.presign_put(key, request.content_md5, settings.upload_url_ttl_seconds)
     return {'url': url, 'key': key, 'method': 'PUT', 'headers': headers, 'expires_in': settings.upload_url_ttl_seconds}
 
@@ -165,6 +194,12 @@ def _upsert(deps: Deps, record: Record) -> None:
         pass  # a concurrent heartbeat wrote a status at least as new
 
 
+def _backfill(request_id: str, machine: Machine, start: str, end: str, reason: str, actor: str) -> Record:
+    data = {'request_id': request_id, 'serial': machine.serial, 'bridge_id': machine.bridge_id, 'start': start,
+            'end': end, 'reason': reason, 'state': 'pending', 'detail': None, 'requested_by': actor}  # fmt: skip
+    return Record(KIND_BACKFILL, request_id, data, list_key=f'{machine.bridge_id}#pending#{request_id}')
+
+
 def request_backfill(deps: Deps, principal: Principal, serial: str, body: dict[str, Any]) -> dict[str, Any]:
     machine = load(Machine, require(deps.store, KIND_MACHINE, serial))
     authorize(principal, Permission.MACHINE_WRITE, machine.opd_id)
@@ -173,15 +208,29 @@ def request_backfill(deps: Deps, principal: Principal, serial: str, body: dict[s
     request = build(BackfillRequest, body)
     if request.end <= request.start:
         raise ValidationFailed('end must be after start', fields=(FieldIssue('end', 'after start'),))
-    request_id = deps.new_id('bf')
-    data = {'request_id': request_id, 'serial': serial, 'bridge_id': machine.bridge_id, 'start': request.start,
-            'end': request.end, 'reason': request.reason, 'state': 'pending', 'detail': None}  # fmt: skip
-    record = Record(KIND_BACKFILL, request_id, data, list_key=f'{machine.bridge_id}#pending#{request_id}')
+    record = _backfill(deps.new_id('bf'), machine, request.start, request.end, request.reason, principal.key_id)
     deps.store.commit(
         [Create(record, 'backfill id collision; retry')],
-        AuditDraft(principal.key_id, 'backfill.request', f'machine/{serial}', machine.opd_id, None, data),
+        AuditDraft(principal.key_id, 'backfill.request', f'machine/{serial}', machine.opd_id, None, record.data),
     )
-    return data
+    return record.data
+
+
+def open_backfill(deps: Deps, machine: Machine, request_id: str, window: tuple[str, str], reason: str) -> bool:
+    """A backfill the system asks for itself (count reconciliation), under a deterministic id: True if it was
+    opened now, False if a request with that id exists already (pending or closed) or the machine has no bridge."""
+    if machine.bridge_id is None:
+        return False
+    record = _backfill(request_id, machine, window[0], window[1], reason, SYSTEM_ACTOR)
+    target = f'machine/{machine.serial}'
+    try:
+        deps.store.commit(
+            [Create(record, f'backfill {request_id} exists')],
+            AuditDraft(SYSTEM_ACTOR, 'backfill.request', target, machine.opd_id, None, record.data),
+        )
+    except Conflict:
+        return False
+    return True
 
 
 def list_backfills(deps: Deps, principal: Principal) -> dict[str, Any]:
@@ -252,17 +301,35 @@ class _Lookups:
         return self.employees[mapping.employee_id]
 
 
-def reconcile(deps: Deps, uploads: UploadStore, settings: Settings) -> dict[str, Any]:
+def reconcile(deps: Deps, uploads: UploadStore, settings: Settings, *, full: bool = False) -> dict[str, Any]:
     """Ingest every upload not yet in the ingest ledger. Listing S3 against the ledger (rather than
-    trusting notifications) means a lost event cannot lose a file; re-runs add nothing."""
-    objects = list(uploads.objects(names.UPLOADS_PREFIX_BRIDGES))
+    trusting notifications) means a lost event cannot lose a file; re-runs add nothing.
+
+    Each bridge's keys are listed only from shortly before the last completed run (keys sort by the time
+    their URL was issued, and an URL outlives its issue by a bounded time); once a day, on the first run and
+    when `full` is asked for, the whole prefix is listed instead (see domain/upload_keys.py)."""
+    started = deps.clock()
+    state = deps.store.get(KIND_RECONCILE_STATE, RECONCILE_STATE_ID)
+    plan = plan_listing(
+        last_run_started=parse_instant(state.data.get('last_run_started')) if state else None,
+        last_full=parse_instant(state.data.get('last_full_listing')) if state else None,
+        now=started, url_ttl=timedelta(seconds=settings.upload_url_ttl_seconds), force_full=full,
+    )  # fmt: skip
+    objects = _listed_uploads(deps, uploads, plan.start_after_time)
     done = deps.store.get_many(KIND_UPLOAD, [o.key for o in objects])
     lookups = _Lookups(deps)
-    totals = {'uploads': 0, 'accepted': 0, 'duplicate': 0, 'unmapped': 0, 'rejected': 0, 'events': 0, 'failed': 0,
-              'mapped_later': apply_new_mappings(deps, lookups)}  # fmt: skip
+    totals: dict[str, Any] = {
+        'uploads': 0, 'accepted': 0, 'duplicate': 0, 'unmapped': 0, 'rejected': 0, 'events': 0, 'failed': 0,
+        'mapped_later': apply_new_mappings(deps, lookups), 'listing': 'full' if plan.full else 'recent',
+        'listed': len(objects),
+    }  # fmt: skip
+    ages = [0]
     for obj in objects:
         if obj.key in done:
             continue
+        issued = key_time(obj.key)
+        if issued is not None:
+            ages.append(int((started - issued).total_seconds()))
         try:
             counts = _ingest_upload(deps, uploads, settings, lookups, obj.key)
         except DomainError as error:
@@ -273,7 +340,22 @@ def reconcile(deps: Deps, uploads: UploadStore, settings: Settings) -> dict[str,
         totals['uploads'] += 1
         for name in ('accepted', 'duplicate', 'unmapped', 'rejected', 'events'):
             totals[name] += getattr(counts, name)
+    totals['oldest_upload_age_seconds'] = max(ages)  # how long the oldest file waited for this run
+    # Saved only once every listed file is handled: a run that fails leaves the next one listing from the same point.
+    last_full = started if plan.full else parse_instant(state.data.get('last_full_listing')) if state else None
+    data = {'last_run_started': started.isoformat(), 'last_full_listing': last_full.isoformat() if last_full else None}
+    deps.store.put_many([Record(KIND_RECONCILE_STATE, RECONCILE_STATE_ID, data)])
     return totals
+
+
+def _listed_uploads(deps: Deps, uploads: UploadStore, start_after_time: str | None) -> list[Any]:
+    if start_after_time is None:
+        return list(uploads.objects(names.UPLOADS_PREFIX_BRIDGES))
+    found: list[Any] = []
+    for bridge in all_records(deps.store, KIND_BRIDGE):  # retired bridges too: their last uploads may be in flight
+        prefix = upload_prefix(bridge.id)
+        found.extend(uploads.objects(prefix, start_after=f'{prefix}{start_after_time}'))
+    return found
 
 
 def _ingest_upload(deps: Deps, uploads: UploadStore, settings: Settings, lookups: _Lookups, key: str) -> UploadCounts:
@@ -390,13 +472,20 @@ def _punch(line: PunchLine, machine: Machine, employee: Employee | None, receive
     )
 
 
+def flags_lookup(day: date) -> str:
+    return f'MACHINE_FLAGS#{day.isoformat()}'
+
+
 def _record_event(deps: Deps, machine: Machine, event: EventLine, bridge_id: str, received_at: str) -> None:
     data = {'serial': machine.serial, 'opd_id': machine.opd_id, 'bridge_id': bridge_id, 'op_type': event.op_type,
             'local_time': event.local_time.isoformat(), 'flag': event.flag, 'raw': event.raw,
             'received_at': received_at}  # fmt: skip
+    # Flagged events are also found by their machine-local date, for the daily machine summary.
+    lookup = (flags_lookup(event.local_time.date()), f'{machine.opd_id}#{machine.serial}#{event.event_id}')
     record = Record(
-        KIND_MACHINE_EVENT, event.event_id, data, list_key=f'{machine.opd_id}#{machine.serial}#{event.event_id}'
-    )
+        KIND_MACHINE_EVENT, event.event_id, data, list_key=f'{machine.opd_id}#{machine.serial}#{event.event_id}',
+        lookup=lookup if event.flag else None,
+    )  # fmt: skip
     try:
         deps.store.commit([Create(record, 'event already recorded')], None)
     except Conflict:

@@ -123,6 +123,15 @@ PROFILES: Mapping[str, Access] = {
             (names.BUCKET_UPLOADS, names.UPLOADS_PREFIX_QUARANTINE): frozenset({'put'}),
         },
     ),
+    # Count reconciliation and the per-OPD machine summary: reads machines, heartbeats and every OPD's punches of
+    # the day; keeps its checks and summaries (put_many: a batch); opens backfills with their audit entries.
+    'machine-summary': Access(
+        tables={
+            names.TABLE_DIRECTORY: frozenset({'read', 'put', 'batch_write'}),
+            names.TABLE_PUNCHES: frozenset({'read'}),
+            names.TABLE_AUDIT: frozenset({'read', 'put'}),
+        },
+    ),
     # Re-queues pending check-ins whose message was lost: lists them, sends.
     'sweep-face-checks': Access(tables={names.TABLE_DIRECTORY: frozenset({'read'})}, sends=(names.QUEUE_FACE_CHECKS,)),
     'verify-face-checks': FACE_CHECKS,

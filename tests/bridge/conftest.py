@@ -41,6 +41,7 @@ serial = "{PUSH_SERIAL}"
 name = "Lobi Dinas Kesehatan"
 protocol = "push"
 zone = "Asia/Makassar"
+verify_sum = false  # its daily VERIFY SUM would be the first command every test machine gets (test_counts.py)
 
 [[machines]]
 serial = "{PULL_SERIAL}"

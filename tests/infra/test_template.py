@@ -346,6 +346,27 @@ def test_face_check_sweep_lists_pending_check_ins_and_sends_only(template: Templ
     assert grants(template, sweep) == expected
 
 
+def test_machine_summary_reads_punches_and_keeps_only_its_records_backfills_and_audit(
+    template: Template, stage: str
+) -> None:
+    summary = names.function_name(stage, 'machine-summary')
+    directory, punches, audit = names.TABLE_DIRECTORY, names.TABLE_PUNCHES, names.TABLE_AUDIT
+    jobs_failed = logical_id(template, 'AWS::SQS::Queue', 'QueueName', names.queue_name(stage, names.QUEUE_JOBS_FAILED))
+    expected = own_logs_and_traces(summary) | {
+        # Machines, heartbeats and earlier checks; its checks and summaries (a batch) and backfills (a transaction)
+        *((a, table_arn(stage, directory)) for a in (*READ, 'dynamodb:PutItem', 'dynamodb:BatchWriteItem')),
+        *(('dynamodb:Query', table_arn(stage, directory, f'/index/{i}')) for i in _indexes(template, stage, directory)),
+        # Every OPD's punches of the day, read only
+        *((a, table_arn(stage, punches)) for a in READ),
+        *(('dynamodb:Query', table_arn(stage, punches, f'/index/{i}')) for i in _indexes(template, stage, punches)),
+        # The audit entry of each backfill it opens: the chain's head is read, the entry put
+        *((a, table_arn(stage, audit)) for a in (*READ, 'dynamodb:PutItem')),
+        *(('dynamodb:Query', table_arn(stage, audit, f'/index/{i}')) for i in _indexes(template, stage, audit)),
+        ('sqs:SendMessage', f'<{jobs_failed}.Arn>'),  # a scheduled function's failed invocations
+    }
+    assert grants(template, summary) == expected
+
+
 def test_api_may_queue_face_checks_keep_selfies_and_faces_and_use_rekognition(template: Template, stage: str) -> None:
     api = names.function_name(stage, 'api')
     granted = grants(template, api)

@@ -10,6 +10,7 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from tests.support import Harness, Reply
 
 ROLES = ('super', 'opd_admin', 'auditor', 'finance', 'bridge')
 # Path parameters that name a record owned by an OPD: an opd_admin of another OPD must be refused.
-OPD_OWNED_PARAMS = {'opd_id', 'employee_id', 'serial', 'pin', 'valid_from', 'bridge_id'}
+OPD_OWNED_PARAMS = {'opd_id', 'employee_id', 'serial', 'pin', 'valid_from', 'bridge_id', 'status_id'}
 PEMDA = {'name': 'Kabupaten Contoh', 'code': 'KAB-CONTOH', 'zone': 'Asia/Makassar', 'province': 'Sulawesi Selatan'}
 # Routes that no caller can make succeed against the fixture, and why: still, they must get past authorization.
 KNOWN_REFUSALS = {
@@ -29,6 +30,7 @@ KNOWN_REFUSALS = {
     ('POST', '/v1/outages/{outage_id}/decision'): (404, 'no outage was proposed for that day in this walk'),
     ('POST', '/v1/checkins/{checkin_id}/review'): (404, 'no check-in waits for review in this walk'),
     ('POST', '/v1/employees/{employee_id}/enrolment/reset'): (404, 'no phone was activated in this walk'),
+    ('GET', '/v1/opds/{opd_id}/recap'): (404, 'no month was closed in this walk'),
 }
 
 
@@ -45,6 +47,7 @@ class Side:
     bridge_token: str
     admin_token: str
     admin_key_id: str
+    status_id: str
 
     def param(self, name: str) -> str | None:
         values = {
@@ -58,6 +61,7 @@ class Side:
             'request_id': f'bf-of-{self.bridge_id.lower()}',
             'outage_id': f'{self.opd_id}@2026-11-20',
             'checkin_id': f'chk-of-{self.opd_id.lower()}',
+            'status_id': self.status_id,
         }
         return values.get(name)
 
@@ -87,9 +91,11 @@ def build_side(hx: Harness, name: str, n: int) -> Side:
     _created(hx.call('POST', f'/v1/machines/{serial}/pins', hx.super_key, pin))
     admin_body = {'name': f'admin {name}', 'role': 'opd_admin', 'opd_id': opd_id}
     admin = _created(hx.call('POST', '/v1/keys', hx.super_key, admin_body))
+    leave = {'code': 'CT', 'first': '2026-02-02', 'last': '2026-02-03', 'reference': f'851/{n}/CT/2026'}
+    status = _created(hx.call('POST', f'/v1/employees/{employee["employee_id"]}/statuses', hx.super_key, leave))
     return Side(
         opd_id, employee['employee_id'], serial, pin['pin'], pin['valid_from'], bridge_id, bridge['token'],
-        admin['token'], admin['key_id'],
+        admin['token'], admin['key_id'], status['status_id'],
     )  # fmt: skip
 
 
@@ -135,9 +141,11 @@ BODY_SAMPLES: dict[tuple[str, str], BodySample] = {
     ('POST', 'OutageDecision'): lambda s, n: {'decision': 'confirm', 'reason': 'mesin rusak'},
     ('POST', 'ReviewBody'): lambda s, n: {'decision': 'approve', 'reason': 'wajah cocok'},
     ('POST', 'ResetBody'): lambda s, n: {'reason': 'ganti ponsel'},
-    ('POST', 'DutyBody'): lambda s, n: {
-        'day': f'2026-09-{1 + n % 28:02d}',
-        'letter': f'800/{n}/DL',
+    ('POST', 'StatusRequest'): lambda s, n: {
+        'code': 'DL',
+        'first': (date(2026, 3, 1) + timedelta(days=n)).isoformat(),
+        'last': (date(2026, 3, 1) + timedelta(days=n)).isoformat(),
+        'reference': f'800/{n}/DL',
         'location': {
             'kind': 'circle',
             'name': 'Kantor Gubernur',
@@ -145,6 +153,7 @@ BODY_SAMPLES: dict[tuple[str, str], BodySample] = {
             'radius_m': 200,
         },
     },
+    ('POST', 'StatusCancellation'): lambda s, n: {'reason': 'surat tugas dibatalkan'},
     ('POST', 'Opd'): lambda s, n: opd_body(f'OPDN{n}'),
     ('PATCH', 'Opd'): lambda s, n: {'name': f'Dinas renamed {n}'},
     ('POST', 'Employee'): lambda s, n: employee_body(s.opd_id, 100 + n),
@@ -170,6 +179,7 @@ QUERY_SAMPLES: dict[str, Callable[[Side], str]] = {
     'opd': lambda s: s.opd_id,
     'year': lambda s: '2026',
     'month': lambda s: '2026-01',
+    'date': lambda s: '2026-11-20',  # GET /v1/machines/summary
 }
 
 

@@ -371,7 +371,7 @@ def test_the_same_selfie_sent_twice_goes_to_review(world: World) -> None:
 
 
 def test_approved_duty_elsewhere_lets_the_employee_check_in_there_that_day_only(world: World) -> None:
-    # Given an employee on approved duty (DL) at the governor's office today
+    # Given an employee on approved duty (DL) at the governor's office today, recorded as a status with its place
     from zoneinfo import ZoneInfo
 
     phone = activate(world, 0)
@@ -379,18 +379,27 @@ def test_approved_duty_elsewhere_lets_the_employee_check_in_there_that_day_only(
     today = datetime.now(ZoneInfo('Asia/Makassar')).date()  # the OPD's zone (builders' default)
     centre = {'lat': FAR_AWAY['lat'], 'lon': FAR_AWAY['lon']}
     duty_place = {'kind': 'circle', 'name': 'Kantor Gubernur', 'center': centre, 'radius_m': 200}
-    path = f'/v1/employees/{world.employees[0]}/duties'
-    approved = world.hx.call('POST', path, world.admin, {'day': today.isoformat(), 'location': duty_place,
-                                                         'letter': '800/12/DL/2026'})  # fmt: skip
+    path = f'/v1/employees/{world.employees[0]}/statuses'
+    approved = world.hx.call('POST', path, world.admin, {'code': 'DL', 'first': today.isoformat(),
+                                                         'last': today.isoformat(), 'location': duty_place,
+                                                         'reference': '800/12/DL/2026'})  # fmt: skip
     assert approved.status == 201, approved.body
     # When the employee checks in there
     reply = check_in(world, phone, 'ani', FAR_AWAY)
-    # Then it is accepted against the duty place, and the duty is listed and audited
+    # Then it is accepted against the duty place, and the status is listed and audited
     assert (reply.body['outcome'], reply.body['office'], reply.body['distance_m']) == ('accepted', 'Kantor Gubernur', 0)
-    assert [d['letter'] for d in world.hx.call('GET', path, world.admin).body['items']] == ['800/12/DL/2026']
-    assert world.hx.call('GET', '/v1/audit?opd=DIKES', world.hx.super_key).body['items'][0]['action'] == 'duty.approve'
-    # And a duty on another day changes nothing for another employee's refusal
+    assert [s['reference'] for s in world.hx.call('GET', path, world.admin).body['items']] == ['800/12/DL/2026']
+    assert world.hx.call('GET', '/v1/audit?opd=DIKES', world.hx.super_key).body['items'][0]['action'] == (
+        'status.approve'
+    )
+    # And the duty's place is not another employee's: their check-in there is refused
     other = activate(world, 1)
     enrol(world, other, 'budi')
     refused = check_in(world, other, 'budi', FAR_AWAY)
     assert refused.body['outcome'] == 'refused'
+    # And once the duty is cancelled, the place is no longer accepted for the employee either
+    cancelled = world.hx.call('POST', f'/v1/statuses/{approved.body["status_id"]}/cancel', world.admin,
+                              {'reason': 'dinas dibatalkan'})  # fmt: skip
+    assert cancelled.status == 200, cancelled.body
+    again = check_in(world, phone, 'ani', FAR_AWAY, key='k2')
+    assert again.body['outcome'] == 'refused'

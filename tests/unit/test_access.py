@@ -28,6 +28,9 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.AUDIT_READ,
         P.CHECKIN_READ,  # issue 3: the OPD's admins review their own staff's flagged check-ins
         P.CHECKIN_WRITE,
+        P.STATUS_READ,  # issue 5: the OPD's admins record and cancel their own staff's leave and duty
+        P.STATUS_WRITE,
+        P.RECAP_READ,  # issue 5: "recap per OPD per month for admins", their own OPD's
     },  # fmt: skip
     Role.FINANCE: {P.EXPORT_READ},
     Role.BRIDGE: {P.BRIDGE_SELF},

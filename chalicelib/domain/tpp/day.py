@@ -131,7 +131,7 @@ def evaluate_day(
     rule = _status_rule(profile, status)
     if rule is not None and rule.effect is StatusEffect.FULL_DAY:
         conflict = first_in is not None or last_out is not None
-        return _status_day(profile, rule, status_ordinal, conflict, base)
+        return _status_day(profile, rule, status_ordinal, conflict, base, status.reference if status else None)
     if outage is not None:
         return _outage_day(forfeit, base)
     if first_in is None and last_out is None:
@@ -170,9 +170,11 @@ def _status_rule(profile: RuleProfile, status: ApprovedStatus | None) -> StatusR
     return rule
 
 
-def _status_day(profile: RuleProfile, rule: StatusRule, ordinal: int, conflict: bool, base: _Common) -> DayResult:
+def _status_day(
+    profile: RuleProfile, rule: StatusRule, ordinal: int, conflict: bool, base: _Common, reference: str | None
+) -> DayResult:
     clash = '; absen pada hari ini diabaikan karena status disetujui' if conflict else ''
-    label = f'{rule.name} ({rule.code})'
+    label = f'{rule.name} ({rule.code}, surat {reference})' if reference else f'{rule.name} ({rule.code})'
     if rule.charge is ChargeKind.AS_TK:
         absent = _absent_day(profile, rule.name, base, code=rule.code)
         return absent.model_copy(update={'status_code': rule.code, 'conflict': conflict,

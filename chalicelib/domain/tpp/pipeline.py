@@ -29,17 +29,23 @@ def close_days(
     profile: RuleProfile,
     *,
     shifts: Sequence[Shift] | None = None,
+    earlier: Mapping[str, int] | None = None,
 ) -> list[DayResult]:
     """Day results for every owed shift from ``first`` to ``last``.
 
     ``punches_local`` should cover ``first − 1 day`` to ``last + 1 day`` so that scan windows reaching
     across midnight (night shifts) see their punches; each shift takes only the punches inside its windows.
     ``shifts`` may be passed precomputed (``shifts_between``): staff sharing a template share them.
+    ``earlier`` counts, by status code, the owed days of ``first``'s month before ``first`` (a close that
+    starts mid-month), so a status's rank in the month (CAP's free days) is right on every day.
     """
     ordered = sorted(punches_local)
-    seen: Counter[str] = Counter()
+    seen: Counter[str] = Counter(earlier or {})
+    month = (first.year, first.month)
     results: list[DayResult] = []
     for shift in shifts if shifts is not None else shifts_between(schedule, first, last, calendar):
+        if (shift.local_date.year, shift.local_date.month) != month:
+            month, seen = (shift.local_date.year, shift.local_date.month), Counter()  # free days are per month
         nearby = ordered[bisect_left(ordered, shift.check_in_from) : bisect_right(ordered, shift.check_out_until)]
         status = statuses.get(shift.local_date)
         if status is not None:
