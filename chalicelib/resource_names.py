@@ -31,7 +31,7 @@ ALLOWANCE_GSI_BY_MONTH = 'by-month'
 # Cron expressions for scheduled functions (Chalice needs them as static decorator arguments).
 # Times are UTC: 17:30 UTC is 00:30 WIB.
 CRON_AUDIT_VERIFY = '30 17 * * ? *'
-CRON_CLOSE_DAY = '0 18 * * ? *'  # 01:00 WIB every day: close yesterday
+CRON_CLOSE_DAY = '5 * * * ? *'  # hourly: each zone's day is closed after 01:00 local (services.nightly)
 # Day of month and hour chosen so that moving to WITA/WIT (−1/−2 h) never crosses midnight (infra shifts crons).
 CRON_CLOSE_MONTH = '0 20 1 * ? *'  # 03:00 WIB on the 2nd: close the previous month
 CRON_EXPORT_TPP = '0 22 1 * ? *'  # 05:00 WIB on the 2nd: finance CSVs of the previous month

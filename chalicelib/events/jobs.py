@@ -13,7 +13,7 @@ from chalice.app import Blueprint, Cron
 
 from chalicelib import resource_names as names
 from chalicelib.observability import logger, metrics
-from chalicelib.services import allowance, checkins, ingest, machine_summary, outages
+from chalicelib.services import allowance, checkins, machine_summary, nightly, outages
 from chalicelib.services.audit import verify_audit
 from chalicelib.services.ingest import machine_health, reconcile
 from chalicelib.settings import get_settings
@@ -45,18 +45,15 @@ def run_reconcile(full: bool = False, **_: Any) -> dict[str, Any]:
 
 
 def run_close_day(date: str | None = None, **_: Any) -> dict[str, Any]:
+    """Hourly: close, in each OPD zone, the local date that has ended there (services.nightly). With a date:
+    close that date for every OPD, with the days marked for re-close up to it."""
     deps = get_deps()
-    target = allowance.day_to_close(deps, date)
-    # Days that received punches since they were closed are recomputed too. Markers are read before the
-    # close, so one written while it runs survives for the next close.
-    markers = [m for m in ingest.pending_recloses(deps) if m.data['day'] <= target.isoformat()]
-    reclosed = sorted({m.data['day'] for m in markers} - {target.isoformat()})
-    for day in reclosed:
-        allowance.close_day(deps, get_books(), allowance.day_to_close(deps, day))
-    report = allowance.close_day(deps, get_books(), target)
-    ingest.clear_recloses(deps, markers)
-    metrics.add_metric(name='DayRecordsWritten', unit=MetricUnit.Count, value=report.written)
-    return {**allowance.report_dict(report), 'reclosed_days': reclosed}
+    if date is None:
+        report = nightly.run_nightly(deps, get_books())
+    else:
+        report = nightly.close_date(deps, get_books(), allowance.day_to_close(deps, date))
+    metrics.add_metric(name='DayRecordsWritten', unit=MetricUnit.Count, value=report['written'])
+    return report
 
 
 def run_propose_outages(**_: Any) -> dict[str, Any]:
@@ -95,7 +92,9 @@ class Job:
 JOBS: dict[str, Job] = {
     'audit-verify': Job('audit-verify', names.CRON_AUDIT_VERIFY, run_audit_verify, 'verify the audit hash chain'),
     'reconcile': Job('reconcile', names.CRON_RECONCILE, run_reconcile, 'ingest bridge uploads into the punch ledger'),
-    'close-day': Job('close-day', names.CRON_CLOSE_DAY, run_close_day, 'day records of yesterday (or --date)'),
+    'close-day': Job(
+        'close-day', names.CRON_CLOSE_DAY, run_close_day, 'day records of the day that ended in each zone (or --date)'
+    ),
     'close-month': Job('close-month', names.CRON_CLOSE_MONTH, run_close_month, 'month records of last month'),
     'export-tpp': Job('export-tpp', names.CRON_EXPORT_TPP, run_export_tpp, 'finance CSVs of last month'),
     'propose-outages': Job(

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -121,6 +121,7 @@ class DayCloseReport:
     conflicts: int = 0  # of which the employee also punched: the status wins, the day says so
     outages: int = 0  # employee-days in an OPD with a confirmed outage
     punches_read: int = 0
+    open_until: str | None = None  # local time the last owed shift's check-out window shuts, if after the day
 
 
 def schedule_for(opd: Opd) -> EmployeeSchedule:
@@ -135,11 +136,18 @@ def close_day(deps: Deps, books: AllowanceBooks, local_date: date, opd: str | No
     return close_days(deps, books, local_date, local_date, opd)
 
 
-def close_days(deps: Deps, books: AllowanceBooks, first: date, last: date, opd: str | None = None) -> DayCloseReport:
-    """Close every local date from ``first`` to ``last``: one directory read, then day by day."""
+def close_days(
+    deps: Deps, books: AllowanceBooks, first: date, last: date, opd: str | None = None,
+    zone_opds: Collection[str] | None = None,
+) -> DayCloseReport:  # fmt: skip
+    """Close every local date from ``first`` to ``last``: one directory read, then day by day.
+
+    ``opd`` (one OPD) or ``zone_opds`` (the OPDs of one zone, for the nightly close) narrow the staff closed.
+    """
     if last < first:
         raise ValidationFailed('last must not be before first', fields=(FieldIssue('last', 'before first'),))
-    opds = {o.opd_id: o for o in (load(Opd, r) for r in all_records(deps.store, KIND_OPD))}
+    every_opd = {o.opd_id: o for o in (load(Opd, r) for r in all_records(deps.store, KIND_OPD))}
+    opds = every_opd if zone_opds is None else {o: every_opd[o] for o in zone_opds if o in every_opd}
     if opd is not None and opd not in opds:
         raise NotFound(f'opd {opd} does not exist')
     staff = [
@@ -236,6 +244,9 @@ def _close_one(inputs: _CloseInputs, day: date, staff: Sequence[Employee], repor
     records.put_days(changed)
     records.remove_days(stale)
     report.owed += len(owed)
+    spill = [s.check_out_until for _, _, s, _ in owed if s.check_out_until.date() > day]
+    if spill:
+        report.open_until = max(filter(None, (report.open_until, max(spill).isoformat())))
     report.written += len(changed)
     report.unchanged += len(owed) - len(changed)
     report.removed += len(stale)

@@ -9,7 +9,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -406,13 +406,15 @@ def _ingest_upload(deps: Deps, uploads: UploadStore, settings: Settings, lookups
     return counts
 
 
-def mark_for_reclose(deps: Deps, days: set[date], cause: str) -> None:
+def mark_for_reclose(deps: Deps, days: set[date], cause: str, *, not_before: datetime | None = None) -> None:
     """Ask the next day close to recompute these dates: a punch that arrives late (an offline bridge, a
     mapping made later) must never leave a stale day. One marker per date and cause, so a marker written
-    while a close is running survives that close."""
+    while a close is running survives that close. ``not_before``: not earlier than this instant (a night
+    shift whose check-out window is still open)."""
     cause_id = hashlib.sha256(cause.encode()).hexdigest()[:16]
+    extra = {'not_before': not_before.isoformat()} if not_before else {}
     deps.store.put_many([
-        Record(KIND_RECLOSE, f'{day.isoformat()}@{cause_id}', {'day': day.isoformat(), 'cause': cause},
+        Record(KIND_RECLOSE, f'{day.isoformat()}@{cause_id}', {'day': day.isoformat(), 'cause': cause, **extra},
                list_key=f'{day.isoformat()}@{cause_id}')
         for day in sorted(days)
     ])  # fmt: skip

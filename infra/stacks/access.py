@@ -99,9 +99,10 @@ ALLOWANCE_JOB = Access(
     },
     objects={(names.BUCKET_EXPORTS, names.EXPORTS_PREFIX): frozenset({'get', 'put'})},
 )
-# The day close also removes the re-close markers it has handled (a transaction delete in the directory).
+# The day close also removes the re-close markers it has handled (a transaction delete in the directory),
+# and writes its per-zone close markers and the re-close markers of night shifts still open (batch writes).
 CLOSE_DAY = Access(
-    tables={**ALLOWANCE_JOB.tables, names.TABLE_DIRECTORY: frozenset({'read', 'delete'})},
+    tables={**ALLOWANCE_JOB.tables, names.TABLE_DIRECTORY: frozenset({'read', 'delete', 'batch_write'})},
     objects=ALLOWANCE_JOB.objects,
 )
 # By the function's kebab-case name (resource_names.function_name's `function`).

@@ -1,0 +1,136 @@
+"""The nightly day close, per OPD zone: which local dates are due, closing them, and the re-close markers.
+
+A pemda's OPDs can sit in different zones (WIB, WITA, WIT; Perpres 21/2023 counts in local time), so the
+scheduled close runs every hour and closes, for each zone, the local date that ended there at least
+``CLOSE_AFTER_LOCAL_HOUR`` hours ago. A marker per zone and date says it was done, so a second run in the
+same night changes nothing and a night the job missed is caught up (up to ``CATCH_UP_DAYS`` back, and never
+before the zone's first close: a new deployment must not invent absent days before go-live).
+
+Choices, and why:
+
+- A roster shift that crosses midnight is still open at 01:00 (a night shift 21:00–07:00 takes check-outs
+  until 13:00). Its day is closed anyway (the employee sees the day at once) and marked for a re-close
+  once the latest check-out window of the day has shut, so the day ends priced on every scan.
+- Re-close markers (late punches, a decided outage, an edited roster) are handled on every hourly run for
+  days that have ended in every zone, once their ``not_before`` has passed: a late upload is priced within
+  the hour, not the next night.
+- An explicit date (``hadir job close-day --date``) closes that date for every OPD, as before.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from chalicelib.domain.models import Opd
+from chalicelib.observability import logger
+from chalicelib.ports import Record
+from chalicelib.services import allowance, ingest
+from chalicelib.services.allowance import AllowanceBooks
+from chalicelib.services.common import KIND_OPD, Deps, all_records, load
+
+KIND_ZONE_CLOSE = 'zoneclose'
+CLOSE_AFTER_LOCAL_HOUR = 1  # 01:00 local: the day has ended and the bridges' last uploads are in
+CATCH_UP_DAYS = 7
+
+
+def zones_of(deps: Deps) -> dict[str, list[str]]:
+    """The OPD ids of each zone in use."""
+    zones: dict[str, list[str]] = defaultdict(list)
+    for opd in (load(Opd, r) for r in all_records(deps.store, KIND_OPD)):
+        zones[opd.zone].append(opd.opd_id)
+    return dict(zones)
+
+
+def due_dates(deps: Deps, zone: str, now: datetime) -> list[date]:
+    """The local dates of ``zone`` that have ended and are not yet closed there, oldest first."""
+    local = now.astimezone(ZoneInfo(zone))
+    last = local.date() - timedelta(days=1 if local.hour >= CLOSE_AFTER_LOCAL_HOUR else 2)
+    done = {r.data['day'] for r in all_records(deps.store, KIND_ZONE_CLOSE, f'{zone}@')}
+    if not done:
+        return [last]
+    window = [last - timedelta(days=n) for n in range(CATCH_UP_DAYS - 1, -1, -1)]
+    first_close = min(done)
+    return [d for d in window if d.isoformat() not in done and d.isoformat() > first_close]
+
+
+def run_nightly(deps: Deps, books: AllowanceBooks) -> dict[str, Any]:
+    """One hourly run: close what is due in each zone, then the re-close markers that are ripe."""
+    now: datetime = deps.clock()
+    closed: dict[str, list[str]] = {}
+    totals = allowance.DayCloseReport(first='', last='')
+    zones = zones_of(deps)
+    for zone, opd_ids in sorted(zones.items()):
+        for day in due_dates(deps, zone, now):
+            report = allowance.close_days(deps, books, day, day, zone_opds=opd_ids)
+            _remember_open_shifts(deps, zone, day, report)
+            deps.store.put_many([_zone_close_record(zone, day, now, report)])
+            closed.setdefault(zone, []).append(day.isoformat())
+            _add(totals, report)
+            logger.info('day closed for zone', extra={'zone': zone, 'day': day.isoformat(), 'owed': report.owed,
+                                                        'written': report.written})  # fmt: skip
+    reclosed = reclose_marked(deps, books, _ended_everywhere(zones, now), now)
+    return {**allowance.report_dict(totals), 'closed': closed, 'reclosed_days': reclosed}
+
+
+def close_date(deps: Deps, books: AllowanceBooks, target: date) -> dict[str, Any]:
+    """Close ``target`` for every OPD, and before it every ripe marked day up to it."""
+    markers = _ripe_markers(deps, target, deps.clock())
+    reclosed = sorted({m.data['day'] for m in markers} - {target.isoformat()})
+    for day in reclosed:
+        allowance.close_day(deps, books, date.fromisoformat(day))
+    report = allowance.close_day(deps, books, target)
+    ingest.clear_recloses(deps, markers)
+    return {**allowance.report_dict(report), 'reclosed_days': reclosed}
+
+
+def reclose_marked(deps: Deps, books: AllowanceBooks, up_to: date, now: datetime) -> list[str]:
+    """Close again every marked day up to ``up_to`` whose marker is ripe; the markers are removed after."""
+    markers = _ripe_markers(deps, up_to, now)
+    days = sorted({m.data['day'] for m in markers})
+    for day in days:
+        allowance.close_day(deps, books, date.fromisoformat(day))
+    ingest.clear_recloses(deps, markers)
+    return days
+
+
+def _ripe_markers(deps: Deps, up_to: date, now: datetime) -> list[Record]:
+    """Markers of days up to ``up_to`` whose ``not_before`` has passed. They are read before any close, so
+    one written while the close runs survives for the next run."""
+    return [m for m in ingest.pending_recloses(deps) if m.data['day'] <= up_to.isoformat() and _ripe(m, now)]
+
+
+def _ripe(marker: Record, now: datetime) -> bool:
+    not_before = marker.data.get('not_before')
+    return not_before is None or datetime.fromisoformat(not_before) <= now
+
+
+def _ended_everywhere(zones: dict[str, list[str]], now: datetime) -> date:
+    """The latest local date that has ended in every zone in use: yesterday in the westernmost zone."""
+    ends = [now.astimezone(ZoneInfo(zone)).date() - timedelta(days=1) for zone in zones] or [now.date()]
+    return min(ends)
+
+
+def _remember_open_shifts(deps: Deps, zone: str, day: date, report: allowance.DayCloseReport) -> None:
+    if report.open_until is None:
+        return
+    shut = datetime.fromisoformat(report.open_until).replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    if shut > deps.clock():
+        ingest.mark_for_reclose(deps, {day}, f'open shifts {zone}', not_before=shut)
+
+
+def _zone_close_record(zone: str, day: date, now: datetime, report: allowance.DayCloseReport) -> Record:
+    record_id = f'{zone}@{day.isoformat()}'
+    data = {'zone': zone, 'day': day.isoformat(), 'closed_at': now.isoformat(), 'owed': report.owed,
+            'written': report.written}  # fmt: skip
+    return Record(KIND_ZONE_CLOSE, record_id, data, list_key=record_id)
+
+
+def _add(totals: allowance.DayCloseReport, report: allowance.DayCloseReport) -> None:
+    for name in ('employees', 'owed', 'written', 'unchanged', 'removed', 'off', 'no_profile', 'statuses',
+                 'conflicts', 'outages', 'punches_read'):  # fmt: skip
+        setattr(totals, name, getattr(totals, name) + getattr(report, name))
+    totals.first = min(filter(None, (totals.first, report.first)), default='')
+    totals.last = max(totals.last, report.last)
