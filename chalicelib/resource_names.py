@@ -33,8 +33,8 @@ ALLOWANCE_GSI_BY_MONTH = 'by-month'
 CRON_AUDIT_VERIFY = '30 17 * * ? *'
 CRON_CLOSE_DAY = '5 * * * ? *'  # hourly: each zone's day is closed after 01:00 local (services.nightly)
 # Day of month and hour chosen so that moving to WITA/WIT (−1/−2 h) never crosses midnight (infra shifts crons).
-CRON_CLOSE_MONTH = '0 20 1 * ? *'  # 03:00 WIB on the 2nd: close the previous month
-CRON_EXPORT_TPP = '0 22 1 * ? *'  # 05:00 WIB on the 2nd: finance CSVs of the previous month
+CRON_CLOSE_MONTH = '20 * * * ? *'  # hourly: from the pemda's tpp_close_day, and requests (services.month_end)
+CRON_EXPORT_TPP = '40 * * * ? *'  # hourly: from the pemda's tpp_export_day, a revision without files
 CRON_RECONCILE = '0/5 * * * ? *'  # every 5 minutes
 # Hourly: each OPD is checked once its local morning (to 10:00) is over, whatever its zone.
 CRON_PROPOSE_OUTAGES = '10 * * * ? *'

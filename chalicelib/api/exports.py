@@ -7,7 +7,7 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import Ctx, QueryParam, route
-from chalicelib.services import allowance
+from chalicelib.services import allowance, month_end
 from chalicelib.wiring import get_books
 
 bp = Blueprint(__name__)
@@ -20,3 +20,10 @@ FINANCE_READERS = ('finance', 'super', 'auditor')
        tag='exports', roles=FINANCE_READERS, query=(QueryParam('month', 'YYYY-MM (required)'),))  # fmt: skip
 def list_exports(ctx: Ctx) -> Any:
     return allowance.list_exports(get_books(), ctx.query('month'), ctx.settings.export_link_seconds)
+
+
+@route(bp, '/v1/months/{month}/close', 'POST', tag='exports', roles=('super',), status=202,
+       summary='Have a past month closed again within the hour (audited): a changed month gets a new revision, '
+               'whose files are written beside the old ones')  # fmt: skip
+def request_month_close(ctx: Ctx) -> Any:
+    return month_end.request_close(ctx.deps, ctx.principal, ctx.params['month'])

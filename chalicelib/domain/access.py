@@ -29,6 +29,7 @@ class Permission(StrEnum):
     STATUS_READ = 'status:read'  # leave, duty, izin and sickness of employees
     STATUS_WRITE = 'status:write'  # record and cancel them (audited)
     RECAP_READ = 'recap:read'  # an OPD's closed month per employee (the finance file's figures)
+    MONTH_CLOSE = 'month:close'  # have a past month closed again (a correction after the close)
 
 
 _READS = frozenset(p for p in Permission if p.value.endswith(':read'))

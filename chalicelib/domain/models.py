@@ -94,6 +94,17 @@ class PemdaSettings(Frozen):
     code: Code
     zone: Zone
     province: Name
+    # From the 2nd: the last day's night shifts take check-outs until about noon on the 1st.
+    tpp_close_day: int = Field(default=2, ge=2, le=28, description='day of the month (local) last month is closed')
+    tpp_export_day: int = Field(
+        default=2, ge=1, le=28, description='day of the month (local) from which the finance files are written'
+    )
+
+    @model_validator(mode='after')
+    def _export_after_close(self) -> PemdaSettings:
+        if self.tpp_export_day < self.tpp_close_day:
+            raise ValueError('tpp_export_day must not come before tpp_close_day')
+        return self
 
 
 class Opd(Frozen):

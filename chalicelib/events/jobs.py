@@ -13,7 +13,7 @@ from chalice.app import Blueprint, Cron
 
 from chalicelib import resource_names as names
 from chalicelib.observability import logger, metrics
-from chalicelib.services import allowance, checkins, machine_summary, nightly, outages
+from chalicelib.services import allowance, checkins, machine_summary, month_end, nightly, outages
 from chalicelib.services.audit import verify_audit
 from chalicelib.services.ingest import machine_health, reconcile
 from chalicelib.settings import get_settings
@@ -61,12 +61,19 @@ def run_propose_outages(**_: Any) -> dict[str, Any]:
 
 
 def run_close_month(date: str | None = None, **_: Any) -> dict[str, Any]:
+    """Hourly: last month from the pemda's close day, and requested re-closes (services.month_end). With a
+    date: that month now."""
     deps = get_deps()
+    if date is None:
+        return month_end.scheduled_close(deps, get_books())
     return allowance.close_month(deps, get_books(), allowance.month_to_close(deps, date))
 
 
 def run_export_tpp(date: str | None = None, **_: Any) -> dict[str, Any]:
+    """Hourly: from the pemda's export day, the files of last month's latest revision if not yet written."""
     deps = get_deps()
+    if date is None:
+        return month_end.scheduled_export(deps, get_books())
     return allowance.export_month(deps, get_books(), allowance.month_to_close(deps, date))
 
 
@@ -95,8 +102,12 @@ JOBS: dict[str, Job] = {
     'close-day': Job(
         'close-day', names.CRON_CLOSE_DAY, run_close_day, 'day records of the day that ended in each zone (or --date)'
     ),
-    'close-month': Job('close-month', names.CRON_CLOSE_MONTH, run_close_month, 'month records of last month'),
-    'export-tpp': Job('export-tpp', names.CRON_EXPORT_TPP, run_export_tpp, 'finance CSVs of last month'),
+    'close-month': Job(
+        'close-month', names.CRON_CLOSE_MONTH, run_close_month, "last month's records on the close day (or --date)"
+    ),
+    'export-tpp': Job(
+        'export-tpp', names.CRON_EXPORT_TPP, run_export_tpp, "last month's finance CSVs from the export day (or --date)"
+    ),
     'propose-outages': Job(
         'propose-outages',
         names.CRON_PROPOSE_OUTAGES,

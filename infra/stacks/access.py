@@ -110,7 +110,11 @@ PROFILES: Mapping[str, Access] = {
     'api': API,
     'audit-verify': Access(tables={names.TABLE_AUDIT: frozenset({'read'})}),
     'close-day': CLOSE_DAY,
-    'close-month': ALLOWANCE_JOB,
+    # The month close also removes the close requests it has handled (a transaction delete in the directory).
+    'close-month': Access(
+        tables={**ALLOWANCE_JOB.tables, names.TABLE_DIRECTORY: frozenset({'read', 'delete'})},
+        objects=ALLOWANCE_JOB.objects,
+    ),
     'export-tpp': ALLOWANCE_JOB,
     'reconcile': Access(
         tables={

@@ -62,6 +62,7 @@ class Side:
             'outage_id': f'{self.opd_id}@2026-11-20',
             'checkin_id': f'chk-of-{self.opd_id.lower()}',
             'status_id': self.status_id,
+            'month': '2026-01',
         }
         return values.get(name)
 
