@@ -2,7 +2,7 @@
 
 hadir run [--api-port 8000] [--aws-port 4566]   start moto + API + scheduler, seed on first start
 hadir reset                                     forget the local state
-hadir job NAME [--date YYYY-MM-DD]              run a scheduled function now
+hadir job NAME [--date YYYY-MM-DD] [--full]     run a scheduled function now
 hadir audit verify                              check the audit hash chain
 hadir keys create --role ROLE [--opd ID]        issue an API key
 """
@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     job = sub.add_parser('job', help='run a scheduled function now')
     job.add_argument('name')
     job.add_argument('--date', help='business date YYYY-MM-DD, for jobs that take one')
+    job.add_argument('--full', action='store_true', help='reconcile: list every upload, not only the recent ones')
     audit = sub.add_parser('audit', help='audit log tools')
     audit.add_argument('action', choices=['verify'])
     key = sub.add_parser('keys', help='API keys')
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     if not _attach():
         return 2
     if args.command == 'job':
-        return run_job(args.name, args.date)
+        return run_job(args.name, args.date, full=args.full)
     if args.command == 'audit':
         return verify_audit()
     return create_key(args.role, args.opd, args.name)
@@ -74,13 +75,15 @@ def reset() -> int:
     return 0
 
 
-def run_job(name: str, date: str | None) -> int:
+def run_job(name: str, date: str | None, *, full: bool = False) -> int:
     from chalicelib.events.jobs import JOBS
 
     if name not in JOBS:
         print(f'unknown job {name!r}; jobs: {", ".join(sorted(JOBS))}', file=sys.stderr)
         return 2
     kwargs: dict[str, Any] = {'date': date} if date else {}
+    if full:
+        kwargs['full'] = True
     print(json.dumps(JOBS[name].run(**kwargs), indent=2, default=str))
     return 0
 
