@@ -53,6 +53,7 @@ def test_the_web_app_is_served_with_its_content_types(server: WebDevServer) -> N
         '/styles.css': 'text/css; charset=utf-8',
         '/manifest.webmanifest': 'application/manifest+json',
         '/icon.svg': 'image/svg+xml',
+        '/icon-192.png': 'image/png',
     }
     for target, content_type in expected.items():
         status, headers, body = fetch(server, 'GET', target)
