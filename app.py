@@ -6,7 +6,21 @@ from typing import Any
 
 from chalice.app import Chalice, ConvertToMiddleware, Request
 
-from chalicelib.api import admin, bridges, directory, exports, imports, mobile, recap, statuses, system
+from chalicelib.api import (
+    admin,
+    bridges,
+    directory,
+    exports,
+    imports,
+    me,
+    mobile,
+    profiles,
+    recap,
+    schedules,
+    scores,
+    statuses,
+    system,
+)
 from chalicelib.api.routing import CSV, XLSX, request_id_of
 from chalicelib.events import face_checks, jobs
 from chalicelib.observability import logger, metrics, tracer
@@ -37,7 +51,11 @@ for blueprint in (
     exports.bp,
     mobile.bp,
     statuses.bp,
+    profiles.bp,
+    schedules.bp,
     recap.bp,
+    scores.bp,
+    me.bp,
     face_checks.bp,
 ):
     app.register_blueprint(blueprint)

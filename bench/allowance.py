@@ -91,11 +91,11 @@ def _run_slice(employees: list[Any]) -> tuple[dict[str, float], dict[str, list[d
     from chalicelib.adapters.dynamodb.items import PunchItem
     from chalicelib.adapters.dynamodb.punches import _to_item
     from chalicelib.adapters.dynamodb.tables import ensure_tables
-    from chalicelib.domain.models import Opd, Punch, PunchSource
+    from chalicelib.domain.models import Opd, Principal, Punch, PunchSource, Role
     from chalicelib.domain.punch_keys import local_to_utc, phone_punch_id
     from chalicelib.domain.tpp.records import month_bounds
     from chalicelib.ports import Create
-    from chalicelib.services import allowance
+    from chalicelib.services import allowance, scores
     from chalicelib.services.common import employee_record, holiday_record, opd_record
     from chalicelib.wiring import get_books, get_deps
     from hadir_local.snapshot import ensure_buckets
@@ -111,6 +111,9 @@ def _run_slice(employees: list[Any]) -> tuple[dict[str, float], dict[str, list[d
     )
     for start in range(0, len(employees), 100):
         deps.store.commit([Create(employee_record(e), 'taken') for e in employees[start : start + 100]], None)
+    # Everyone's performance score of the month, as e-kinerja would deliver it (without, the part would be 0).
+    entries = {'scores': [{'employee_id': e.employee_id, 'score': 100} for e in employees]}
+    scores.set_scores(deps, books.records, Principal(key_id='bench', role=Role.SUPER), MONTH, entries, False)
 
     shifts = _shifts()
     rng = random.Random(f'2026-{opd_ids[0]}')

@@ -169,6 +169,10 @@ class AllowanceRecords(Protocol):
         """The month records of one revision, in (OPD, employee) order."""
         ...
 
+    def month_record(self, employee_id: str, month: str, revision: int) -> MonthRecord | None:
+        """One employee's record in one revision of a month, or None."""
+        ...
+
     def save_revision(self, revision: MonthRevision) -> None:
         """Overwrite a revision head (to complete it, or to record its export files)."""
         ...

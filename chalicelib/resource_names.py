@@ -42,6 +42,8 @@ CRON_PROPOSE_OUTAGES = '10 * * * ? *'
 CRON_SWEEP_FACE_CHECKS = '0/10 * * * ? *'
 # 01:30 WIB every day: count reconciliation of yesterday's machine punches and the per-OPD machine summary.
 CRON_MACHINE_SUMMARY = '30 18 * * ? *'
+# 1 December 10:00 WIB: next year's national holidays and cuti bersama (and this year's, if any were missing).
+CRON_IMPORT_HOLIDAYS = '0 3 1 12 ? *'
 
 
 def table_name(stage: str, purpose: str) -> str:

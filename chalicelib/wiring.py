@@ -15,6 +15,7 @@ from chalicelib.adapters.s3 import S3ObjectStore
 from chalicelib.adapters.sqs import SqsQueue
 from chalicelib.adapters.uploads import S3Uploads
 from chalicelib.ports import FaceEngine
+from chalicelib.services import profiles
 from chalicelib.services.allowance import AllowanceBooks
 from chalicelib.services.checkins import Mobile
 from chalicelib.services.common import Deps
@@ -42,10 +43,15 @@ def get_uploads() -> S3Uploads:
 
 
 @lru_cache(maxsize=1)
+def _allowance_stores() -> tuple[DynamoAllowanceRecords, S3ObjectStore]:
+    return DynamoAllowanceRecords(), S3ObjectStore(get_settings().bucket(names.BUCKET_EXPORTS))
+
+
 def get_books() -> AllowanceBooks:
-    return AllowanceBooks(
-        records=DynamoAllowanceRecords(), files=S3ObjectStore(get_settings().bucket(names.BUCKET_EXPORTS))
-    )
+    """The allowance stores and the pemda's published rule profiles, read on every call: a publication
+    prices the next close without waiting for a new Lambda container."""
+    records, files = _allowance_stores()
+    return AllowanceBooks(records=records, files=files, profiles=profiles.published(get_deps()))
 
 
 _face_engine: FaceEngine | None = None

@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-import holidays as holiday_calendars
-
 from chalicelib.domain import api_keys
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.models import EmployeeType, Principal, Role
 from chalicelib.domain.nip import PPPK_CODE
-from chalicelib.services import directory, keys
+from chalicelib.domain.tpp.defaults import TKK_EXAMPLE
+from chalicelib.services import directory, keys, profiles, schedules
 from chalicelib.services.common import KIND_PEMDA, Deps
 
 T = TypeVar('T')
@@ -465,6 +464,25 @@ OPDS: tuple[OpdSpec, ...] = (
     ),
 )
 
+# TKK honoraria are priced only once the pemda publishes a TKK profile: the demo publishes the shipped example
+# with amounts sized to its honoraria (Rp1-2.5 million a month, about Rp60,000 a working day).
+DEMO_TKK_PROFILE: dict[str, Any] = {
+    **{key: value for key, value in TKK_EXAMPLE.items() if key not in ('profile_id', 'version')},
+    'profile_id': 'kab-contoh-tkk',
+    'name': 'Potongan honorarium TKK Kabupaten Contoh (demo)',
+    'legal_basis': 'DEMO, bukan peraturan yang berlaku: nominal contoh untuk pemda demo Hadir (Kabupaten Contoh).',
+    'effective_from': f'{YEAR}-01-01',
+    'late': {'tiers': [{**tier, 'amount': amount} for tier, amount in
+                       zip(TKK_EXAMPLE['late']['tiers'], (7_500, 15_000, 20_000, 25_000), strict=True)]},
+    'early': {'tiers': [{**tier, 'amount': amount} for tier, amount in
+                        zip(TKK_EXAMPLE['early']['tiers'], (7_500, 15_000, 20_000, 25_000), strict=True)]},
+    'missing_check_in': {'code': 'TL4', 'amount': 25_000},
+    'missing_check_out': {'code': 'PSW4', 'amount': 25_000},
+    'tk': {**TKK_EXAMPLE['tk'], 'amount': 60_000},
+    'daily_cap': 60_000,
+}  # fmt: skip
+DEMO_TKK_APPROVAL = 'Demo: diterbitkan oleh seed pemda contoh, tanpa persetujuan pejabat sungguhan'
+
 BRIDGES: tuple[dict[str, Any], ...] = (
     {'bridge_id': 'BRG-SETDA', 'name': 'Bridge Komplek Perkantoran Setda', 'opd_id': 'SETDA'},
     {'bridge_id': 'BRG-DINKES', 'name': 'Bridge Dinas Kesehatan', 'opd_id': 'DINKES'},
@@ -626,13 +644,8 @@ def _pins(employees: Sequence[EmployeeSeed]) -> tuple[PinSeed, ...]:
 
 
 def holidays_for(year: int) -> tuple[dict[str, Any], ...]:
-    """National days and cuti bersama (the package's 'government' category), named in Indonesian."""
-    found: list[dict[str, Any]] = []
-    for category, kind in (('public', 'national'), ('government', 'cuti_bersama')):
-        days = holiday_calendars.country_holidays('ID', years=year, categories=(category,), language='id')
-        # Two holidays on one day arrive as one name joined by '; ', which suits the one record per day and kind.
-        found.extend({'day': day.isoformat(), 'name': name, 'kind': kind} for day, name in sorted(days.items()))
-    return tuple(sorted(found, key=lambda h: (h['day'], h['kind'])))
+    """National days and cuti bersama, as the yearly import adds them (services.schedules.national_holidays)."""
+    return tuple(h.model_dump(mode='json') for h in schedules.national_holidays(year))
 
 
 # --- writing it ---------------------------------------------------------------------------------
@@ -676,6 +689,9 @@ def seed_demo(deps: Deps, *, seed: int = 2026) -> SeedSummary:
             directory.create_pin_mapping(deps, admin, pin.serial, body)
     for holiday in plan.holidays:
         directory.add_holiday(deps, admin, holiday)
+    draft = profiles.create_draft(deps, admin, DEMO_TKK_PROFILE)
+    approval = {'approval_note': DEMO_TKK_APPROVAL}
+    profiles.publish_version(deps, admin, draft['profile_id'], str(draft['version']), approval)
     directory.put_pemda(deps, admin, plan.pemda)
 
     counts = {
@@ -685,5 +701,6 @@ def seed_demo(deps: Deps, *, seed: int = 2026) -> SeedSummary:
         'bridges': len(plan.bridges),
         'pin_mappings': len(plan.pins),
         'holidays': len(plan.holidays),
+        'rule_profiles': 1,  # drafted, then published: two audited writes
     }
     return SeedSummary(admin_token, bridge_tokens, opd_admin_tokens, counts)

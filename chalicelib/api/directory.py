@@ -10,6 +10,7 @@ from chalicelib.api.routing import Ctx, QueryParam, page, route
 from chalicelib.domain.errors import FieldIssue, ValidationFailed
 from chalicelib.domain.models import Bridge, Employee, Holiday, Machine, Opd, PemdaSettings, PinMapping
 from chalicelib.services import directory as svc
+from chalicelib.services import schedules
 
 bp = Blueprint(__name__)
 OPD_FILTER = (QueryParam('opd', 'only records of this OPD (opd_admin keys are always limited to their own)'),)
@@ -202,4 +203,4 @@ def list_holidays(ctx: Ctx) -> Any:
 @route(bp, '/v1/holidays', 'POST', summary='Add a regional holiday or closure', tag='pemda', roles=SUPER, body=Holiday,
        status=201, idempotent=True)  # fmt: skip
 def add_holiday(ctx: Ctx) -> Any:
-    return svc.add_holiday(ctx.deps, ctx.principal, ctx.body)
+    return schedules.add_holiday(ctx.deps, ctx.principal, ctx.body)

@@ -30,6 +30,13 @@ class Permission(StrEnum):
     STATUS_WRITE = 'status:write'  # record and cancel them (audited)
     RECAP_READ = 'recap:read'  # an OPD's closed month per employee (the finance file's figures)
     MONTH_CLOSE = 'month:close'  # have a past month closed again (a correction after the close)
+    PROFILE_READ = 'profile:read'  # the TPP rule profiles, their versions and the shipped templates
+    PROFILE_WRITE = 'profile:write'  # draft, replace, delete and publish versions (audited)
+    SCHEDULE_READ = 'schedule:read'  # templates, assignments, shift codes, rosters, Ramadan periods
+    SCHEDULE_WRITE = 'schedule:write'  # OPD-bound keys: their units', employees' and rosters' only
+    SCORE_READ = 'score:read'  # monthly performance scores (e-kinerja)
+    SCORE_WRITE = 'score:write'  # set or import them (audited)
+    DISCIPLINE_READ = 'discipline:read'  # PP 94 discipline alerts raised at month close
 
 
 _READS = frozenset(p for p in Permission if p.value.endswith(':read'))
@@ -52,6 +59,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.STATUS_READ,
             Permission.STATUS_WRITE,
             Permission.RECAP_READ,
+            Permission.PROFILE_READ,
+            Permission.SCHEDULE_READ,
+            Permission.SCHEDULE_WRITE,
+            Permission.SCORE_READ,
+            Permission.SCORE_WRITE,
+            Permission.DISCIPLINE_READ,
         }
     ),
     Role.FINANCE: frozenset({Permission.EXPORT_READ}),

@@ -13,13 +13,14 @@ from chalice.app import Blueprint, Cron
 
 from chalicelib import resource_names as names
 from chalicelib.observability import logger, metrics
-from chalicelib.services import allowance, checkins, machine_summary, month_end, nightly, outages
+from chalicelib.services import allowance, checkins, machine_summary, month_end, nightly, outages, schedules
 from chalicelib.services.audit import verify_audit
 from chalicelib.services.ingest import machine_health, reconcile
 from chalicelib.settings import get_settings
 from chalicelib.wiring import get_books, get_deps, get_mobile, get_uploads
 
 STALE_PENDING_MINUTES = 10  # a queued face check normally completes within a minute or two
+IMPORT_ACTOR = 'job:import-holidays'  # the audit entry's actor: no API key runs a scheduled job
 
 bp = Blueprint(__name__)
 
@@ -88,6 +89,14 @@ def run_machine_summary(date: str | None = None, **_: Any) -> dict[str, Any]:
     return report
 
 
+def run_import_holidays(date: str | None = None, **_: Any) -> dict[str, Any]:
+    """Yearly: this year's and next year's national holidays and cuti bersama that are missing. With a date
+    (YYYY or any date of the year): that year only."""
+    deps = get_deps()
+    years = [int(date[:4])] if date else [allowance.local_today(deps).year + n for n in (0, 1)]
+    return {'years': [schedules.import_holidays(deps, IMPORT_ACTOR, year) for year in years]}
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -125,6 +134,12 @@ JOBS: dict[str, Job] = {
         names.CRON_MACHINE_SUMMARY,
         run_machine_summary,
         "count reconciliation of yesterday's machine punches (or --date), backfills, the per-OPD summary",
+    ),
+    'import-holidays': Job(
+        'import-holidays',
+        names.CRON_IMPORT_HOLIDAYS,
+        run_import_holidays,
+        "this and next year's missing national holidays and cuti bersama from the holidays package (or --date)",
     ),
 }
 
@@ -167,3 +182,8 @@ def handle_close_month(event: Any) -> dict[str, Any]:
 @bp.schedule(Cron(*names.CRON_EXPORT_TPP.split()), name='export_tpp')
 def handle_export_tpp(event: Any) -> dict[str, Any]:
     return run_export_tpp()
+
+
+@bp.schedule(Cron(*names.CRON_IMPORT_HOLIDAYS.split()), name='import_holidays')
+def handle_import_holidays(event: Any) -> dict[str, Any]:
+    return run_import_holidays()

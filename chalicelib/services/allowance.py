@@ -6,12 +6,13 @@ records digest differs from the last complete revision. Export files are written
 
 Choices where the brief leaves room, and why:
 
-- Schedules: Puskesmas OPDs work the 6-day template (6HK, reference §8.4), every other OPD the 5-day one,
-  each with its Ramadan variant. Rosters (RSUD, 24-hour Puskesmas) need a roster store: not built yet.
-- Profiles: the profiles in force are ``AllowanceBooks.profiles``, ``default_profile()`` only (PNS and PPPK)
-  until a profile store exists; a test or a pemda's seed passes others (the Lebong outage policy). TKK staff
-  have no profile in force, so they get no day or month records (counted as ``no_profile``) rather than
-  records priced with the example TKK profile's placeholder amounts.
+- Schedules come from ``services.schedules``, read once per close: the most specific assignment in force
+  (employee, unit, OPD; with none, Puskesmas 6HK and others 5HK), rosters for ROSTER staff, Ramadan periods.
+- Profiles: the profiles in force are ``AllowanceBooks.profiles``: ``wiring.get_books()`` passes the pemda's
+  published versions (``services.profiles.published``, with the shipped ASN default for PNS and PPPK days no
+  published profile covers); a test passes others (the Lebong outage policy). TKK staff without a published
+  TKK profile get no day or month records (counted as ``no_profile``) rather than records priced with the
+  example TKK profile's placeholder amounts.
 - Each day takes the employee's approved status of that day (``services.statuses``), with its rank among
   the month's owed days of the same code (CAP's free days), and the confirmed outage of the employee's OPD
   (``services.outages.confirmed_outage``; a proposed or dismissed one changes nothing). A status that also
@@ -30,7 +31,6 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo
 from chalicelib import resource_names as names
 from chalicelib.domain.access import Permission, authorize
 from chalicelib.domain.errors import FieldIssue, NotFound, ValidationFailed
-from chalicelib.domain.models import Employee, Holiday, Opd, OpdKind, PemdaSettings, Principal, Punch
+from chalicelib.domain.models import Employee, Holiday, Opd, PemdaSettings, Principal, Punch
 from chalicelib.domain.tpp.day import ApprovedStatus, DayResult, Outage
 from chalicelib.domain.tpp.defaults import default_profile
 from chalicelib.domain.tpp.month import MonthFlags, compute_month
@@ -73,7 +73,7 @@ from chalicelib.domain.tpp.schedule import (
 from chalicelib.domain.tpp.statuses import EmployeeStatus, earlier_status_days, months_touched, status_on
 from chalicelib.observability import logger
 from chalicelib.ports import AllowanceRecords, DayKey, ObjectStore, PunchLedger
-from chalicelib.services import statuses
+from chalicelib.services import discipline, schedules, scores, statuses
 from chalicelib.services.checkins import manipulation_confirmed
 from chalicelib.services.common import (
     KIND_EMPLOYEE,
@@ -88,14 +88,13 @@ from chalicelib.services.common import (
 from chalicelib.services.outages import confirmed_outage
 
 DEFAULT_ZONE = 'Asia/Jakarta'
-DEFAULT_SCORE = Decimal(100)
 CSV_TYPE = 'text/csv; charset=utf-8'
 FIVE_DAY_SCHEDULE = EmployeeSchedule(kind='WEEKLY', template=FIVE_DAY, ramadan_template=FIVE_DAY_RAMADAN)
 SIX_DAY_SCHEDULE = EmployeeSchedule(kind='WEEKLY', template=SIX_DAY, ramadan_template=SIX_DAY_RAMADAN)
 
 
 def profiles_in_force() -> tuple[RuleProfile, ...]:
-    """The published profiles. A profile store (admin API) replaces this; until then, reference §8."""
+    """The shipped ASN default alone (reference §8), for books built without the profile store."""
     return (default_profile(),)
 
 
@@ -122,10 +121,6 @@ class DayCloseReport:
     outages: int = 0  # employee-days in an OPD with a confirmed outage
     punches_read: int = 0
     open_until: str | None = None  # local time the last owed shift's check-out window shuts, if after the day
-
-
-def schedule_for(opd: Opd) -> EmployeeSchedule:
-    return SIX_DAY_SCHEDULE if opd.kind is OpdKind.PUSKESMAS else FIVE_DAY_SCHEDULE
 
 
 # --- day close -------------------------------------------------------------------------------------
@@ -160,6 +155,7 @@ def close_days(
     inputs = _CloseInputs(
         deps, books, opds, calendar, _PunchReader(deps.ledger, sorted(opds)), _Shifts(calendar),
         statuses.approved_in_months(deps, months_touched(first, last)),
+        schedules.schedule_book(deps, first.replace(day=1), last),
     )  # fmt: skip
     report = DayCloseReport(first.isoformat(), last.isoformat(), employees=len(staff))
     day = first
@@ -171,20 +167,19 @@ def close_days(
 
 
 class _Shifts:
-    """Owed shifts by schedule template and date: staff sharing a template share them."""
+    """Owed shifts by schedule key and date: staff sharing a template share them; a roster is its employee's."""
 
     def __init__(self, calendar: Calendar) -> None:
         self._calendar = calendar
         self._shifts: dict[tuple[str, date], Shift | None] = {}
 
-    def on(self, schedule: EmployeeSchedule, day: date) -> Shift | None:
-        key = (schedule.template.code if schedule.template else '', day)
+    def on(self, resolved: schedules.ResolvedSchedule, day: date) -> Shift | None:
+        if resolved.schedule is None:
+            return None
+        key = (resolved.key, day)
         if key not in self._shifts:
-            self._shifts[key] = expected_shift(schedule, day, self._calendar)
+            self._shifts[key] = expected_shift(resolved.schedule, day, self._calendar)
         return self._shifts[key]
-
-    def owed(self, schedule: EmployeeSchedule, day: date) -> bool:
-        return self.on(schedule, day) is not None
 
 
 @dataclass(frozen=True)
@@ -196,6 +191,10 @@ class _CloseInputs:
     reader: _PunchReader
     shifts: _Shifts
     approved: dict[str, list[EmployeeStatus]]  # by employee
+    schedule_book: schedules.ScheduleBook
+
+    def schedule_of(self, employee: Employee, day: date) -> schedules.ResolvedSchedule:
+        return self.schedule_book.for_employee(employee, self.opds[employee.opd_id], day)
 
     def outages(self, opd_ids: set[str], day: date) -> dict[str, Outage]:
         """The confirmed outages of these OPDs on the day; proposed and dismissed ones change nothing."""
@@ -209,12 +208,12 @@ def _close_one(inputs: _CloseInputs, day: date, staff: Sequence[Employee], repor
         if profile is None:
             report.no_profile += 1
             continue
-        schedule = schedule_for(inputs.opds[employee.opd_id])
-        shift = inputs.shifts.on(schedule, day)
-        if shift is None:
+        resolved = inputs.schedule_of(employee, day)
+        shift = inputs.shifts.on(resolved, day)
+        if shift is None or resolved.schedule is None:
             report.off += 1
             continue
-        owed.append((employee, schedule, shift, profile))
+        owed.append((employee, resolved.schedule, shift, profile))
     punches = inputs.reader.by_employee(sorted({d for _, _, s, _ in owed for d in _dates_touched(s)}))
     outages = inputs.outages({e.opd_id for e, _, _, _ in owed}, day)
     records = inputs.books.records
@@ -223,7 +222,7 @@ def _close_one(inputs: _CloseInputs, day: date, staff: Sequence[Employee], repor
     for employee, schedule, shift, profile in owed:
         zone = ZoneInfo(inputs.opds[employee.opd_id].zone)
         local = [p.at_utc.astimezone(zone).replace(tzinfo=None) for p in punches.get(employee.employee_id, ())]
-        status, earlier = _status_of_day(inputs, employee, schedule, profile, day)
+        status, earlier = _status_of_day(inputs, employee, profile, day)
         outage = outages.get(employee.opd_id)
         [result] = evaluate_shifts(
             schedule, inputs.calendar, day, day, local, {day: status} if status else {},
@@ -253,7 +252,7 @@ def _close_one(inputs: _CloseInputs, day: date, staff: Sequence[Employee], repor
 
 
 def _status_of_day(
-    inputs: _CloseInputs, employee: Employee, schedule: EmployeeSchedule, profile: RuleProfile, day: date
+    inputs: _CloseInputs, employee: Employee, profile: RuleProfile, day: date
 ) -> tuple[ApprovedStatus | None, dict[str, int]]:
     """The approved status of the day, and the owed days of the month before it by status code."""
     mine = inputs.approved.get(employee.employee_id, [])
@@ -268,7 +267,11 @@ def _status_of_day(
             'code': status.code, 'profile_id': profile.profile_id, 'profile_version': profile.version,
         })  # fmt: skip
         return None, {}
-    return status.for_day(), earlier_status_days(mine, day, partial(inputs.shifts.owed, schedule))
+    return status.for_day(), earlier_status_days(mine, day, partial(_owed, inputs, employee))
+
+
+def _owed(inputs: _CloseInputs, employee: Employee, day: date) -> bool:
+    return inputs.shifts.on(inputs.schedule_of(employee, day), day) is not None
 
 
 def _count(report: DayCloseReport, employee: Employee, result: DayResult, status: bool, outage: bool) -> None:
@@ -318,16 +321,19 @@ def _calendar(deps: Deps, first: date, last: date) -> Calendar:
         for year in range(first.year, last.year + 1)
         for r in all_records(deps.store, KIND_HOLIDAY, f'{year:04d}-')
     ]
-    return Calendar.from_holidays(holidays)
+    return Calendar.from_holidays(holidays, schedules.ramadan_periods(deps, first.year, last.year))
 
 
 # --- month close -----------------------------------------------------------------------------------
 
 
 def close_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]:
-    """Compute every employee's month from the day records and keep it as a revision of the month.
+    """Compute every employee's month from the day records and the month's performance scores, keep it as a
+    revision of the month, and raise the PP 94 discipline alerts the year's figures reach.
 
-    An unchanged month keeps its last revision; a changed one gets the next revision beside the old one.
+    An unchanged month keeps its last revision; a changed one (a score imported since) gets the next revision
+    beside the old one. An employee without a score gets a performance part of 0 and a note saying why
+    (counted as ``scores_missing``).
     """
     check_month(month)
     first, _ = month_bounds(month)
@@ -335,6 +341,8 @@ def close_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]
     for record in books.records.days_in_month(month):
         by_employee[record.employee_id].append(record)
     found = deps.store.get_many(KIND_EMPLOYEE, sorted(by_employee))
+    month_scores = scores.scores_of_month(deps, month)
+    missing = 0
     records: list[MonthRecord] = []
     for employee_id in sorted(found):
         employee = load(Employee, found[employee_id])
@@ -343,7 +351,9 @@ def close_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]
             continue
         days = [r.day for r in by_employee[employee_id]]
         flags = MonthFlags(manipulation_confirmed=manipulation_confirmed(deps, employee_id, month))
-        result = compute_month(employee, days, DEFAULT_SCORE, flags, profile)
+        score = month_scores.get(employee_id)
+        missing += score is None and profile.performance_weight_bp > 0
+        result = compute_month(employee, days, score, flags, profile)
         records.append(
             MonthRecord(
                 month=month,
@@ -360,15 +370,20 @@ def close_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]
     digest = records_digest(records)
     revisions = books.records.revisions(month)
     complete = [r for r in revisions if r.complete]
-    summary = {'month': month, 'employees': len(records), 'tpp_bruto': sum(r.result.tpp_bruto for r in records)}
+    summary = {'month': month, 'employees': len(records), 'tpp_bruto': sum(r.result.tpp_bruto for r in records),
+               'scores_missing': missing}  # fmt: skip
     if complete and complete[-1].digest == digest:
-        return {**summary, 'revision': complete[-1].revision, 'changed': False}
-    number = max((r.revision for r in revisions), default=0) + 1
-    head = MonthRevision(month=month, revision=number, digest=digest, employees=len(records), created_at=deps.clock())
-    books.records.claim_revision(head)
-    books.records.put_month_records(month, number, records)
-    books.records.save_revision(head.model_copy(update={'complete': True}))
-    return {**summary, 'revision': number, 'changed': True}
+        summary.update(revision=complete[-1].revision, changed=False)
+    else:
+        number = max((r.revision for r in revisions), default=0) + 1
+        head = MonthRevision(month=month, revision=number, digest=digest, employees=len(records),
+                             created_at=deps.clock())  # fmt: skip
+        books.records.claim_revision(head)
+        books.records.put_month_records(month, number, records)
+        books.records.save_revision(head.model_copy(update={'complete': True}))
+        summary.update(revision=number, changed=True)
+    alerts = discipline.raise_alerts(deps, books.records, books.profiles, month, records)
+    return {**summary, 'discipline_alerts': alerts['alerts_new']}
 
 
 # --- finance export --------------------------------------------------------------------------------

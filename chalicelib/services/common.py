@@ -24,6 +24,11 @@ KIND_BRIDGE = 'bridge'
 KIND_KEY = 'key'
 KIND_UNIQUE = 'unique'
 KIND_HOLIDAY = 'holiday'
+KIND_PROFILE = 'rule_profile'  # one version of a TPP rule profile, draft or published
+KIND_PROFILE_GUARD = 'rule_profile_guard'  # re-saved with every publication: one publication at a time
+KIND_SCORE = 'score'  # one employee's performance score of one month
+KIND_DISCIPLINE_ALERT = 'discipline_alert'  # a PP 94 band an employee reached in a year (never removed)
+KIND_DISCIPLINE_STANDING = 'discipline_standing'  # an employee's yearly figures as of the latest close
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,14 @@ PROFILES: Mapping[str, Access] = {
             names.TABLE_AUDIT: frozenset({'read', 'put'}),
         },
     ),
+    # The yearly holiday import: reads the holidays and tombstones, adds the missing days with their audit entry
+    # (a transaction of puts), and marks the past ones for re-close (put_many: a batch).
+    'import-holidays': Access(
+        tables={
+            names.TABLE_DIRECTORY: frozenset({'read', 'put', 'batch_write'}),
+            names.TABLE_AUDIT: frozenset({'read', 'put'}),
+        },
+    ),
     # Re-queues pending check-ins whose message was lost: lists them, sends.
     'sweep-face-checks': Access(tables={names.TABLE_DIRECTORY: frozenset({'read'})}, sends=(names.QUEUE_FACE_CHECKS,)),
     'verify-face-checks': FACE_CHECKS,

@@ -21,7 +21,7 @@ ZONE_OFFSETS = {'Asia/Jakarta': 7, 'Asia/Makassar': 8, 'Asia/Jayapura': 9}
 # resource_names' crons are written for WIB (17:30 UTC is 00:30 WIB); other zones shift them.
 CRON_ZONE = 'Asia/Jakarta'
 # Routes whose bodies may reach max_import_body_bytes; every other route is held to max_json_body_bytes.
-IMPORT_PATHS = ('/v1/employees/import',)
+IMPORT_PATHS = ('/v1/employees/import', '/v1/imports/scores')
 # Routes that carry a selfie as base64 JSON (up to the app's 2 MB): WAF inspects at most 64 KB of a body, so
 # their size is left to the app and API Gateway's own 10 MB limit.
 SELFIE_PATHS = ('/v1/mobile/face', '/v1/mobile/checkins')

@@ -367,6 +367,22 @@ def test_machine_summary_reads_punches_and_keeps_only_its_records_backfills_and_
     assert grants(template, summary) == expected
 
 
+def test_holiday_import_adds_holidays_with_audit_and_marks_re_closes_only(template: Template, stage: str) -> None:
+    importer = names.function_name(stage, 'import-holidays')
+    directory, audit = names.TABLE_DIRECTORY, names.TABLE_AUDIT
+    jobs_failed = logical_id(template, 'AWS::SQS::Queue', 'QueueName', names.queue_name(stage, names.QUEUE_JOBS_FAILED))
+    expected = own_logs_and_traces(importer) | {
+        # Holidays and tombstones read; the missing days put (a transaction); past days marked (a batch)
+        *((a, table_arn(stage, directory)) for a in (*READ, 'dynamodb:PutItem', 'dynamodb:BatchWriteItem')),
+        *(('dynamodb:Query', table_arn(stage, directory, f'/index/{i}')) for i in _indexes(template, stage, directory)),
+        # The import's audit entry: the chain's head is read, the entry put
+        *((a, table_arn(stage, audit)) for a in (*READ, 'dynamodb:PutItem')),
+        *(('dynamodb:Query', table_arn(stage, audit, f'/index/{i}')) for i in _indexes(template, stage, audit)),
+        ('sqs:SendMessage', f'<{jobs_failed}.Arn>'),  # a scheduled function's failed invocations
+    }
+    assert grants(template, importer) == expected
+
+
 def test_api_may_queue_face_checks_keep_selfies_and_faces_and_use_rekognition(template: Template, stage: str) -> None:
     api = names.function_name(stage, 'api')
     granted = grants(template, api)
@@ -520,6 +536,7 @@ def test_api_has_throttling_access_logs_waf_and_a_usage_plan(template: Template,
     exempt = rules['json-body-size']['Statement']['AndStatement']['Statements'][1]['NotStatement']['Statement']
     assert {s['ByteMatchStatement']['SearchString'] for s in exempt['OrStatement']['Statements']} == {
         '/v1/employees/import',
+        '/v1/imports/scores',
         '/v1/mobile/face',
         '/v1/mobile/checkins',
     }

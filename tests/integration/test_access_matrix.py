@@ -16,12 +16,13 @@ from typing import Any
 import pytest
 
 from chalicelib.api.routing import JSON, REGISTRY, RouteSpec
+from chalicelib.domain.tpp.defaults import TKK_EXAMPLE
 from tests.integration.builders import bridge_body, employee_body, machine_body, opd_body
 from tests.support import Harness, Reply
 
 ROLES = ('super', 'opd_admin', 'auditor', 'finance', 'bridge')
 # Path parameters that name a record owned by an OPD: an opd_admin of another OPD must be refused.
-OPD_OWNED_PARAMS = {'opd_id', 'employee_id', 'serial', 'pin', 'valid_from', 'bridge_id', 'status_id'}
+OPD_OWNED_PARAMS = {'opd_id', 'employee_id', 'serial', 'pin', 'valid_from', 'bridge_id', 'status_id', 'assignment_id'}
 PEMDA = {'name': 'Kabupaten Contoh', 'code': 'KAB-CONTOH', 'zone': 'Asia/Makassar', 'province': 'Sulawesi Selatan'}
 # Routes that no caller can make succeed against the fixture, and why: still, they must get past authorization.
 KNOWN_REFUSALS = {
@@ -31,6 +32,7 @@ KNOWN_REFUSALS = {
     ('POST', '/v1/checkins/{checkin_id}/review'): (404, 'no check-in waits for review in this walk'),
     ('POST', '/v1/employees/{employee_id}/enrolment/reset'): (404, 'no phone was activated in this walk'),
     ('GET', '/v1/opds/{opd_id}/recap'): (404, 'no month was closed in this walk'),
+    ('DELETE', '/v1/profiles/{profile_id}/versions/{version}'): (409, 'the walk publishes the draft it made'),
 }
 
 
@@ -48,6 +50,7 @@ class Side:
     admin_token: str
     admin_key_id: str
     status_id: str
+    assignment_id: str  # the employee's ROSTER assignment
 
     def param(self, name: str) -> str | None:
         values = {
@@ -63,6 +66,12 @@ class Side:
             'checkin_id': f'chk-of-{self.opd_id.lower()}',
             'status_id': self.status_id,
             'month': '2026-01',
+            'profile_id': 'matrix-tkk',  # drafted, then published, by the walk itself
+            'version': '1',
+            'assignment_id': self.assignment_id,
+            'year': '2026',
+            'day': '2026-12-25',  # Natal: added by the holiday import, which is walked before deletions
+            'kind': 'national',
         }
         return values.get(name)
 
@@ -94,9 +103,11 @@ def build_side(hx: Harness, name: str, n: int) -> Side:
     admin = _created(hx.call('POST', '/v1/keys', hx.super_key, admin_body))
     leave = {'code': 'CT', 'first': '2026-02-02', 'last': '2026-02-03', 'reference': f'851/{n}/CT/2026'}
     status = _created(hx.call('POST', f'/v1/employees/{employee["employee_id"]}/statuses', hx.super_key, leave))
+    rostered = {'employee_id': employee['employee_id'], 'kind': 'ROSTER', 'valid_from': '2026-01-01'}
+    assignment = _created(hx.call('POST', '/v1/schedule-assignments', hx.super_key, rostered))
     return Side(
         opd_id, employee['employee_id'], serial, pin['pin'], pin['valid_from'], bridge_id, bridge['token'],
-        admin['token'], admin['key_id'], status['status_id'],
+        admin['token'], admin['key_id'], status['status_id'], assignment['assignment_id'],
     )  # fmt: skip
 
 
@@ -155,6 +166,7 @@ BODY_SAMPLES: dict[tuple[str, str], BodySample] = {
         },
     },
     ('POST', 'StatusCancellation'): lambda s, n: {'reason': 'surat tugas dibatalkan'},
+    ('PUT', 'ScoreBatch'): lambda s, n: {'scores': [{'employee_id': s.employee_id, 'score': 80 + n % 20}]},
     ('POST', 'Opd'): lambda s, n: opd_body(f'OPDN{n}'),
     ('PATCH', 'Opd'): lambda s, n: {'name': f'Dinas renamed {n}'},
     ('POST', 'Employee'): lambda s, n: employee_body(s.opd_id, 100 + n),
@@ -170,6 +182,34 @@ BODY_SAMPLES: dict[tuple[str, str], BodySample] = {
     ('POST', 'Bridge'): lambda s, n: bridge_body(f'BRN{n}', s.opd_id),
     ('PATCH', 'Bridge'): lambda s, n: {'name': f'Bridge renamed {n}'},
     ('POST', 'KeyCreate'): lambda s, n: {'name': f'matrix key {n}', 'role': 'auditor'},
+    ('POST', 'ProfileDraftRequest'): lambda s, n: {'from_template': 'hadir-example-tkk', 'profile_id': 'matrix-tkk'},
+    ('PUT', 'ProfileDraftBody'): lambda s, n: {
+        **TKK_EXAMPLE,
+        'profile_id': 'matrix-tkk',
+        'legal_basis': f'Perbup Contoh No. {n} Tahun 2026 tentang honorarium TKK',
+    },
+    ('POST', 'PublishRequest'): lambda s, n: {'approval_note': 'Perbup contoh untuk uji matriks akses'},
+    ('POST', 'WeekTemplate'): lambda s, n: {
+        'code': f'TPL-{n}',
+        'name': f'Template {n}',
+        'days': [{'weekday': d, 'start': '08:00', 'end': '16:00'} for d in range(5)],
+    },
+    ('POST', 'AssignmentRequest'): lambda s, n: {
+        'opd_id': s.opd_id,
+        'unit': f'Unit {n}',
+        'template_code': '6HK',
+        'valid_from': '2026-01-01',
+    },
+    ('POST', 'AssignmentEnd'): lambda s, n: {'valid_to': f'2026-12-{n % 28 + 1:02d}'},
+    ('PUT', 'ShiftCodesRequest'): lambda s, n: {
+        'codes': [
+            {'code': 'P', 'name': 'Pagi', 'start': '07:00', 'end': '14:00'},
+            {'code': 'L', 'name': 'Libur', 'working': False},
+        ],
+    },
+    ('PUT', 'RosterRequest'): lambda s, n: {'days': {'2026-01-05': 'P', '2026-01-06': 'L'}},
+    ('PUT', 'RamadanRequest'): lambda s, n: {'start': '2026-02-19', 'end': '2026-03-20'},
+    ('POST', 'HolidayImport'): lambda s, n: {'year': 2026},
     ('POST', 'Holiday'): lambda s, n: {
         'day': f'2027-01-{n % 28 + 1:02d}',
         'name': f'Libur {n}',
@@ -209,7 +249,9 @@ def build_call(spec: RouteSpec, world: World, side: Side) -> Call:
     elif spec.body_types != (JSON,) and spec.method not in ('GET', 'DELETE'):
         filled = False  # an upload route: authorization is what is checked here, not file parsing
     scoped = bool(set(params) & OPD_OWNED_PARAMS) or any(q.name == 'opd' for q in spec.query)
-    scoped = scoped or bool(body and ('opd_id' in body or 'employee_id' in body))
+    # A body names OPD-owned records itself, or in its entries (PUT /v1/scores/{month}).
+    named = [body, *(body or {}).get('scores', [])] if body else []
+    scoped = scoped or any('opd_id' in b or 'employee_id' in b for b in named)
     return Call(path, body, filled, scoped)
 
 

@@ -2,6 +2,8 @@
 
 January 2026 with 1 January a national holiday: 21 working days on the 5-day template (2, 5–9, 12–16,
 19–23, 26–30 January). PAGU Rp4.000.000 gives K_BASE Rp2.400.000 and D_BASE Rp1.600.000 (1 % = Rp16.000).
+Every PNS has a performance score of 100 % imported for January (tests/integration/test_scores.py covers other
+scores and a missing one).
 """
 
 from __future__ import annotations
@@ -80,6 +82,8 @@ def office(hx: Harness) -> Office:
     nurse = _created(hx.call('POST', '/v1/employees', key, nurse_body))['employee_id']
     tkk_body = {**employee_body('DISKOMINFO', 4, employee_type='TKK', nik='3330014101900001'), 'nip': None}
     tkk = _created(hx.call('POST', '/v1/employees', key, tkk_body))['employee_id']
+    scores = {'scores': [{'employee_id': e, 'score': 100} for e in (late, absent, nurse)]}
+    assert hx.call('PUT', '/v1/scores/2026-01', key, scores).status == 200
     # And phone punches at 07:20 and 16:35 on every weekday and Saturday, but for the two exceptions
     punches = []
     for day in (d for d in JANUARY if d.weekday() < 6):

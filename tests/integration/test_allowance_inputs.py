@@ -2,7 +2,7 @@
 
 January 2026 with 1 January a national holiday: 21 working days on the 5-day template (2, 5–9, 12–16,
 19–23, 26–30 January). PAGU Rp4.000.000 gives K_BASE Rp2.400.000 and D_BASE Rp1.600.000 (1 % = Rp16.000),
-with the default performance score of 100 %. Everyone punches 07:20 and 16:35 on every working day, except
+with a performance score of 100 % imported for everyone. Everyone punches 07:20 and 16:35 on every working day, except
 Budi, absent (no punch) on Wednesday 14 January.
 """
 
@@ -68,6 +68,8 @@ def office(hx: Harness) -> Office:
               employee_body('DISKOMINFO', 3, employee_type='PPPK', nip=PPPK_NIP),
               employee_body('PKM-KOTA', 4, jabatan='Perawat Terampil', tpp_ceiling=3_250_000)]  # fmt: skip
     ani, budi, citra, nurse = (_created(hx.call('POST', '/v1/employees', key, b))['employee_id'] for b in bodies)
+    scores = {'scores': [{'employee_id': e, 'score': 100} for e in (ani, budi, citra, nurse)]}
+    assert hx.call('PUT', '/v1/scores/2026-01', key, scores).status == 200
     punches = []
     for day in (d for d in JANUARY if d.weekday() < 6):
         for employee_id, opd_id in ((ani, 'DISKOMINFO'), (budi, 'DISKOMINFO'), (citra, 'DISKOMINFO'),

@@ -442,7 +442,9 @@ def test_pemda_settings_are_replaced_whole_and_read_back(hx: Harness) -> None:
     assert hx.call('GET', '/v1/pemda', hx.super_key).status == 404
     assert hx.call('PUT', '/v1/pemda', hx.super_key, pemda).status == 200
     assert hx.call('PUT', '/v1/pemda', hx.super_key, {**pemda, 'name': 'Kota Makassar Baru'}).status == 200
-    assert hx.call('GET', '/v1/pemda', hx.super_key).body == {**pemda, 'name': 'Kota Makassar Baru'}
+    # the payroll days left out take their defaults (services.month_end)
+    expected = {**pemda, 'name': 'Kota Makassar Baru', 'tpp_close_day': 2, 'tpp_export_day': 2}
+    assert hx.call('GET', '/v1/pemda', hx.super_key).body == expected
 
 
 def test_holidays_are_listed_by_year(hx: Harness) -> None:

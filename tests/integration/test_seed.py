@@ -199,6 +199,7 @@ def test_seeding_stores_the_planned_directory(seeded: Seeded) -> None:
         'bridges': 3,
         'pin_mappings': len(plan.pins),
         'holidays': len(plan.holidays),
+        'rule_profiles': 1,
     }
 
 
@@ -245,8 +246,9 @@ def test_every_seeded_write_is_audited_and_the_chain_verifies(seeded: Seeded) ->
     counts = seeded.summary.counts
     # When the audit chain is verified from its first entry
     report = verify_audit(seeded.deps)
-    # Then it is intact and holds one entry per write: the key bootstrap, the pemda, every record and OPD admin key
-    writes = 1 + 1 + sum(counts.values()) + counts['opds']
+    # Then it is intact and holds one entry per write: the key bootstrap, the pemda, every record and OPD admin key,
+    # and each rule profile's publication after its draft
+    writes = 1 + 1 + sum(counts.values()) + counts['opds'] + counts['rule_profiles']
     assert report.ok, report
     assert report.checked == writes
 
@@ -257,4 +259,5 @@ def test_seeding_an_already_seeded_installation_is_refused(seeded: Seeded) -> No
     # Then it is refused before anything is written
     with pytest.raises(Conflict, match='already seeded'):
         seed_demo(seeded.deps)
-    assert verify_audit(seeded.deps).checked == 2 + sum(seeded.summary.counts.values()) + seeded.summary.counts['opds']
+    counts = seeded.summary.counts
+    assert verify_audit(seeded.deps).checked == 2 + sum(counts.values()) + counts['opds'] + counts['rule_profiles']

@@ -31,6 +31,12 @@ EXPECTED: dict[Role, set[Permission]] = {
         P.STATUS_READ,  # issue 5: the OPD's admins record and cancel their own staff's leave and duty
         P.STATUS_WRITE,
         P.RECAP_READ,  # issue 5: "recap per OPD per month for admins", their own OPD's
+        P.PROFILE_READ,  # issue 5: the OPD's admins read the rules their staff are priced by
+        P.SCHEDULE_READ,  # issue 5: the OPD's admins keep their units', employees' schedules and rosters
+        P.SCHEDULE_WRITE,
+        P.SCORE_READ,  # issue 5: the OPD's admins import their own staff's e-kinerja scores
+        P.SCORE_WRITE,
+        P.DISCIPLINE_READ,  # issue 5: and read their own staff's PP 94 discipline alerts
     },  # fmt: skip
     Role.FINANCE: {P.EXPORT_READ},
     Role.BRIDGE: {P.BRIDGE_SELF},

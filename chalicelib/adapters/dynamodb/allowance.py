@@ -128,5 +128,9 @@ class DynamoAllowanceRecords:
         items = AllowanceItem.by_month.query(months_index_pk(month, revision))
         return [MonthRecord.model_validate_json(i.body) for i in items]
 
+    def month_record(self, employee_id: str, month: str, revision: int) -> MonthRecord | None:
+        item = next(iter(AllowanceItem.batch_get([(employee_pk(employee_id), month_sk(month, revision))])), None)
+        return MonthRecord.model_validate_json(item.body) if item is not None else None
+
     def save_revision(self, revision: MonthRevision) -> None:
         _revision_item(revision).save()

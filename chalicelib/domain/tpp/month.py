@@ -55,6 +55,10 @@ from chalicelib.domain.tpp.profile import (
 
 ZERO = Fraction(0)
 ONE = Fraction(1)
+MISSING_SCORE_NOTE = (
+    'Skor kinerja belum diimpor untuk bulan ini: bagian kinerja Rp0 (dibayar setelah skor diimpor dan bulan '
+    'ditutup ulang)'
+)
 
 
 class Payee(Protocol):
@@ -78,7 +82,7 @@ class MonthResult(Frozen):
     working_days: int
     excluded_days: int
     pagu: int
-    performance_score: Decimal
+    performance_score: Decimal | None = Field(description='None: no score was imported for the month (part 0)')
     performance_base: int
     performance_part: int
     attendance_base: int
@@ -91,6 +95,8 @@ class MonthResult(Frozen):
     month_rules: tuple[str, ...]
     tk_days: int
     max_consecutive_tk: int
+    leading_tk_days: int = Field(default=0, description='TK streak from the first owed day (a streak across months)')
+    trailing_tk_days: int = Field(default=0, description='TK streak up to the last owed day')
     late_early_minutes: int
     capped: bool
     notes: tuple[str, ...]
@@ -112,7 +118,7 @@ class DisciplineAlert(Frozen):
 def compute_month(
     employee: Payee,
     day_results: Sequence[DayResult],
-    performance_score: Decimal,
+    performance_score: Decimal | None,
     flags: MonthFlags,
     profile: RuleProfile,
 ) -> MonthResult:
@@ -122,7 +128,9 @@ def compute_month(
     ----------
     employee: anything with ``employee_type`` and ``tpp_ceiling`` (the PAGU, or the TKK honorarium).
     day_results: one DayResult per owed shift of the month (days off are not evaluated), any order.
-    performance_score: the e-kinerja/SKP score, a Decimal percentage in [0, 100].
+    performance_score: the e-kinerja/SKP score, a Decimal percentage in [0, 100]; None when none was imported:
+        the performance part is then 0 (never a default of 100 %, which would pay public money unearned) and
+        the month says so, so a close after the import pays it.
     flags: month-level facts decided by people (confirmed manipulation, status exclusion, discipline overlay).
     profile: the rule profile in force for the month (validated).
     """
@@ -181,7 +189,9 @@ def compute_month(
     if capped:
         notes.append(f'Potongan dibatasi {text.percent(profile.monthly_cap_bp)} (batas bulanan)')
 
-    score = Fraction(performance_score) / 100
+    if performance_score is None and profile.performance_weight_bp:
+        notes.append(MISSING_SCORE_NOTE)
+    score = Fraction(performance_score or 0) / 100
     perf = k_base * score
     attendance_base = round_half_up(d_base)
     deduction = round_half_up(min(potongan * base, d_base + perf))
@@ -217,6 +227,8 @@ def compute_month(
         month_rules=tuple(rules),
         tk_days=tk_days,
         max_consecutive_tk=streak,
+        leading_tk_days=_tk_run(days),
+        trailing_tk_days=_tk_run(days[::-1]),
         late_early_minutes=sum(d.minutes_late + d.minutes_early for d in days),
         capped=capped,
         notes=tuple(notes),
@@ -250,11 +262,11 @@ def discipline_alert(
     )  # fmt: skip
 
 
-def _check_inputs(employee: Payee, score: Decimal, profile: RuleProfile) -> None:
+def _check_inputs(employee: Payee, score: Decimal | None, profile: RuleProfile) -> None:
     if employee.employee_type not in profile.employee_types:
         issue = FieldIssue('employee_type', f'profile {profile.profile_id} does not cover {employee.employee_type}')
         raise ValidationFailed('the rule profile does not apply to this employee', fields=(issue,))
-    if not score.is_finite() or not Decimal(0) <= score <= Decimal(100):
+    if score is not None and (not score.is_finite() or not Decimal(0) <= score <= Decimal(100)):
         issue = FieldIssue('performance_score', 'must be a percentage from 0 to 100')
         raise ValidationFailed('invalid performance score', fields=(issue,))
 
@@ -310,6 +322,10 @@ def _month_tiers(
         rules.append(tier.code)
         notes.append(f'{code} {n} hari dalam bulan ini ({tier.code}): potongan {text.percent(tier.deduction_bp)}')
     return share
+
+
+def _tk_run(days: list[DayResult]) -> int:
+    return next((i for i, d in enumerate(days) if d.category is not DayCategory.ABSENT), len(days))
 
 
 def _longest_tk_streak(days: list[DayResult]) -> int:

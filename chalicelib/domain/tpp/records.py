@@ -107,7 +107,9 @@ def export_prefix(month: str, revision: int) -> str:
 def finance_csv(records: Sequence[MonthRecord]) -> bytes:
     """The finance file: UTF-8 with a BOM (Excel), a header row, CRLF lines, rows by OPD then NIP.
 
-    Money is integer rupiah without separators; ``skor`` and ``potongan %`` use a decimal point.
+    Money is integer rupiah without separators; ``skor`` and ``potongan %`` use a decimal point. ``skor`` is
+    blank when no score was imported for the month (the performance part is then 0): a 0 would read as an
+    employee scored 0 by e-kinerja, while a blank tells finance the score is still owed.
     """
     out = io.StringIO(newline='')
     out.write(BOM)
@@ -139,5 +141,5 @@ def export_file(prefix: str, name: str, body: bytes, rows: int) -> ExportFile:
     return ExportFile(name=name, key=prefix + name, sha256=hashlib.sha256(body).hexdigest(), size=len(body), rows=rows)
 
 
-def _plain(value: Decimal) -> str:
-    return format(value, 'f')
+def _plain(value: Decimal | None) -> str:
+    return '' if value is None else format(value, 'f')

@@ -15,8 +15,11 @@ Choices where the reference leaves room, and why:
   shift opens its check-in window ``check_in_before_minutes`` before the start, splits the shift at its
   midpoint, and closes check-out ``check_out_after_minutes`` after the end (§8.4: end + 6 h).
   The check-in window is half-open ``[from, until)``, the check-out window closed ``[from, until]``.
-- Ramadan dates are calendar facts (per year, from the SKB); which Ramadan hours apply is a schedule fact.
-  A roster keeps its shift codes during Ramadan.
+- Ramadan dates are calendar facts (per year, from the SKB); which Ramadan hours apply is a schedule fact:
+  a weekly template names its Ramadan variant (``ramadan_code``). A roster keeps its shift codes in Ramadan.
+- Schedule assignments (per OPD, per unit of an OPD, per employee) have effective dates; on a day the most
+  specific assignment in force wins (employee, then unit, then OPD), and with none the caller's default
+  applies. Two assignments of the same target never overlap, so the winner is always unique.
 """
 
 from __future__ import annotations
@@ -66,12 +69,15 @@ class WeekTemplate(Frozen):
     name: Name
     days: tuple[DayHours, ...] = Field(min_length=1, max_length=7)
     windows: ScanWindows = ScanWindows()
+    ramadan_code: Code | None = Field(default=None, description='the template worked inside a Ramadan period')
 
     @model_validator(mode='after')
     def _distinct_days(self) -> WeekTemplate:
         weekdays = [d.weekday for d in self.days]
         if len(set(weekdays)) != len(weekdays):
             raise ValueError('a weekday appears twice in the template')
+        if self.ramadan_code == self.code:
+            raise ValueError('a template cannot be its own Ramadan variant')
         return self
 
     def hours_on(self, weekday: int) -> DayHours | None:
@@ -160,6 +166,74 @@ class DateRange(Frozen):
 
     def covers(self, day: date) -> bool:
         return self.start <= day <= self.end
+
+
+AssignmentLevel = Literal['opd', 'unit', 'employee']
+ScheduleKind = Literal['WEEKLY', 'ROSTER']
+_SPECIFICITY: dict[str, int] = {'employee': 0, 'unit': 1, 'opd': 2}
+
+
+def unit_key(unit: str) -> str:
+    """Units are typed by hand in employee records: compare them without case or repeated spaces."""
+    return ' '.join(unit.split()).casefold()
+
+
+class ScheduleAssignment(Frozen):
+    """Which schedule an OPD, a unit of an OPD, or one employee works from ``valid_from`` to ``valid_to``."""
+
+    assignment_id: str
+    level: AssignmentLevel
+    opd_id: Code
+    unit: str | None = Field(default=None, min_length=1, max_length=160)
+    employee_id: Code | None = None
+    kind: ScheduleKind = 'WEEKLY'
+    template_code: Code | None = None
+    observes_holidays: bool = False  # a ROSTER unit that closes on holidays
+    valid_from: date
+    valid_to: date | None = None  # inclusive; open-ended when None
+    note: str | None = Field(default=None, max_length=500)
+    created_by: str
+    created_at: datetime
+    version: int = 0
+
+    @model_validator(mode='after')
+    def _consistent(self) -> ScheduleAssignment:
+        if (self.level == 'unit') != (self.unit is not None):
+            raise ValueError('a unit assignment names its unit, and only it does')
+        if (self.level == 'employee') != (self.employee_id is not None):
+            raise ValueError('an employee assignment names its employee, and only it does')
+        if (self.kind == 'WEEKLY') != (self.template_code is not None):
+            raise ValueError('a WEEKLY assignment names a template; a ROSTER one does not')
+        if self.observes_holidays and self.kind != 'ROSTER':
+            raise ValueError('observes_holidays applies to ROSTER assignments only')
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise ValueError('valid_to must not be before valid_from')
+        return self
+
+    @property
+    def target(self) -> str:
+        if self.level == 'employee':
+            return f'employee#{self.employee_id}'
+        if self.level == 'unit':
+            return f'unit#{self.opd_id}#{unit_key(self.unit or "")}'
+        return f'opd#{self.opd_id}'
+
+    def covers(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    def overlaps(self, first: date, last: date | None) -> bool:
+        return self.valid_from <= (last or date.max) and first <= (self.valid_to or date.max)
+
+
+def assignment_in_force(
+    assignments: Iterable[ScheduleAssignment], employee_id: str, opd_id: str, unit: str | None, day: date
+) -> ScheduleAssignment | None:
+    """The most specific assignment covering ``day`` for this employee (in this OPD and unit), or None."""
+    targets = {f'employee#{employee_id}', f'opd#{opd_id}'}
+    if unit:
+        targets.add(f'unit#{opd_id}#{unit_key(unit)}')
+    found = [a for a in assignments if a.target in targets and a.covers(day)]
+    return min(found, key=lambda a: _SPECIFICITY[a.level], default=None)
 
 
 class Calendar(Frozen):
@@ -276,10 +350,12 @@ def _roster_shift(roster: Roster, local_date: date, calendar: Calendar) -> Shift
 # --- templates of reference §8.4 ---------------------------------------------------------------------
 
 
-def _week(code: str, name: str, hours: dict[int, tuple[time, time]], **overrides: ScanWindows) -> WeekTemplate:
+def _week(
+    code: str, name: str, hours: dict[int, tuple[time, time]], ramadan: str | None = None, **overrides: ScanWindows
+) -> WeekTemplate:
     windows = {int(k.removeprefix('day')): v for k, v in overrides.items()}
     days = tuple(DayHours(weekday=d, start=s, end=e, windows=windows.get(d)) for d, (s, e) in sorted(hours.items()))
-    return WeekTemplate(code=code, name=name, days=days)
+    return WeekTemplate(code=code, name=name, days=days, ramadan_code=ramadan)
 
 
 def _t(text: str) -> time:
@@ -292,6 +368,7 @@ FIVE_DAY = _week(
     '5HK',
     'Lima hari kerja (Perpres 21/2023)',
     {**{d: (_t('07:30'), _t('16:00')) for d in range(4)}, 4: (_t('07:30'), _t('16:30'))},
+    ramadan='5HK-R',
 )
 FIVE_DAY_RAMADAN = _week(
     '5HK-R',
@@ -302,6 +379,7 @@ SIX_DAY = _week(
     '6HK',
     'Enam hari kerja (unit pelayanan; sesuaikan per unit)',
     {**{d: (_t('07:30'), _t('14:30')) for d in range(4)}, 4: (_t('07:30'), _t('11:30')), 5: (_t('07:30'), _t('13:00'))},
+    ramadan='6HK-R',
     day4=_SIX_DAY_FRIDAY_WINDOWS,
 )
 SIX_DAY_RAMADAN = _week(
@@ -309,3 +387,12 @@ SIX_DAY_RAMADAN = _week(
     'Enam hari kerja, bulan Ramadan',
     {**{d: (_t('08:00'), _t('14:00')) for d in (0, 1, 2, 3, 5)}, 4: (_t('08:00'), _t('14:30'))},
 )
+BUILT_IN_TEMPLATES: dict[str, WeekTemplate] = {
+    t.code: t for t in (FIVE_DAY, FIVE_DAY_RAMADAN, SIX_DAY, SIX_DAY_RAMADAN)
+}
+
+
+def weekly_schedule(template: WeekTemplate, templates: dict[str, WeekTemplate]) -> EmployeeSchedule:
+    """A template with the Ramadan variant it names (regular hours in Ramadan when it names none)."""
+    ramadan = templates.get(template.ramadan_code) if template.ramadan_code else None
+    return EmployeeSchedule(kind='WEEKLY', template=template, ramadan_template=ramadan)
