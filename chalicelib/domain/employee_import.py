@@ -22,14 +22,12 @@ from pydantic import ValidationError
 from chalicelib.domain.errors import FieldIssue, ValidationFailed
 from chalicelib.domain.models import EmployeeType, Frozen
 from chalicelib.domain.nip import parse_nip
+from chalicelib.domain.uploaded_text import XLS_MAGIC, XLSX_MAGIC, decode_upload, file_error
 
 MAX_ROWS = 5000
 # A zip bomb guard: a full 5,000-row SIASN export unpacks to a few MB.
 MAX_XLSX_UNPACKED_BYTES = 40 * 1024 * 1024
 XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
-_XLSX_MAGIC = b'PK\x03\x04'
-_XLS_MAGIC = b'\xd0\xcf\x11\xe0'
-_UTF16_BOMS = (b'\xff\xfe', b'\xfe\xff')
 _EMPTY_MARKERS = frozenset({'-', '--', '\u2013', '\u2014'})
 
 Cell = str | int | float | bool | date | time | timedelta | None
@@ -306,10 +304,6 @@ def header_key(header: str) -> str:
 # --- reading the file -----------------------------------------------------------------------------
 
 
-def _file_error(message: str, path: str = 'file') -> ValidationFailed:
-    return ValidationFailed(message, fields=(FieldIssue(path, message),))
-
-
 def read_employee_file(raw: bytes, content_type: str) -> ParsedFile:
     """Parse a CSV or XLSX employee list; raise ValidationFailed when the file as a whole is unusable.
 
@@ -327,33 +321,19 @@ def read_employee_file(raw: bytes, content_type: str) -> ParsedFile:
         `rows[<sheet row>].<field>`), plus warnings such as ignored columns.
     """
     warnings: list[str] = []
-    if raw.startswith(_XLS_MAGIC):
-        raise _file_error('this is an old Excel 97-2003 (.xls) file; save it as .xlsx or as CSV and upload that')
-    if raw.startswith(_XLSX_MAGIC):
+    if raw.startswith(XLS_MAGIC):
+        raise file_error('this is an old Excel 97-2003 (.xls) file; save it as .xlsx or as CSV and upload that')
+    if raw.startswith(XLSX_MAGIC):
         rows = _xlsx_rows(raw, warnings)
     elif content_type == XLSX_CONTENT_TYPE and raw.strip():
-        raise _file_error('the body is declared as .xlsx but is not an Excel workbook')
+        raise file_error('the body is declared as .xlsx but is not an Excel workbook')
     else:
         rows = _csv_rows(raw, warnings)
     return _parse_rows(rows, warnings)
 
 
 def _decode(raw: bytes, warnings: list[str]) -> str:
-    if raw.startswith(_UTF16_BOMS):
-        try:
-            return raw.decode('utf-16')  # Excel's "Unicode Text"
-        except UnicodeDecodeError:
-            raise _file_error('the file starts like UTF-16 text but is cut off or damaged; export it again') from None
-    try:
-        return raw.decode('utf-8-sig')
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = raw.decode('cp1252')
-    except UnicodeDecodeError:
-        raise _file_error('the file is not text in UTF-8 or Windows-1252; save it as "CSV UTF-8"') from None
-    warnings.append('the file is not UTF-8 and was read as Windows-1252; save it as "CSV UTF-8" to keep every letter')
-    return text
+    return decode_upload(raw, warnings, '; save it as "CSV UTF-8" to keep every letter')
 
 
 def _csv_rows(raw: bytes, warnings: list[str]) -> Iterator[tuple[int, Row]]:
@@ -368,16 +348,16 @@ def _csv_rows(raw: bytes, warnings: list[str]) -> Iterator[tuple[int, Row]]:
     try:
         yield from enumerate(csv.reader(io.StringIO(text, newline=''), delimiter=delimiter), start=1)
     except csv.Error as exc:
-        raise _file_error(f'the CSV file could not be read: {exc}') from None
+        raise file_error(f'the CSV file could not be read: {exc}') from None
 
 
 def _xlsx_rows(raw: bytes, warnings: list[str]) -> Iterator[tuple[int, Row]]:
     try:
         unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(raw)).infolist())
     except Exception:  # BadZipFile mostly, but a damaged header can raise other, unexpected errors too
-        raise _file_error('the .xlsx file is damaged (it is not a valid zip archive)') from None
+        raise file_error('the .xlsx file is damaged (it is not a valid zip archive)') from None
     if unpacked > MAX_XLSX_UNPACKED_BYTES:
-        raise _file_error(
+        raise file_error(
             f'the .xlsx file unpacks to more than {MAX_XLSX_UNPACKED_BYTES // 2**20} MB; export fewer columns'
         )
     from openpyxl import load_workbook  # imported here: it adds ~0.1 s to every cold start otherwise
@@ -385,7 +365,7 @@ def _xlsx_rows(raw: bytes, warnings: list[str]) -> Iterator[tuple[int, Row]]:
     try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl reports damaged files with many unrelated exception types
-        raise _file_error('the .xlsx file could not be read; open it in Excel, save it again and retry') from exc
+        raise file_error('the .xlsx file could not be read; open it in Excel, save it again and retry') from exc
     try:
         sheet = workbook.active
         if len(workbook.sheetnames) > 1:
@@ -393,7 +373,7 @@ def _xlsx_rows(raw: bytes, warnings: list[str]) -> Iterator[tuple[int, Row]]:
         sheet.reset_dimensions()  # the stored dimension is often wrong, which would cut rows off
         yield from enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
     except Exception as exc:
-        raise _file_error('the .xlsx file could not be read; open it in Excel, save it again and retry') from exc
+        raise file_error('the .xlsx file could not be read; open it in Excel, save it again and retry') from exc
     finally:
         workbook.close()
 
@@ -452,17 +432,17 @@ def _parse_row(
 def _parse_rows(rows: Iterator[tuple[int, Row]], warnings: list[str]) -> ParsedFile:
     header = next(((n, cells) for n, cells in rows if not all(_is_blank(c) for c in cells)), None)
     if header is None:
-        raise _file_error('the file is empty')
+        raise file_error('the file is empty')
     columns = _header_columns(header[1], warnings)
     parsed: list[tuple[int, dict[str, object], list[RowIssue]]] = []
     for number, cells in rows:
         if all(_is_blank(c) for c in cells):
             continue
         if len(parsed) == MAX_ROWS:
-            raise _file_error(f'the file has more than {MAX_ROWS} employee rows; split it into smaller files', 'rows')
+            raise file_error(f'the file has more than {MAX_ROWS} employee rows; split it into smaller files', 'rows')
         parsed.append((number, *_parse_row(number, cells, columns)))
     if not parsed:
-        raise _file_error('the file has a header but no employee rows below it', 'rows')
+        raise file_error('the file has a header but no employee rows below it', 'rows')
     _flag_duplicates(parsed, columns)
     return ParsedFile(
         rows=tuple(ParsedRow(number, fields, tuple(issues)) for number, fields, issues in parsed),

@@ -28,6 +28,7 @@ from decimal import Decimal
 from chalicelib.domain.employee_import import header_key
 from chalicelib.domain.errors import FieldIssue, ValidationFailed
 from chalicelib.domain.nip import parse_nip
+from chalicelib.domain.uploaded_text import XLS_MAGIC, XLSX_MAGIC, decode_upload, file_error
 
 MAX_LINES = 20_000
 MAX_SCORE = Decimal(100)
@@ -41,9 +42,6 @@ SCORE_KEYS = (
 SCORE_WORDS = ('SKOR', 'NILAI', 'CAPAIAN')  # a header starting with one of these is a score column too
 FOOTER_WORDS = ('JUMLAH', 'TOTAL', 'RATA', 'RERATA', 'KETERANGAN', 'MENGETAHUI')
 _NUMBER = re.compile(r'[+-]?\d+(?:[.,]\d+)?')
-_UTF16_BOMS = (b'\xff\xfe', b'\xfe\xff')
-_XLSX_MAGIC = b'PK\x03\x04'
-_XLS_MAGIC = b'\xd0\xcf\x11\xe0'
 
 
 @dataclass(frozen=True)
@@ -194,18 +192,14 @@ def flag_repeated(lines: Sequence[ScoreLine], keys: Sequence[str | None]) -> lis
 # --- CSV files ---------------------------------------------------------------------------------------------
 
 
-def _file_error(message: str, path: str = 'file') -> ValidationFailed:
-    return ValidationFailed(message, fields=(FieldIssue(path, message),))
-
-
 def read_score_file(raw: bytes) -> ScoreFile:
     """Parse an e-kinerja export (CSV, ``;`` or ``,`` or tab separated, UTF-8 with or without a BOM, or
     Windows-1252) into one ScoreLine per employee line, problems included (paths ``lines[<n>].nip|score``,
     n as the line number a spreadsheet shows). Raises ValidationFailed when the file as a whole is unusable:
     not text, no header with a NIP and a score column, no lines, too many lines."""
     warnings: list[str] = []
-    if raw.startswith((_XLSX_MAGIC, _XLS_MAGIC)):
-        raise _file_error('this is an Excel workbook; save it as "CSV UTF-8" (or CSV) and upload that')
+    if raw.startswith((XLSX_MAGIC, XLS_MAGIC)):
+        raise file_error('this is an Excel workbook; save it as "CSV UTF-8" (or CSV) and upload that')
     text = _decode(raw, warnings)
     rows = _rows(text)
     header_at, nip_index, score_index, columns = _find_header(rows, warnings)
@@ -216,29 +210,15 @@ def read_score_file(raw: bytes) -> ScoreFile:
         if line is None:
             continue
         if len(lines) == MAX_LINES:
-            raise _file_error(f'the file has more than {MAX_LINES} lines of scores; split it', 'lines')
+            raise file_error(f'the file has more than {MAX_LINES} lines of scores; split it', 'lines')
         lines.append(line)
     if not lines:
-        raise _file_error('the file has a header but no score lines below it', 'lines')
+        raise file_error('the file has a header but no score lines below it', 'lines')
     return ScoreFile(tuple(lines), columns, tuple(warnings))
 
 
 def _decode(raw: bytes, warnings: list[str]) -> str:
-    if raw.startswith(_UTF16_BOMS):
-        try:
-            return raw.decode('utf-16')
-        except UnicodeDecodeError:
-            raise _file_error('the file starts like UTF-16 text but is damaged; export it again') from None
-    try:
-        return raw.decode('utf-8-sig')
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = raw.decode('cp1252')
-    except UnicodeDecodeError:
-        raise _file_error('the file is not text in UTF-8 or Windows-1252; save it as "CSV UTF-8"') from None
-    warnings.append('the file is not UTF-8 and was read as Windows-1252')
-    return text
+    return decode_upload(raw, warnings)
 
 
 def _rows(text: str) -> list[tuple[int, list[str]]]:
@@ -257,7 +237,7 @@ def _rows(text: str) -> list[tuple[int, list[str]]]:
             for cells in reader:
                 parsed.append((reader.line_num, cells))
         except csv.Error as exc:
-            raise _file_error(f'the CSV file could not be read: {exc}') from None
+            raise file_error(f'the CSV file could not be read: {exc}') from None
         if any(_header_indexes(cells)[0] is not None for _, cells in parsed[:HEADER_SEARCH_ROWS]):
             return parsed
     return parsed
@@ -286,7 +266,7 @@ def _find_header(rows: list[tuple[int, list[str]]], warnings: list[str]) -> tupl
             warnings.append(f'the score is read from column "{cells[score].strip()}"; ignored: {", ".join(others)}')
         return position, nip, score, {'nip': cells[nip].strip(), 'score': cells[score].strip()}
     if not any(any(c.strip() for c in cells) for _, cells in rows):
-        raise _file_error('the file is empty')
+        raise file_error('the file is empty')
     message = (
         f'no header row with a NIP column and a score column in the first {HEADER_SEARCH_ROWS} rows; name them '
         f'e.g. "NIP" and "Nilai", "Skor", "Capaian" or "Nilai Kinerja"'

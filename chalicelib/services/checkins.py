@@ -62,7 +62,17 @@ from chalicelib.ports import (
     WorkQueue,
     Write,
 )
-from chalicelib.services.common import KIND_EMPLOYEE, KIND_OPD, KIND_UNIQUE, Deps, build, dump, load, require
+from chalicelib.services.common import (
+    KIND_EMPLOYEE,
+    KIND_OPD,
+    KIND_UNIQUE,
+    Deps,
+    all_by_lookup,
+    build,
+    dump,
+    load,
+    require,
+)
 from chalicelib.services.ingest import mark_for_reclose
 from chalicelib.services.statuses import duty_places
 from chalicelib.settings import Settings
@@ -614,14 +624,8 @@ def verify_queued(mobile: Mobile, checkin_id: str) -> str:
 def history(mobile: Mobile, caller: DeviceCaller, month: str | None, days: list[dict[str, Any]]) -> dict[str, Any]:
     deps = mobile.deps
     month = month or month_of(deps.clock().date())
-    items: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        page = deps.store.list_lookup(f'checkins#{caller.employee.employee_id}', f'{month}-', limit=500, cursor=cursor)
-        items.extend(public_checkin(load(Checkin, r)) for r in page.items)
-        if page.next_cursor is None:
-            break
-        cursor = page.next_cursor
+    found = all_by_lookup(deps.store, f'checkins#{caller.employee.employee_id}', f'{month}-')
+    items = [public_checkin(load(Checkin, r)) for r in found]
     items.sort(key=lambda item: item['at'], reverse=True)
     return {'month': month, 'items': items, 'days': days}
 

@@ -66,6 +66,17 @@ def all_records(store: DirectoryStore, kind: str, prefix: str = '') -> Iterator[
         cursor = page.next_cursor
 
 
+def all_by_lookup(store: DirectoryStore, lookup: str, prefix: str = '') -> Iterator[Record]:
+    """Every record found by a second access path (``Record.lookup``, under a prefix), page after page."""
+    cursor: str | None = None
+    while True:
+        page = store.list_lookup(lookup, prefix, limit=500, cursor=cursor)
+        yield from page.items
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
 def require(store: DirectoryStore, kind: str, record_id: str) -> Record:
     record = store.get(kind, record_id)
     if record is None:

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from chalicelib.domain.access import Permission, authorize, scope_opd
 from chalicelib.domain.errors import Conflict, FieldIssue, ValidationFailed
 from chalicelib.domain.models import Bridge, Employee, Holiday, Machine, Opd, PemdaSettings, PinMapping, Principal
-from chalicelib.ports import AuditDraft, Create, Page, Record, Remove, Replace, Write
+from chalicelib.ports import AuditDraft, Create, Record, Remove, Replace, Write
 from chalicelib.services import keys
 from chalicelib.services.common import (
     KIND_BRIDGE,
@@ -25,6 +25,7 @@ from chalicelib.services.common import (
     KIND_PEMDA,
     KIND_PINMAP,
     Deps,
+    all_by_lookup,
     all_records,
     bridge_record,
     build,
@@ -325,14 +326,7 @@ def decommission_machine(deps: Deps, principal: Principal, serial: str) -> dict[
 
 def machine_pins(deps: Deps, serial: str, pin: str | None = None) -> list[PinMapping]:
     prefix = f'{pin}#' if pin else ''
-    mappings: list[PinMapping] = []
-    cursor: str | None = None
-    while True:
-        page: Page = deps.store.list_lookup(f'MACHINE#{serial}', prefix, limit=500, cursor=cursor)
-        mappings.extend(load_pinmap(r) for r in page.items)
-        if page.next_cursor is None:
-            return mappings
-        cursor = page.next_cursor
+    return [load_pinmap(r) for r in all_by_lookup(deps.store, f'MACHINE#{serial}', prefix)]
 
 
 def create_pin_mapping(deps: Deps, principal: Principal, serial: str, body: dict[str, Any]) -> dict[str, Any]:

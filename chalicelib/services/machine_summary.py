@@ -33,7 +33,7 @@ from chalicelib.domain.machine_counts import (
 from chalicelib.domain.machine_health import MachineState, machine_state, parse_instant
 from chalicelib.domain.models import Machine, Principal
 from chalicelib.ports import Record
-from chalicelib.services.common import KIND_MACHINE, KIND_OPD, KIND_PEMDA, Deps, all_records, load
+from chalicelib.services.common import KIND_MACHINE, KIND_OPD, KIND_PEMDA, Deps, all_by_lookup, all_records, load
 from chalicelib.services.ingest import (
     KIND_BACKFILL,
     KIND_MACHINE_STATUS,
@@ -95,17 +95,12 @@ def _ledger_day(deps: Deps, opd_ids: list[str], day: date) -> _LedgerDay:
 def _flags_of(deps: Deps, day: date) -> dict[str, list[dict[str, Any]]]:
     """Flagged OPERLOG events whose machine-local date is `day`, by OPD."""
     by_opd: dict[str, list[dict[str, Any]]] = {}
-    cursor: str | None = None
-    while True:
-        page = deps.store.list_lookup(flags_lookup(day), limit=500, cursor=cursor)
-        for record in page.items:
-            event = record.data
-            by_opd.setdefault(str(event['opd_id']), []).append(
-                {k: event.get(k) for k in ('serial', 'op_type', 'flag', 'local_time', 'received_at')}
-            )
-        if page.next_cursor is None:
-            return by_opd
-        cursor = page.next_cursor
+    for record in all_by_lookup(deps.store, flags_lookup(day)):
+        event = record.data
+        by_opd.setdefault(str(event['opd_id']), []).append(
+            {k: event.get(k) for k in ('serial', 'op_type', 'flag', 'local_time', 'received_at')}
+        )
+    return by_opd
 
 
 @dataclass

@@ -62,6 +62,7 @@ from chalicelib.services.common import (
     KIND_HOLIDAY,
     KIND_OPD,
     Deps,
+    all_by_lookup,
     all_records,
     build,
     dump,
@@ -251,14 +252,7 @@ def _assignment_record(assignment: ScheduleAssignment) -> Record:
 
 
 def _target_assignments(deps: Deps, target: str) -> list[ScheduleAssignment]:
-    found: list[ScheduleAssignment] = []
-    cursor: str | None = None
-    while True:
-        page = deps.store.list_lookup(f'assignments#{target}', limit=500, cursor=cursor)
-        found += [load(ScheduleAssignment, r) for r in page.items]
-        if page.next_cursor is None:
-            return found
-        cursor = page.next_cursor
+    return [load(ScheduleAssignment, r) for r in all_by_lookup(deps.store, f'assignments#{target}')]
 
 
 def _guard_write(deps: Deps, target: str, change: str) -> Write:
@@ -429,14 +423,7 @@ def get_shift_codes(deps: Deps, principal: Principal, opd_id: str) -> dict[str, 
 
 
 def _opd_rosters(deps: Deps, opd_id: str) -> list[StoredRoster]:
-    found: list[StoredRoster] = []
-    cursor: str | None = None
-    while True:
-        page = deps.store.list_lookup(f'rosters#{opd_id}', limit=500, cursor=cursor)
-        found += [load(StoredRoster, r) for r in page.items]
-        if page.next_cursor is None:
-            return found
-        cursor = page.next_cursor
+    return [load(StoredRoster, r) for r in all_by_lookup(deps.store, f'rosters#{opd_id}')]
 
 
 def put_shift_codes(deps: Deps, principal: Principal, opd_id: str, body: Mapping[str, Any]) -> dict[str, Any]:

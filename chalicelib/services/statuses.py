@@ -46,7 +46,17 @@ from chalicelib.domain.tpp.statuses import (
     request_issues,
 )
 from chalicelib.ports import AuditDraft, Create, Record, Remove, Replace, Write
-from chalicelib.services.common import KIND_EMPLOYEE, KIND_OPD, Deps, all_records, build, dump, load, require
+from chalicelib.services.common import (
+    KIND_EMPLOYEE,
+    KIND_OPD,
+    Deps,
+    all_by_lookup,
+    all_records,
+    build,
+    dump,
+    load,
+    require,
+)
 from chalicelib.services.ingest import mark_for_reclose
 
 KIND_STATUS = 'status'
@@ -110,14 +120,7 @@ def _employee_in_scope(deps: Deps, principal: Principal, employee_id: str, permi
 
 
 def _employee_statuses(deps: Deps, employee_id: str) -> list[EmployeeStatus]:
-    found: list[EmployeeStatus] = []
-    cursor: str | None = None
-    while True:
-        page = deps.store.list_lookup(f'statuses#{employee_id}', limit=500, cursor=cursor)
-        found += [load(EmployeeStatus, r) for r in page.items]
-        if page.next_cursor is None:
-            return found
-        cursor = page.next_cursor
+    return [load(EmployeeStatus, r) for r in all_by_lookup(deps.store, f'statuses#{employee_id}')]
 
 
 def matrix_profile(profiles: Sequence[RuleProfile], employee_type: EmployeeType, day: date) -> RuleProfile | None:
