@@ -50,9 +50,9 @@ def run_close_day(date: str | None = None, **_: Any) -> dict[str, Any]:
     close that date for every OPD, with the days marked for re-close up to it."""
     deps = get_deps()
     if date is None:
-        report = nightly.run_nightly(deps, get_books())
+        report = nightly.run_nightly(deps, get_books)
     else:
-        report = nightly.close_date(deps, get_books(), allowance.day_to_close(deps, date))
+        report = nightly.close_date(deps, get_books, allowance.day_to_close(deps, date))
     metrics.add_metric(name='DayRecordsWritten', unit=MetricUnit.Count, value=report['written'])
     return report
 

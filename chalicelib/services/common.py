@@ -24,6 +24,7 @@ KIND_BRIDGE = 'bridge'
 KIND_KEY = 'key'
 KIND_UNIQUE = 'unique'
 KIND_HOLIDAY = 'holiday'
+KIND_ROSTER = 'roster'  # an employee's shift codes of one month (services.schedules)
 KIND_PROFILE = 'rule_profile'  # one version of a TPP rule profile, draft or published
 KIND_PROFILE_GUARD = 'rule_profile_guard'  # re-saved with every publication: one publication at a time
 KIND_SCORE = 'score'  # one employee's performance score of one month
@@ -75,6 +76,10 @@ def all_by_lookup(store: DirectoryStore, lookup: str, prefix: str = '') -> Itera
         if page.next_cursor is None:
             return
         cursor = page.next_cursor
+
+
+def roster_id(employee_id: str, month: str) -> str:
+    return f'{employee_id}#{month}'
 
 
 def require(store: DirectoryStore, kind: str, record_id: str) -> Record:

@@ -27,11 +27,13 @@ from chalicelib.services.common import (
     KIND_BRIDGE,
     KIND_EMPLOYEE,
     KIND_MACHINE,
+    KIND_ROSTER,
     Deps,
     all_records,
     build,
     load,
     require,
+    roster_id,
 )
 from chalicelib.services.directory import machine_pins
 from chalicelib.settings import Settings
@@ -45,6 +47,7 @@ KIND_RECLOSE = 'reclose'  # a local date whose day records must be recomputed: p
 KIND_RECONCILE_STATE = 'reconcile_state'  # where the last completed reconcile run started, and its last full listing
 RECONCILE_STATE_ID = 'uploads'
 MAX_REJECTS_KEPT_INLINE = 100
+LATE_UPLOAD = timedelta(hours=2)  # punches received later than this after their time may belong to yesterday's shift
 SYSTEM_ACTOR = 'system'  # the actor of audit entries the system writes on its own (automatic backfills)
 _BATCH_ID = re.compile(r'^[0-9a-f]{32}$')
 
@@ -402,8 +405,22 @@ def _ingest_upload(deps: Deps, uploads: UploadStore, settings: Settings, lookups
     counts.duplicate = len(result.duplicate)
     _remember_unmapped(deps, [p for p in punches if p.punch_id in unmapped_ids])
     accepted = set(result.accepted) - unmapped_ids
-    mark_for_reclose(deps, {p.local_date for p in punches if p.punch_id in accepted}, key)
+    fresh = [p for p in punches if p.punch_id in accepted]
+    mark_for_reclose(deps, {p.local_date for p in fresh} | _night_shift_days(deps, fresh), key)
     return counts
+
+
+def _night_shift_days(deps: Deps, punches: list[Punch]) -> set[date]:
+    """The day before a punch uploaded late, when its employee works a roster that month: it may be the
+    check-out of a night shift that began then (a weekly template never crosses midnight). A punch on time
+    is covered by the close's own wait for open check-out windows."""
+    late = {(p.employee_id, p.local_date - timedelta(days=1)) for p in punches
+            if p.employee_id and p.received_at - p.at_utc > LATE_UPLOAD}  # fmt: skip
+    if not late:
+        return set()
+    ids = sorted({roster_id(employee, day.strftime('%Y-%m')) for employee, day in late})
+    rostered = deps.store.get_many(KIND_ROSTER, ids)
+    return {day for employee, day in late if roster_id(employee, day.strftime('%Y-%m')) in rostered}
 
 
 def mark_for_reclose(deps: Deps, days: set[date], cause: str, *, not_before: datetime | None = None) -> None:
@@ -412,7 +429,9 @@ def mark_for_reclose(deps: Deps, days: set[date], cause: str, *, not_before: dat
     while a close is running survives that close. ``not_before``: not earlier than this instant (a night
     shift whose check-out window is still open)."""
     cause_id = hashlib.sha256(cause.encode()).hexdigest()[:16]
-    extra = {'not_before': not_before.isoformat()} if not_before else {}
+    extra: dict[str, str] = {'marked_at': deps.clock().isoformat()}
+    if not_before:
+        extra['not_before'] = not_before.isoformat()
     deps.store.put_many([
         Record(KIND_RECLOSE, f'{day.isoformat()}@{cause_id}', {'day': day.isoformat(), 'cause': cause, **extra},
                list_key=f'{day.isoformat()}@{cause_id}')

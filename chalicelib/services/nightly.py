@@ -11,15 +11,21 @@ Choices, and why:
 - A roster shift that crosses midnight is still open at 01:00 (a night shift 21:00–07:00 takes check-outs
   until 13:00). Its day is closed anyway (the employee sees the day at once) and marked for a re-close
   once the latest check-out window of the day has shut, so the day ends priced on every scan.
-- Re-close markers (late punches, a decided outage, an edited roster) are handled on every hourly run for
-  days that have ended in every zone, once their ``not_before`` has passed: a late upload is priced within
-  the hour, not the next night.
+- Re-close markers (late punches, a decided outage, an edited roster, a published profile) are handled on
+  every hourly run for days every zone has closed, once their ``not_before`` has passed: a late upload is
+  priced within the hour, not the next night. Newest day first, each day's markers removed when it is done,
+  within a time budget, so a profile's year of days cannot starve yesterday's late punches. A marker
+  written before every zone's close of its day began (a punch uploaded on time) is answered by those
+  closes and removed without closing the day twice.
+- One zone's failure is logged and reported; the other zones close, and the next run retries it.
 - An explicit date (``hadir job close-day --date``) closes that date for every OPD, as before.
 """
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,6 +40,7 @@ from chalicelib.services.common import KIND_OPD, Deps, all_records, load
 KIND_ZONE_CLOSE = 'zoneclose'
 CLOSE_AFTER_LOCAL_HOUR = 1  # 01:00 local: the day has ended and the bridges' last uploads are in
 CATCH_UP_DAYS = 7
+RECLOSE_BUDGET_SECONDS = 600  # of the close-day function's 15 minutes
 
 
 def zones_of(deps: Deps) -> dict[str, list[str]]:
@@ -56,44 +63,89 @@ def due_dates(deps: Deps, zone: str, now: datetime) -> list[date]:
     return [d for d in window if d.isoformat() not in done and d.isoformat() > first_close]
 
 
-def run_nightly(deps: Deps, books: AllowanceBooks) -> dict[str, Any]:
-    """One hourly run: close what is due in each zone, then the re-close markers that are ripe."""
+def run_nightly(deps: Deps, books_for: Callable[[], AllowanceBooks]) -> dict[str, Any]:
+    """One hourly run: close what is due in each zone, then the ripe re-close markers of settled days."""
     now: datetime = deps.clock()
+    # Markers first, then the books: a rule profile published before its markers were read is in the books.
+    markers = _ripe_markers(deps, date.max, now)
+    books = books_for()
     closed: dict[str, list[str]] = {}
+    failed: dict[str, str] = {}
     totals = allowance.DayCloseReport(first='', last='')
     zones = zones_of(deps)
     for zone, opd_ids in sorted(zones.items()):
-        for day in due_dates(deps, zone, now):
-            report = allowance.close_days(deps, books, day, day, zone_opds=opd_ids)
-            _remember_open_shifts(deps, zone, day, report)
-            deps.store.put_many([_zone_close_record(zone, day, now, report)])
-            closed.setdefault(zone, []).append(day.isoformat())
-            _add(totals, report)
-            logger.info('day closed for zone', extra={'zone': zone, 'day': day.isoformat(), 'owed': report.owed,
-                                                        'written': report.written})  # fmt: skip
-    reclosed = reclose_marked(deps, books, _ended_everywhere(zones, now), now)
-    return {**allowance.report_dict(totals), 'closed': closed, 'reclosed_days': reclosed}
+        try:
+            for day in due_dates(deps, zone, now):
+                report = allowance.close_days(deps, books, day, day, zone_opds=opd_ids)
+                _remember_open_shifts(deps, zone, day, report)
+                deps.store.put_many([_zone_close_record(zone, day, now, report)])
+                closed.setdefault(zone, []).append(day.isoformat())
+                _add(totals, report)
+                facts = {'zone': zone, 'day': day.isoformat(), 'owed': report.owed, 'written': report.written}
+                logger.info('day closed for zone', extra=facts)
+        except Exception as exc:  # one zone's failure must not stop the others; the next run retries it
+            logger.exception('zone close failed', extra={'zone': zone})
+            failed[zone] = f'{type(exc).__name__}: {exc}'
+    reclosed = _reclose(deps, books, markers, zones)
+    return {**allowance.report_dict(totals), 'closed': closed, 'failed': failed, 'reclosed_days': reclosed}
 
 
-def close_date(deps: Deps, books: AllowanceBooks, target: date) -> dict[str, Any]:
+def close_date(deps: Deps, books_for: Callable[[], AllowanceBooks], target: date) -> dict[str, Any]:
     """Close ``target`` for every OPD, and before it every ripe marked day up to it."""
     markers = _ripe_markers(deps, target, deps.clock())
-    reclosed = sorted({m.data['day'] for m in markers} - {target.isoformat()})
+    books = books_for()
+    reclosed = sorted({m.data['day'] for m in markers} - {target.isoformat()}, reverse=True)
     for day in reclosed:
         allowance.close_day(deps, books, date.fromisoformat(day))
+        ingest.clear_recloses(deps, [m for m in markers if m.data['day'] == day])
     report = allowance.close_day(deps, books, target)
-    ingest.clear_recloses(deps, markers)
-    return {**allowance.report_dict(report), 'reclosed_days': reclosed}
+    ingest.clear_recloses(deps, [m for m in markers if m.data['day'] == target.isoformat()])
+    return {**allowance.report_dict(report), 'reclosed_days': sorted(reclosed)}
 
 
-def reclose_marked(deps: Deps, books: AllowanceBooks, up_to: date, now: datetime) -> list[str]:
-    """Close again every marked day up to ``up_to`` whose marker is ripe; the markers are removed after."""
-    markers = _ripe_markers(deps, up_to, now)
-    days = sorted({m.data['day'] for m in markers})
-    for day in days:
+def _reclose(deps: Deps, books: AllowanceBooks, markers: list[Record], zones: dict[str, list[str]]) -> list[str]:
+    """Close again the marked days every zone has closed, newest first (yesterday's late punches before a
+    profile's year of days), each day's markers removed as soon as it is done, within a time budget; what
+    is left waits for the next run. A marker written before every zone's close of its day began is
+    already answered by those closes and is removed without closing the day again."""
+    closes = {r.id: r.data for r in all_records(deps.store, KIND_ZONE_CLOSE)}
+    settled = _settled_day(closes, zones)
+    due = [m for m in markers if settled is not None and m.data['day'] <= settled.isoformat()]
+    answered = [m for m in due if _answered(m, closes, zones)]
+    ingest.clear_recloses(deps, answered)
+    pending = [m for m in due if m not in answered]
+    started = time.monotonic()
+    reclosed: list[str] = []
+    for day in sorted({m.data['day'] for m in pending}, reverse=True):
+        if time.monotonic() - started > RECLOSE_BUDGET_SECONDS:
+            logger.warning('re-close budget spent; the rest waits for the next run', extra={'left_from': day})
+            break
         allowance.close_day(deps, books, date.fromisoformat(day))
-    ingest.clear_recloses(deps, markers)
-    return days
+        ingest.clear_recloses(deps, [m for m in pending if m.data['day'] == day])
+        reclosed.append(day)
+    return sorted(reclosed)
+
+
+def _settled_day(closes: dict[str, dict[str, Any]], zones: dict[str, list[str]]) -> date | None:
+    """The latest local date every zone in use has closed (its own nightly close)."""
+    latest = []
+    for zone in zones:
+        days = [d['day'] for d in closes.values() if d['zone'] == zone]
+        if not days:
+            return None
+        latest.append(max(days))
+    return date.fromisoformat(min(latest)) if latest else None
+
+
+def _answered(marker: Record, closes: dict[str, dict[str, Any]], zones: dict[str, list[str]]) -> bool:
+    marked_at = marker.data.get('marked_at')
+    if marked_at is None or marker.data.get('not_before') is not None:
+        return False
+    for zone in zones:
+        close = closes.get(f'{zone}@{marker.data["day"]}')
+        if close is None or close['closed_at'] < marked_at:
+            return False
+    return True
 
 
 def _ripe_markers(deps: Deps, up_to: date, now: datetime) -> list[Record]:
@@ -105,12 +157,6 @@ def _ripe_markers(deps: Deps, up_to: date, now: datetime) -> list[Record]:
 def _ripe(marker: Record, now: datetime) -> bool:
     not_before = marker.data.get('not_before')
     return not_before is None or datetime.fromisoformat(not_before) <= now
-
-
-def _ended_everywhere(zones: dict[str, list[str]], now: datetime) -> date:
-    """The latest local date that has ended in every zone in use: yesterday in the westernmost zone."""
-    ends = [now.astimezone(ZoneInfo(zone)).date() - timedelta(days=1) for zone in zones] or [now.date()]
-    return min(ends)
 
 
 def _remember_open_shifts(deps: Deps, zone: str, day: date, report: allowance.DayCloseReport) -> None:

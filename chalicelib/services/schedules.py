@@ -61,6 +61,7 @@ from chalicelib.services.common import (
     KIND_EMPLOYEE,
     KIND_HOLIDAY,
     KIND_OPD,
+    KIND_ROSTER,
     Deps,
     all_by_lookup,
     all_records,
@@ -68,6 +69,7 @@ from chalicelib.services.common import (
     dump,
     load,
     require,
+    roster_id,
     unknown_reference,
 )
 from chalicelib.services.ingest import mark_for_reclose
@@ -76,7 +78,6 @@ KIND_TEMPLATE = 'schedule_template'
 KIND_ASSIGNMENT = 'schedule_assignment'
 KIND_ASSIGNMENT_GUARD = 'schedule_guard'  # re-saved with every change of one target's assignments
 KIND_SHIFT_CODES = 'shift_codes'
-KIND_ROSTER = 'roster'
 KIND_RAMADAN = 'ramadan'
 KIND_HOLIDAY_REMOVED = 'holiday_removed'  # a tombstone: the import does not add this day and kind again
 LATEST_ZONE = ZoneInfo('Asia/Jayapura')  # WIT: the first of Indonesia's zones to finish a day
@@ -460,10 +461,6 @@ def _check_month(month: str) -> None:
         raise ValidationFailed(f'{month!r} is not a month', fields=(FieldIssue('month', 'expected YYYY-MM'),))
 
 
-def _roster_id(employee_id: str, month: str) -> str:
-    return f'{employee_id}#{month}'
-
-
 def put_roster(
     deps: Deps, principal: Principal, employee_id: str, month: str, body: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -496,13 +493,13 @@ def put_roster(
     ]  # fmt: skip
     if issues:
         raise ValidationFailed('the roster has invalid days', fields=tuple(issues))
-    stored = deps.store.get(KIND_ROSTER, _roster_id(employee_id, month))
+    stored = deps.store.get(KIND_ROSTER, roster_id(employee_id, month))
     before = load(StoredRoster, stored) if stored else None
     roster = StoredRoster(employee_id=employee_id, opd_id=employee.opd_id, month=month,
                           days=dict(sorted(request.days.items())), updated_by=principal.key_id,
                           updated_at=deps.clock())  # fmt: skip
     record = Record(
-        KIND_ROSTER, _roster_id(employee_id, month), dump(roster), stored.version if stored else 0,
+        KIND_ROSTER, roster_id(employee_id, month), dump(roster), stored.version if stored else 0,
         list_key=f'{month}#{employee.opd_id}#{employee_id}',
         lookup=(f'rosters#{employee.opd_id}', f'{month}#{employee_id}'),
     )  # fmt: skip
@@ -534,7 +531,7 @@ def get_roster(deps: Deps, principal: Principal, employee_id: str, month: str) -
     _check_month(month)
     employee = load(Employee, require(deps.store, KIND_EMPLOYEE, employee_id))
     authorize(principal, Permission.SCHEDULE_READ, employee.opd_id)
-    stored = deps.store.get(KIND_ROSTER, _roster_id(employee_id, month))
+    stored = deps.store.get(KIND_ROSTER, roster_id(employee_id, month))
     if stored is None:
         raise NotFound(f'{employee_id} has no roster for {month}')
     roster = load(StoredRoster, stored)

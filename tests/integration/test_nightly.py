@@ -63,7 +63,7 @@ def _days(employee_id: str) -> list[str]:
 
 
 def _run(utc: datetime) -> dict[str, Any]:
-    return nightly.run_nightly(_at(utc), get_books())
+    return nightly.run_nightly(_at(utc), get_books)
 
 
 def test_each_zone_closes_its_own_day_once_it_has_ended_there(staff: dict[str, str]) -> None:

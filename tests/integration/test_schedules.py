@@ -132,6 +132,30 @@ def test_a_night_shift_closes_on_the_day_it_starts_and_off_days_are_not_tk(pemda
     assert read['days'] == roster['days'] and {c['code'] for c in read['codes']} == {'P', 'S', 'M', 'L', 'LD'}
 
 
+def test_a_night_shift_check_out_uploaded_days_late_reopens_the_day_the_shift_began(pemda: Pemda) -> None:
+    # Given the nurse rostered M on 10 March, her 20:55 check-in on time, and the 10th closed without a check-out
+    p = pemda
+    _roster_rsud(p)
+    _created(p.call('PUT', f'/v1/employees/{p.nurse}/rosters/2026-03', {'days': {'2026-03-10': 'M'}}, p.rsud_admin))
+    _punches(p.nurse, 'RSUD', '2026-03-10T20:55')
+    _close('2026-03-10', '2026-03-11')
+    assert _codes(p.nurse, '2026-03-10') == ('PSW4',)
+    # When the machine's 07:05 check-out of the 11th reaches the ledger two days late, as reconcile records it
+    at_utc, local_date = local_to_utc(datetime.fromisoformat('2026-03-11T07:05'), ZONE)
+    late = Punch(punch_id=phone_punch_id(p.nurse, 'late'), source=PunchSource.PHONE, employee_id=p.nurse,
+                 opd_id='RSUD', at_utc=at_utc, local_date=local_date, zone=ZONE,
+                 received_at=at_utc + timedelta(days=2))  # fmt: skip
+    on_time = late.model_copy(update={'employee_id': p.other, 'received_at': at_utc})
+    DynamoPunchLedger().record([late])
+    # Then the day the shift began is marked too (only for a rostered employee's late punch), and re-closed as H
+    deps = get_deps()
+    assert ingest._night_shift_days(deps, [late, on_time]) == {date(2026, 3, 10)}
+    assert ingest._night_shift_days(deps, [late.model_copy(update={'employee_id': p.clerk})]) == set()
+    ingest.mark_for_reclose(deps, {local_date} | ingest._night_shift_days(deps, [late]), 'late upload')
+    assert '2026-03-10' in JOBS['close-day'].run(date='2026-03-12')['reclosed_days']
+    assert _codes(p.nurse, '2026-03-10') == ('H',)
+
+
 def test_holiday_import_adds_once_and_weekly_staff_owe_nothing_on_holidays_even_if_they_punched(pemda: Pemda) -> None:
     p = pemda
     # When the super admin imports 2026 twice
