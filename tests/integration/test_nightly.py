@@ -105,3 +105,16 @@ def test_a_re_close_marker_waits_for_its_not_before_and_is_then_handled_once(sta
 
     # Then the 18:05 run leaves it, the 19:05 run closes it again, and the 20:05 run has nothing to do
     assert (run(18), run(19), run(20)) == ([], ['2026-01-12'], [])
+
+
+def test_a_marker_written_before_the_close_of_its_day_is_answered_by_it(staff: dict[str, str]) -> None:
+    # Given a punch of Monday recorded on time at 10:00 UTC, which marks Monday as every upload does
+    ingest.mark_for_reclose(_at(datetime(2026, 1, 12, 10, 0, tzinfo=UTC)), {MONDAY}, 'upload on time')
+    # When both zones close Monday in the 18:05 run, that close has read the punch: no second close, marker gone
+    report = _run(datetime(2026, 1, 12, 18, 5, tzinfo=UTC))
+    assert (report['closed'], report['reclosed_days']) == ({WIB: ['2026-01-12'], WIT: ['2026-01-12']}, [])
+    assert ingest.pending_recloses(get_deps()) == []
+    # And a punch that arrives after the close (18:30) has Monday closed again by the next run
+    ingest.mark_for_reclose(_at(datetime(2026, 1, 12, 18, 30, tzinfo=UTC)), {MONDAY}, 'late upload')
+    assert _run(datetime(2026, 1, 12, 19, 5, tzinfo=UTC))['reclosed_days'] == ['2026-01-12']
+    assert ingest.pending_recloses(get_deps()) == []
