@@ -20,9 +20,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.access import Permission, authorize
-from chalicelib.domain.errors import FieldIssue, ValidationFailed
+from chalicelib.domain.errors import Conflict, FieldIssue, ValidationFailed
 from chalicelib.domain.models import PemdaSettings, Principal
 from chalicelib.domain.tpp.records import month_of
+from chalicelib.observability import logger
 from chalicelib.ports import AuditDraft, Create, Record, Remove, Replace
 from chalicelib.services import allowance
 from chalicelib.services.allowance import AllowanceBooks
@@ -30,6 +31,7 @@ from chalicelib.services.common import KIND_PEMDA, Deps, all_records
 
 KIND_CLOSE_REQUEST = 'monthclose'
 LOCAL_HOUR = 3  # after the day close (01:00 local); the close day is the 2nd at the earliest (night shifts)
+CORRECTION_MONTHS = 12  # older months whose corrected revisions the export job still writes
 DEFAULTS = PemdaSettings(name='pemda', code='pemda', zone='Asia/Jakarta', province='none')
 
 
@@ -45,23 +47,36 @@ def scheduled_close(deps: Deps, books: AllowanceBooks) -> dict[str, Any]:
         report['skipped'] = 'already closed; a correction is requested by hand'
     else:
         report.update(allowance.close_month(deps, books, month))
-    requests = list(all_records(deps.store, KIND_CLOSE_REQUEST))
-    report['requested'] = [allowance.close_month(deps, books, r.id) for r in requests]
-    for request in requests:  # removed after: a request made while this run closes stays for the next run
-        deps.store.commit([Remove(KIND_CLOSE_REQUEST, request.id)], None)
+    # Last month's request waits for the close day: its last days are not closed before then.
+    before_close_day = 'skipped' in report and report['skipped'].startswith('the month is closed on day')
+    requests = [r for r in all_records(deps.store, KIND_CLOSE_REQUEST) if not (before_close_day and r.id == month)]
+    report['requested'] = []
+    for request in requests:
+        report['requested'].append(allowance.close_month(deps, books, request.id))
+        try:  # a request renewed while this close ran is a newer version: it stays for the next run
+            deps.store.commit([Remove(KIND_CLOSE_REQUEST, request.id, expected_version=request.version)], None)
+        except Conflict:
+            logger.info('close request renewed during the close; kept', extra={'month': request.id})
     return report
 
 
 def scheduled_export(deps: Deps, books: AllowanceBooks) -> dict[str, Any]:
-    """From the export day: the files of last month's latest revision, if it has none yet."""
+    """From the export day, the files of last month's latest revision if it has none yet; at any time, those
+    of an older month's correction (a revision closed on request, within the last year)."""
     settings = _settings(deps)
     local = _local_now(deps, settings)
     month = _last_month(local.date())
+    report: dict[str, Any] = {'month': month}
     if (local.day, local.hour) < (settings.tpp_export_day, LOCAL_HOUR):
-        return {'month': month, 'skipped': f'the files are written from day {settings.tpp_export_day}'}
-    if not _closed(books, month):
-        return {'month': month, 'skipped': 'the month has not been closed'}
-    return allowance.export_month(deps, books, month)
+        report['skipped'] = f'the files are written from day {settings.tpp_export_day}'
+    elif not _closed(books, month):
+        report['skipped'] = 'the month has not been closed'
+    else:
+        report.update(allowance.export_month(deps, books, month))
+    report['corrections'] = [
+        allowance.export_month(deps, books, older) for older in _older_months(month) if _unexported(books, older)
+    ]
+    return report
 
 
 def request_close(deps: Deps, principal: Principal, month: str) -> dict[str, Any]:
@@ -83,6 +98,20 @@ def _check_past(deps: Deps, month: str) -> None:
     allowance.check_month(month)
     if month >= month_of(allowance.local_today(deps)):
         raise ValidationFailed(f'{month} has not ended yet', fields=(FieldIssue('month', 'must be a past month'),))
+
+
+def _older_months(month: str) -> list[str]:
+    first = date.fromisoformat(f'{month}-01')
+    months = []
+    for _ in range(CORRECTION_MONTHS):
+        first = (first - timedelta(days=1)).replace(day=1)
+        months.append(month_of(first))
+    return months
+
+
+def _unexported(books: AllowanceBooks, month: str) -> bool:
+    complete = [r for r in books.records.revisions(month) if r.complete]
+    return bool(complete) and not complete[-1].files
 
 
 def _closed(books: AllowanceBooks, month: str) -> bool:

@@ -49,9 +49,9 @@ def january(hx: Harness) -> str:
     return employee_id
 
 
-def _on(day: int, job: str) -> dict[str, Any]:
-    """The scheduled job as it runs at 03:00 WIB on ``day`` February 2026."""
-    deps = replace(get_deps(), clock=lambda: datetime(2026, 2, day, 3, 0, tzinfo=UTC) - timedelta(hours=7))
+def _on(day: int, job: str, month: int = 2) -> dict[str, Any]:
+    """The scheduled job as it runs at 03:00 WIB on ``day`` February 2026 (or another month)."""
+    deps = replace(get_deps(), clock=lambda: datetime(2026, month, day, 3, 0, tzinfo=UTC) - timedelta(hours=7))
     run = month_end.scheduled_close if job == 'close' else month_end.scheduled_export
     return run(deps, get_books())
 
@@ -104,6 +104,29 @@ def test_a_correction_closed_by_hand_gets_a_new_revision_beside_the_old_files(hx
     [again] = _on(7, 'close')['requested']
     assert (again['revision'], again['changed']) == (2, False)
     assert _on(7, 'export')['written'] == 0
+
+
+def test_last_months_request_waits_for_the_close_day_and_an_older_correction_is_exported(
+    hx: Harness, january: str
+) -> None:
+    # Given a request to close January made before its close day (the 3rd)
+    assert hx.call('POST', '/v1/months/2026-01/close', hx.super_key).status == 202
+    # Then the run on the 1st leaves it waiting; on the 3rd the month is closed once and the request answered
+    assert _on(1, 'close')['requested'] == []
+    on_close_day = _on(3, 'close')
+    assert (on_close_day['revision'], [r['changed'] for r in on_close_day['requested']]) == (1, [False])
+    _on(5, 'export')
+    # When, in March, a doctor's note for January is approved and a correction of January is requested
+    sick = {'code': 'S', 'first': '2026-01-14', 'last': '2026-01-14', 'reference': 'SKD 12/I/2026'}
+    assert hx.call('POST', f'/v1/employees/{january}/statuses', hx.super_key, sick).status == 201
+    allowance.close_day(get_deps(), get_books(), ABSENT)
+    assert hx.call('POST', '/v1/months/2026-01/close', hx.super_key).status == 202
+    # Then March's hourly close makes January's revision 2, and the export job writes its files
+    [correction] = _on(10, 'close', month=3)['requested']
+    assert (correction['month'], correction['revision']) == ('2026-01', 2)
+    [files] = _on(10, 'export', month=3)['corrections']
+    assert (files['month'], files['revision'], files['written']) == ('2026-01', 2, 3)
+    assert _on(10, 'export', month=3)['corrections'] == []
 
 
 def test_refusals(hx: Harness, january: str) -> None:
