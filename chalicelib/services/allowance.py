@@ -327,6 +327,18 @@ def _calendar(deps: Deps, first: date, last: date) -> Calendar:
 # --- month close -----------------------------------------------------------------------------------
 
 
+def month_profile(
+    profiles: Sequence[RuleProfile], employee: Employee, days: Sequence[DayRecord], first: date
+) -> RuleProfile | None:
+    """The profile whose month-level rules (weights, caps, TK10, sick tiers) price the month: the one that
+    priced the employee's last closed day of it, so a profile starting mid-month (a pemda's first TKK
+    profile on the 5th) prices the month its days belong to. Each day keeps the rules of its own day."""
+    last = max(days, key=lambda r: r.local_date, default=None)
+    priced_by = (last.profile_id, last.profile_version) if last else None
+    found = next((p for p in profiles if (p.profile_id, p.version) == priced_by), None)
+    return found or profile_in_force(profiles, employee.employee_type, first)
+
+
 def close_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]:
     """Compute every employee's month from the day records and the month's performance scores, keep it as a
     revision of the month, and raise the PP 94 discipline alerts the year's figures reach.
@@ -346,7 +358,7 @@ def close_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]
     records: list[MonthRecord] = []
     for employee_id in sorted(found):
         employee = load(Employee, found[employee_id])
-        profile = profile_in_force(books.profiles, employee.employee_type, first)
+        profile = month_profile(books.profiles, employee, by_employee[employee_id], first)
         if profile is None:
             continue
         days = [r.day for r in by_employee[employee_id]]

@@ -89,7 +89,10 @@ def raise_alerts(
     standings: dict[str, dict[str, Any]] = {}
     for employee_id in employees:
         latest = next(by_month[m][employee_id] for m in reversed(months) if employee_id in by_month.get(m, {}))
-        profile = profile_in_force(profiles, latest.employee_type, month_bounds(latest.month)[0])
+        priced_by = (latest.result.profile_id, latest.result.profile_version)
+        profile = next((p for p in profiles if (p.profile_id, p.version) == priced_by), None) or profile_in_force(
+            profiles, latest.employee_type, month_bounds(latest.month)[0]
+        )
         if profile is None:
             continue
         series = [(m, _figures(by_month.get(m, {}).get(employee_id))) for m in months]

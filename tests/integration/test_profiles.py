@@ -261,7 +261,7 @@ def test_tkk_staff_get_day_records_in_rupiah_once_a_tkk_profile_is_published(off
 def test_publishing_with_a_past_effective_from_marks_the_closed_days_for_re_close(office: Office) -> None:
     hx = office.hx
     # Given the nightly close first ran in the night after 20 June 2025
-    nightly.run_nightly(replace(get_deps(), clock=lambda: datetime(2025, 6, 20, 19, 0, tzinfo=UTC)), get_books())
+    nightly.run_nightly(replace(get_deps(), clock=lambda: datetime(2025, 6, 20, 19, 0, tzinfo=UTC)), get_books)
     yesterday = _yesterday()
     # When an ASN profile from 1 January 2026 is published
     published = _publish(hx, _asn_rules())
@@ -413,3 +413,16 @@ def test_readers_read_and_validate_but_only_a_super_key_writes(office: Office) -
     # And a finance key cannot even read them
     _refused(hx.call('GET', '/v1/profiles', hx.make_key('finance')), 403, 'forbidden')
     assert _ok(hx.call('GET', _version_path(ASN, 1), hx.super_key))['state'] == 'DRAFT'
+
+
+def test_a_tkk_profile_starting_mid_month_prices_that_month_for_its_staff(office: Office) -> None:
+    # Given the pemda's first TKK profile, in force from 5 February 2026
+    rules = _tl1(7_500, {**TKK_EXAMPLE, 'profile_id': TKK, 'effective_from': '2026-02-05',
+                         'legal_basis': 'Perbup Contoh No. 9 Tahun 2025 tentang honorarium TKK'})  # fmt: skip
+    _publish(office.hx, rules)
+    # When a later February day is closed, then the month
+    allowance.close_day(get_deps(), get_books(), FEBRUARY_LATE)
+    report = allowance.close_month(get_deps(), get_books(), '2026-02')
+    # Then the TKK is in the month, priced by the profile that priced its days (not left out for the 1st)
+    [tkk] = [r for r in get_books().records.month_records('2026-02', report['revision']) if r.employee_id == office.tkk]
+    assert (tkk.result.profile_id, tkk.result.counts) == (TKK, {'TL1': 1})
