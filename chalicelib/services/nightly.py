@@ -40,7 +40,7 @@ from chalicelib.services.common import KIND_OPD, Deps, all_records, load
 KIND_ZONE_CLOSE = 'zoneclose'
 CLOSE_AFTER_LOCAL_HOUR = 1  # 01:00 local: the day has ended and the bridges' last uploads are in
 CATCH_UP_DAYS = 7
-RECLOSE_BUDGET_SECONDS = 600  # of the close-day function's 15 minutes
+RECLOSE_BUDGET_SECONDS = 600  # from the run's start, of the close-day function's 15 minutes
 
 
 def zones_of(deps: Deps) -> dict[str, list[str]]:
@@ -66,6 +66,7 @@ def due_dates(deps: Deps, zone: str, now: datetime) -> list[date]:
 def run_nightly(deps: Deps, books_for: Callable[[], AllowanceBooks]) -> dict[str, Any]:
     """One hourly run: close what is due in each zone, then the ripe re-close markers of settled days."""
     now: datetime = deps.clock()
+    started = time.monotonic()
     # Markers first, then the books: a rule profile published before its markers were read is in the books.
     markers = _ripe_markers(deps, date.max, now)
     books = books_for()
@@ -86,7 +87,7 @@ def run_nightly(deps: Deps, books_for: Callable[[], AllowanceBooks]) -> dict[str
         except Exception as exc:  # one zone's failure must not stop the others; the next run retries it
             logger.exception('zone close failed', extra={'zone': zone})
             failed[zone] = f'{type(exc).__name__}: {exc}'
-    reclosed = _reclose(deps, books, markers, zones)
+    reclosed = _reclose(deps, books, markers, zones, started)
     return {**allowance.report_dict(totals), 'closed': closed, 'failed': failed, 'reclosed_days': reclosed}
 
 
@@ -103,7 +104,9 @@ def close_date(deps: Deps, books_for: Callable[[], AllowanceBooks], target: date
     return {**allowance.report_dict(report), 'reclosed_days': sorted(reclosed)}
 
 
-def _reclose(deps: Deps, books: AllowanceBooks, markers: list[Record], zones: dict[str, list[str]]) -> list[str]:
+def _reclose(
+    deps: Deps, books: AllowanceBooks, markers: list[Record], zones: dict[str, list[str]], started: float
+) -> list[str]:
     """Close again the marked days every zone has closed, newest first (yesterday's late punches before a
     profile's year of days), each day's markers removed as soon as it is done, within a time budget; what
     is left waits for the next run. A marker written before every zone's close of its day began is
@@ -114,7 +117,6 @@ def _reclose(deps: Deps, books: AllowanceBooks, markers: list[Record], zones: di
     answered = [m for m in due if _answered(m, closes, zones)]
     ingest.clear_recloses(deps, answered)
     pending = [m for m in due if m not in answered]
-    started = time.monotonic()
     reclosed: list[str] = []
     for day in sorted({m.data['day'] for m in pending}, reverse=True):
         if time.monotonic() - started > RECLOSE_BUDGET_SECONDS:

@@ -11,7 +11,7 @@ import pytest
 from chalicelib import resource_names as names
 from chalicelib.adapters.dynamodb.items import ALL_MODELS
 from chalicelib.settings import Settings
-from infra.stacks.config import STAGE_DEFAULTS
+from infra.stacks.config import STAGE_DEFAULTS, chalice_setting
 from infra.stacks.cron import shift_schedule
 from tests.infra.conftest import ACCOUNT, ALARM_EMAIL, Assembly
 
@@ -248,7 +248,8 @@ def test_uploads_notify_the_device_log_queue_which_has_a_dead_letter_queue(templ
     )
     queue = props(template['Resources'][queue_id])
     assert queue['RedrivePolicy'] == {'deadLetterTargetArn': {'Fn::GetAtt': [dlq_id, 'Arn']}, 'maxReceiveCount': 5}
-    assert queue['VisibilityTimeout'] >= 6 * max(f['Timeout'] for f in functions(template).values())
+    # A future consumer gets the default function timeout (the long scheduled jobs have their own, longer)
+    assert queue['VisibilityTimeout'] >= 6 * chalice_setting(stage, 'lambda_timeout', 60)
     assert queue['SqsManagedSseEnabled'] is True
     (notification,) = _bucket(template, stage, names.BUCKET_UPLOADS)['NotificationConfiguration']['QueueConfigurations']
     assert notification['Queue'] == {'Fn::GetAtt': [queue_id, 'Arn']}
@@ -820,3 +821,10 @@ def test_cfn_lint_finds_no_errors(assembly: Assembly, stage: str, suffix: str) -
 def test_synthesis_stays_fast(assembly: Assembly) -> None:
     print(f'\ninfra synthesis (both stages, Chalice packaging included): {assembly.seconds:.1f} s')
     assert assembly.seconds < 300
+
+
+def test_the_long_jobs_have_the_time_a_province_needs(template: Template) -> None:
+    # A province's day close and month close take minutes, not the API's 30 s
+    timeouts = {name: f['Timeout'] for name, f in functions(template).items()}
+    long_jobs = [name for name in timeouts if name.endswith(('-close-day', '-close-month'))]
+    assert len(long_jobs) == 2 and all(timeouts[name] == 900 for name in long_jobs), timeouts
