@@ -151,9 +151,10 @@ def close_days(
         if e.active and e.opd_id in opds
     ]
     # From the day before the first month's start: a status's rank in its month needs the month's earlier days.
+    # Punches of every OPD: one stamped with an OPD of another zone (a visit, its machine) still counts.
     calendar = _calendar(deps, first.replace(day=1) - timedelta(days=1), last + timedelta(days=1))
     inputs = _CloseInputs(
-        deps, books, opds, calendar, _PunchReader(deps.ledger, sorted(opds)), _Shifts(calendar),
+        deps, books, opds, calendar, _PunchReader(deps.ledger, sorted(every_opd)), _Shifts(calendar),
         statuses.approved_in_months(deps, months_touched(first, last)),
         schedules.schedule_book(deps, first.replace(day=1), last),
     )  # fmt: skip
