@@ -19,7 +19,7 @@ FINANCE_READERS = ('finance', 'super', 'auditor')
 @route(bp, '/v1/exports', 'GET', summary='Finance TPP files of a month, every revision, with download links',
        tag='exports', roles=FINANCE_READERS, query=(QueryParam('month', 'YYYY-MM (required)'),))  # fmt: skip
 def list_exports(ctx: Ctx) -> Any:
-    return allowance.list_exports(get_books(), ctx.query('month'), ctx.settings.export_link_seconds)
+    return allowance.list_exports(ctx.deps, get_books(), ctx.query('month'), ctx.settings.export_link_seconds)
 
 
 @route(bp, '/v1/months/{month}/close', 'POST', tag='exports', roles=('super',), status=202,

@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib import resource_names as names
 from chalicelib.domain.access import Permission, authorize
-from chalicelib.domain.errors import FieldIssue, NotFound, ValidationFailed
+from chalicelib.domain.errors import Conflict, FieldIssue, NotFound, ValidationFailed
 from chalicelib.domain.models import Employee, Holiday, Opd, PemdaSettings, Principal, Punch
 from chalicelib.domain.tpp.day import ApprovedStatus, DayResult, Outage
 from chalicelib.domain.tpp.defaults import default_profile
@@ -72,7 +72,7 @@ from chalicelib.domain.tpp.schedule import (
 )
 from chalicelib.domain.tpp.statuses import EmployeeStatus, earlier_status_days, months_touched, status_on
 from chalicelib.observability import logger
-from chalicelib.ports import AllowanceRecords, DayKey, ObjectStore, PunchLedger
+from chalicelib.ports import AllowanceRecords, DayKey, ObjectStore, PunchLedger, Record, Remove
 from chalicelib.services import discipline, schedules, scores, statuses
 from chalicelib.services.checkins import manipulation_confirmed
 from chalicelib.services.common import (
@@ -88,6 +88,7 @@ from chalicelib.services.common import (
 from chalicelib.services.outages import confirmed_outage
 
 DEFAULT_ZONE = 'Asia/Jakarta'
+KIND_MONTH_CHANGED = 'month_changed'  # a closed month one of whose days changed since
 CSV_TYPE = 'text/csv; charset=utf-8'
 FIVE_DAY_SCHEDULE = EmployeeSchedule(kind='WEEKLY', template=FIVE_DAY, ramadan_template=FIVE_DAY_RAMADAN)
 SIX_DAY_SCHEDULE = EmployeeSchedule(kind='WEEKLY', template=SIX_DAY, ramadan_template=SIX_DAY_RAMADAN)
@@ -193,6 +194,7 @@ class _CloseInputs:
     shifts: _Shifts
     approved: dict[str, list[EmployeeStatus]]  # by employee
     schedule_book: schedules.ScheduleBook
+    closed_months: dict[str, bool] = field(default_factory=dict)  # month -> has a closed revision
 
     def schedule_of(self, employee: Employee, day: date) -> schedules.ResolvedSchedule:
         return self.schedule_book.for_employee(employee, self.opds[employee.opd_id], day)
@@ -243,6 +245,7 @@ def _close_one(inputs: _CloseInputs, day: date, staff: Sequence[Employee], repor
     stale: list[DayKey] = [key for key in stored if key[0] not in owed_ids]
     records.put_days(changed)
     records.remove_days(stale)
+    _flag_closed_months(inputs, {month_of(r.local_date) for r in changed} | {month_of(k[1]) for k in stale})
     report.owed += len(owed)
     spill = [s.check_out_until for _, _, s, _ in owed if s.check_out_until.date() > day]
     if spill:
@@ -250,6 +253,17 @@ def _close_one(inputs: _CloseInputs, day: date, staff: Sequence[Employee], repor
     report.written += len(changed)
     report.unchanged += len(owed) - len(changed)
     report.removed += len(stale)
+
+
+def _flag_closed_months(inputs: _CloseInputs, months: set[str]) -> None:
+    """A changed day of a month already closed is not paid until the month is closed again (a correction is
+    asked for, never made behind finance's back): the month says so in the exports listing."""
+    for month in sorted(months):
+        if month not in inputs.closed_months:
+            inputs.closed_months[month] = any(r.complete for r in inputs.books.records.revisions(month))
+        if inputs.closed_months[month]:
+            since = {'month': month, 'since': inputs.deps.clock().isoformat()}
+            inputs.deps.store.put_many([Record(KIND_MONTH_CHANGED, month, since, list_key=month)])
 
 
 def _status_of_day(
@@ -350,6 +364,7 @@ def close_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]
     """
     check_month(month)
     first, _ = month_bounds(month)
+    changed_flag = deps.store.get(KIND_MONTH_CHANGED, month)  # read first: a change during the close stays
     by_employee: dict[str, list[DayRecord]] = defaultdict(list)
     for record in books.records.days_in_month(month):
         by_employee[record.employee_id].append(record)
@@ -396,6 +411,11 @@ def close_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]
         books.records.save_revision(head.model_copy(update={'complete': True}))
         summary.update(revision=number, changed=True)
     alerts = discipline.raise_alerts(deps, books.records, books.profiles, month, records)
+    if changed_flag is not None:
+        try:
+            deps.store.commit([Remove(KIND_MONTH_CHANGED, month, expected_version=changed_flag.version)], None)
+        except Conflict:
+            logger.info('a day of the month changed during its close; the flag stays', extra={'month': month})
     return {**summary, 'discipline_alerts': alerts['alerts_new']}
 
 
@@ -426,8 +446,9 @@ def export_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any
     return {'month': month, 'revision': head.revision, 'files': len(bodies), 'written': written}
 
 
-def list_exports(books: AllowanceBooks, month: str | None, link_seconds: int) -> dict[str, Any]:
-    """Every complete revision of a month with its files and a presigned download link for each."""
+def list_exports(deps: Deps, books: AllowanceBooks, month: str | None, link_seconds: int) -> dict[str, Any]:
+    """Every complete revision of a month with its files and a presigned download link for each, and whether
+    a day of the month changed since its last close (a correction to ask for)."""
     if month is None:
         raise ValidationFailed('month is required', fields=(FieldIssue('query.month', 'YYYY-MM is required'),))
     check_month(month, 'query.month')
@@ -439,7 +460,9 @@ def list_exports(books: AllowanceBooks, month: str | None, link_seconds: int) ->
             {'revision': head.revision, 'employees': head.employees, 'digest': head.digest,
              'closed_at': head.created_at.isoformat(), 'exported': bool(head.files), 'files': files}
         )  # fmt: skip
-    return {'month': month, 'items': items, 'count': len(items)}
+    flag = deps.store.get(KIND_MONTH_CHANGED, month)
+    changed = {'since': flag.data['since']} if flag else None
+    return {'month': month, 'items': items, 'count': len(items), 'changed_since_close': changed}
 
 
 def opd_recap(

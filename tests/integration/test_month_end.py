@@ -91,12 +91,16 @@ def test_a_correction_closed_by_hand_gets_a_new_revision_beside_the_old_files(hx
     sick = {'code': 'S', 'first': '2026-01-14', 'last': '2026-01-14', 'reference': 'SKD 12/I/2026'}
     assert hx.call('POST', f'/v1/employees/{january}/statuses', hx.super_key, sick).status == 201
     allowance.close_day(get_deps(), get_books(), ABSENT)
+    # Then finance sees that January changed since its close, until the correction is closed
+    finance = hx.make_key('finance')
+    assert hx.call('GET', '/v1/exports?month=2026-01', finance).body['changed_since_close'] is not None
     reply = hx.call('POST', '/v1/months/2026-01/close', hx.super_key)
     assert (reply.status, reply.body['state']) == (202, 'requested')
     # Then the next hourly close makes revision 2, and the next export writes it beside revision 1
     [correction] = _on(6, 'close')['requested']
     assert (correction['revision'], correction['changed']) == (2, True)
     assert _on(6, 'export')['revision'] == 2
+    assert hx.call('GET', '/v1/exports?month=2026-01', finance).body['changed_since_close'] is None
     assert _keys() == [f'rev-00{n}/{f}' for n in (1, 2) for f in ('DISKOMINFO.csv', 'manifest.json', 'pemda.csv')]
     # And the request is done: the next run has none; a new request for an unchanged month changes nothing
     assert _on(7, 'close')['requested'] == []
