@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib.domain.errors import FieldIssue, NotFound, ValidationFailed
 from chalicelib.domain.models import Bridge, Employee, Holiday, Machine, Opd, PinMapping
-from chalicelib.ports import AuditLog, Clock, DirectoryStore, PunchLedger, Record
+from chalicelib.ports import AuditLog, Clock, DirectoryStore, Page, PunchLedger, Record
 
 M = TypeVar('M', bound=BaseModel)
 
@@ -58,20 +58,18 @@ def build(model: type[M], data: Mapping[str, Any]) -> M:
 
 def all_records(store: DirectoryStore, kind: str, prefix: str = '') -> Iterator[Record]:
     """Every record of a kind (under a list-key prefix), page after page."""
-    cursor: str | None = None
-    while True:
-        page = store.list(kind, prefix, limit=500, cursor=cursor)
-        yield from page.items
-        if page.next_cursor is None:
-            return
-        cursor = page.next_cursor
+    return _every_page(lambda cursor: store.list(kind, prefix, limit=500, cursor=cursor))
 
 
 def all_by_lookup(store: DirectoryStore, lookup: str, prefix: str = '') -> Iterator[Record]:
     """Every record found by a second access path (``Record.lookup``, under a prefix), page after page."""
+    return _every_page(lambda cursor: store.list_lookup(lookup, prefix, limit=500, cursor=cursor))
+
+
+def _every_page(fetch: Callable[[str | None], Page]) -> Iterator[Record]:
     cursor: str | None = None
     while True:
-        page = store.list_lookup(lookup, prefix, limit=500, cursor=cursor)
+        page = fetch(cursor)
         yield from page.items
         if page.next_cursor is None:
             return
