@@ -41,14 +41,14 @@ def scheduled_close(deps: Deps, books: AllowanceBooks) -> dict[str, Any]:
     local = _local_now(deps, settings)
     month = _last_month(local.date())
     report: dict[str, Any] = {'month': month}
-    if (local.day, local.hour) < (settings.tpp_close_day, LOCAL_HOUR):
+    before_close_day = (local.day, local.hour) < (settings.tpp_close_day, LOCAL_HOUR)
+    if before_close_day:
         report['skipped'] = f'the month is closed on day {settings.tpp_close_day}'
     elif _closed(books, month):
         report['skipped'] = 'already closed; a correction is requested by hand'
     else:
         report.update(allowance.close_month(deps, books, month))
     # Last month's request waits for the close day: its last days are not closed before then.
-    before_close_day = 'skipped' in report and report['skipped'].startswith('the month is closed on day')
     requests = [r for r in all_records(deps.store, KIND_CLOSE_REQUEST) if not (before_close_day and r.id == month)]
     report['requested'] = []
     for request in requests:

@@ -95,12 +95,13 @@ def close_date(deps: Deps, books_for: Callable[[], AllowanceBooks], target: date
     """Close ``target`` for every OPD, and before it every ripe marked day up to it."""
     markers = _ripe_markers(deps, target, deps.clock())
     books = books_for()
-    reclosed = sorted({m.data['day'] for m in markers} - {target.isoformat()}, reverse=True)
+    by_day = _by_day(markers)
+    reclosed = sorted(set(by_day) - {target.isoformat()}, reverse=True)
     for day in reclosed:
         allowance.close_day(deps, books, date.fromisoformat(day))
-        ingest.clear_recloses(deps, [m for m in markers if m.data['day'] == day])
+        ingest.clear_recloses(deps, by_day[day])
     report = allowance.close_day(deps, books, target)
-    ingest.clear_recloses(deps, [m for m in markers if m.data['day'] == target.isoformat()])
+    ingest.clear_recloses(deps, by_day.get(target.isoformat(), []))
     return {**allowance.report_dict(report), 'reclosed_days': sorted(reclosed)}
 
 
@@ -116,16 +117,25 @@ def _reclose(
     due = [m for m in markers if settled is not None and m.data['day'] <= settled.isoformat()]
     answered = [m for m in due if _answered(m, closes, zones)]
     ingest.clear_recloses(deps, answered)
-    pending = [m for m in due if m not in answered]
+    answered_ids = {m.id for m in answered}
+    pending = [m for m in due if m.id not in answered_ids]
     reclosed: list[str] = []
-    for day in sorted({m.data['day'] for m in pending}, reverse=True):
+    by_day = _by_day(pending)
+    for day in sorted(by_day, reverse=True):
         if time.monotonic() - started > RECLOSE_BUDGET_SECONDS:
             logger.warning('re-close budget spent; the rest waits for the next run', extra={'left_from': day})
             break
         allowance.close_day(deps, books, date.fromisoformat(day))
-        ingest.clear_recloses(deps, [m for m in pending if m.data['day'] == day])
+        ingest.clear_recloses(deps, by_day[day])
         reclosed.append(day)
     return sorted(reclosed)
+
+
+def _by_day(markers: list[Record]) -> dict[str, list[Record]]:
+    grouped: dict[str, list[Record]] = defaultdict(list)
+    for marker in markers:
+        grouped[marker.data['day']].append(marker)
+    return grouped
 
 
 def _settled_day(closes: dict[str, dict[str, Any]], zones: dict[str, list[str]]) -> date | None:
