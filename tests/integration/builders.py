@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from chalicelib.domain.models import Punch, PunchSource
+from chalicelib.domain.punch_keys import local_to_utc, phone_punch_id
 from chalicelib.services.common import KIND_EMPLOYEE, KIND_UNIQUE
 from chalicelib.wiring import get_deps
 
@@ -58,3 +61,11 @@ def nip_owner(value: str) -> str | None:
 
 def audit_length() -> int:
     return sum(1 for _ in get_deps().audit_log.walk())
+
+
+def phone_punch(employee_id: str, opd_id: str, day: date, hhmm: str, zone: str) -> Punch:
+    """A phone punch at local ``hhmm`` on ``day`` in ``zone``, received five seconds later."""
+    at_utc, local_date = local_to_utc(datetime.combine(day, datetime.strptime(hhmm, '%H:%M').time()), zone)
+    return Punch(punch_id=phone_punch_id(employee_id, f'{day.isoformat()}-{hhmm}'), source=PunchSource.PHONE,
+                 employee_id=employee_id, opd_id=opd_id, at_utc=at_utc, local_date=local_date, zone=zone,
+                 received_at=at_utc + timedelta(seconds=5))  # fmt: skip

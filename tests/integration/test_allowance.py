@@ -13,7 +13,7 @@ import hashlib
 import io
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -22,14 +22,13 @@ from chalicelib import resource_names as names
 from chalicelib.adapters.clients import boto3_client
 from chalicelib.adapters.dynamodb.allowance_items import AllowanceItem
 from chalicelib.adapters.dynamodb.punches import DynamoPunchLedger
-from chalicelib.domain.models import Punch, PunchSource
-from chalicelib.domain.punch_keys import local_to_utc, phone_punch_id
+from chalicelib.domain.models import Punch
 from chalicelib.domain.tpp.records import BOM, CSV_COLUMNS
 from chalicelib.events.jobs import JOBS
 from chalicelib.services import allowance
 from chalicelib.settings import get_settings
 from chalicelib.wiring import get_books, get_deps
-from tests.integration.builders import employee_body, opd_body
+from tests.integration.builders import employee_body, opd_body, phone_punch
 from tests.support import Harness
 
 ZONE = 'Asia/Jakarta'
@@ -52,18 +51,7 @@ def _created(reply: Any) -> dict[str, Any]:
 
 
 def _punch(employee_id: str, opd_id: str, day: date, hhmm: str) -> Punch:
-    local = datetime.combine(day, datetime.strptime(hhmm, '%H:%M').time())
-    at_utc, local_date = local_to_utc(local, ZONE)
-    return Punch(
-        punch_id=phone_punch_id(employee_id, f'{day.isoformat()}-{hhmm}'),
-        source=PunchSource.PHONE,
-        employee_id=employee_id,
-        opd_id=opd_id,
-        at_utc=at_utc,
-        local_date=local_date,
-        zone=ZONE,
-        received_at=at_utc + timedelta(seconds=5),
-    )
+    return phone_punch(employee_id, opd_id, day, hhmm, ZONE)
 
 
 @pytest.fixture

@@ -11,14 +11,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import pytest
 
 from chalicelib.adapters.dynamodb.punches import DynamoPunchLedger
-from chalicelib.domain.models import Punch, PunchSource
-from chalicelib.domain.punch_keys import local_to_utc, phone_punch_id
+from chalicelib.domain.models import Punch
 from chalicelib.domain.tpp.day import DayCategory, DayResult
 from chalicelib.domain.tpp.defaults import default_profile
 from chalicelib.domain.tpp.profile import RuleProfile
@@ -26,7 +25,7 @@ from chalicelib.events.jobs import JOBS
 from chalicelib.services import allowance, ingest
 from chalicelib.services.allowance import AllowanceBooks
 from chalicelib.wiring import get_books, get_deps
-from tests.integration.builders import employee_body, opd_body
+from tests.integration.builders import employee_body, opd_body, phone_punch
 from tests.support import Harness
 
 ZONE = 'Asia/Jakarta'
@@ -50,10 +49,7 @@ def _created(reply: Any) -> dict[str, Any]:
 
 
 def _punch(employee_id: str, opd_id: str, day: date, hhmm: str) -> Punch:
-    at_utc, local_date = local_to_utc(datetime.combine(day, datetime.strptime(hhmm, '%H:%M').time()), ZONE)
-    return Punch(punch_id=phone_punch_id(employee_id, f'{day.isoformat()}-{hhmm}'), source=PunchSource.PHONE,
-                 employee_id=employee_id, opd_id=opd_id, at_utc=at_utc, local_date=local_date, zone=ZONE,
-                 received_at=at_utc + timedelta(seconds=5))  # fmt: skip
+    return phone_punch(employee_id, opd_id, day, hhmm, ZONE)
 
 
 @pytest.fixture

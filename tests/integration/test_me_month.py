@@ -8,19 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 
 import pytest
 
 from chalicelib.adapters.dynamodb.punches import DynamoPunchLedger
-from chalicelib.domain.models import Punch, PunchSource
-from chalicelib.domain.punch_keys import local_to_utc, phone_punch_id
+from chalicelib.domain.models import Punch
 from chalicelib.domain.tpp.month import MISSING_SCORE_NOTE
 from chalicelib.services import allowance
 from chalicelib.wiring import get_books, get_deps, use_face_engine
 from tests.device import Phone
 from tests.face_fakes import FakeFaceEngine
-from tests.integration.builders import employee_body, opd_body
+from tests.integration.builders import employee_body, opd_body, phone_punch
 from tests.support import Harness, Reply
 
 ZONE = 'Asia/Jakarta'
@@ -38,10 +37,7 @@ class World:
 
 
 def _punch(employee_id: str, day: date, hhmm: str) -> Punch:
-    at_utc, local_date = local_to_utc(datetime.combine(day, datetime.strptime(hhmm, '%H:%M').time()), ZONE)
-    return Punch(punch_id=phone_punch_id(employee_id, f'{day.isoformat()}-{hhmm}'), source=PunchSource.PHONE,
-                 employee_id=employee_id, opd_id='DIKES', at_utc=at_utc, local_date=local_date, zone=ZONE,
-                 received_at=at_utc + timedelta(seconds=5))  # fmt: skip
+    return phone_punch(employee_id, 'DIKES', day, hhmm, ZONE)
 
 
 def _activate(hx: Harness, employee: dict[str, str]) -> Phone:

@@ -12,12 +12,11 @@ import pytest
 from chalicelib import resource_names as names
 from chalicelib.adapters.clients import boto3_client
 from chalicelib.adapters.dynamodb.punches import DynamoPunchLedger
-from chalicelib.domain.models import Punch, PunchSource
-from chalicelib.domain.punch_keys import local_to_utc, phone_punch_id
+from chalicelib.domain.models import Punch
 from chalicelib.services import allowance, month_end
 from chalicelib.settings import get_settings
 from chalicelib.wiring import get_books, get_deps
-from tests.integration.builders import employee_body, opd_body
+from tests.integration.builders import employee_body, opd_body, phone_punch
 from tests.support import Harness
 
 WIB = 'Asia/Jakarta'
@@ -27,10 +26,7 @@ PEMDA = {'name': 'Kabupaten Contoh', 'code': 'KAB-CONTOH', 'zone': WIB, 'provinc
 
 
 def _punch(employee_id: str, day: date, hhmm: str) -> Punch:
-    at_utc, local_date = local_to_utc(datetime.combine(day, datetime.strptime(hhmm, '%H:%M').time()), WIB)
-    return Punch(punch_id=phone_punch_id(employee_id, f'{day}-{hhmm}'), source=PunchSource.PHONE,
-                 employee_id=employee_id, opd_id='DISKOMINFO', at_utc=at_utc, local_date=local_date, zone=WIB,
-                 received_at=at_utc)  # fmt: skip
+    return phone_punch(employee_id, 'DISKOMINFO', day, hhmm, WIB)
 
 
 @pytest.fixture

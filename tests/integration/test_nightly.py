@@ -13,12 +13,11 @@ from typing import Any
 import pytest
 
 from chalicelib.adapters.dynamodb.punches import DynamoPunchLedger
-from chalicelib.domain.models import Punch, PunchSource
-from chalicelib.domain.punch_keys import local_to_utc, phone_punch_id
+from chalicelib.domain.models import Punch
 from chalicelib.services import ingest, nightly
 from chalicelib.services.common import Deps
 from chalicelib.wiring import get_books, get_deps
-from tests.integration.builders import employee_body, opd_body
+from tests.integration.builders import employee_body, opd_body, phone_punch
 from tests.support import Harness
 
 WIB, WIT = 'Asia/Jakarta', 'Asia/Jayapura'
@@ -26,11 +25,7 @@ MONDAY = date(2026, 1, 12)
 
 
 def _punch(employee_id: str, opd_id: str, zone: str, day: date, hhmm: str) -> Punch:
-    local = datetime.combine(day, datetime.strptime(hhmm, '%H:%M').time())
-    at_utc, local_date = local_to_utc(local, zone)
-    return Punch(punch_id=phone_punch_id(employee_id, f'{day}-{hhmm}'), source=PunchSource.PHONE,
-                 employee_id=employee_id, opd_id=opd_id, at_utc=at_utc, local_date=local_date, zone=zone,
-                 received_at=at_utc)  # fmt: skip
+    return phone_punch(employee_id, opd_id, day, hhmm, zone)
 
 
 @pytest.fixture

@@ -15,12 +15,11 @@ from typing import Any
 import pytest
 
 from chalicelib.adapters.dynamodb.punches import DynamoPunchLedger
-from chalicelib.domain.models import Punch, PunchSource
-from chalicelib.domain.punch_keys import local_to_utc, phone_punch_id
+from chalicelib.domain.models import Punch
 from chalicelib.domain.tpp.defaults import ASN_DEFAULT, TKK_EXAMPLE
 from chalicelib.services import allowance, ingest, nightly
 from chalicelib.wiring import get_books, get_deps
-from tests.integration.builders import employee_body, opd_body
+from tests.integration.builders import employee_body, opd_body, phone_punch
 from tests.support import Harness, Reply
 
 ZONE = 'Asia/Jakarta'
@@ -40,11 +39,7 @@ class Office:
 
 
 def _punch(employee_id: str, day: date, hhmm: str) -> Punch:
-    local = datetime.combine(day, datetime.strptime(hhmm, '%H:%M').time())
-    at_utc, local_date = local_to_utc(local, ZONE)
-    return Punch(punch_id=phone_punch_id(employee_id, f'{day}-{hhmm}'), source=PunchSource.PHONE,
-                 employee_id=employee_id, opd_id='DISKOMINFO', at_utc=at_utc, local_date=local_date, zone=ZONE,
-                 received_at=at_utc)  # fmt: skip
+    return phone_punch(employee_id, 'DISKOMINFO', day, hhmm, ZONE)
 
 
 @pytest.fixture

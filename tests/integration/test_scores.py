@@ -9,20 +9,19 @@ at the Puskesmas.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from chalicelib.adapters.dynamodb.punches import DynamoPunchLedger
-from chalicelib.domain.models import Punch, PunchSource
-from chalicelib.domain.punch_keys import local_to_utc, phone_punch_id
+from chalicelib.domain.models import Punch
 from chalicelib.domain.tpp.month import MISSING_SCORE_NOTE
 from chalicelib.domain.tpp.records import MonthRecord, finance_csv
 from chalicelib.services import allowance
 from chalicelib.wiring import get_books, get_deps
-from tests.integration.builders import audit_length, employee_body, nip, opd_body
+from tests.integration.builders import audit_length, employee_body, nip, opd_body, phone_punch
 from tests.support import Harness, Reply
 
 ZONE = 'Asia/Jakarta'
@@ -45,10 +44,7 @@ def _created(reply: Reply) -> dict[str, Any]:
 
 
 def _punch(employee_id: str, opd_id: str, day: date, hhmm: str) -> Punch:
-    at_utc, local_date = local_to_utc(datetime.combine(day, datetime.strptime(hhmm, '%H:%M').time()), ZONE)
-    return Punch(punch_id=phone_punch_id(employee_id, f'{day.isoformat()}-{hhmm}'), source=PunchSource.PHONE,
-                 employee_id=employee_id, opd_id=opd_id, at_utc=at_utc, local_date=local_date, zone=ZONE,
-                 received_at=at_utc + timedelta(seconds=5))  # fmt: skip
+    return phone_punch(employee_id, opd_id, day, hhmm, ZONE)
 
 
 @pytest.fixture
