@@ -1,11 +1,5 @@
-"""The one durable spool (SQLite, WAL): every record a source hands us is committed here before we say OK.
-
-Records carry a deterministic identity (``M#serial#pin#local-time`` for punches), so a re-pushed, re-pulled or
-re-imported punch is ignored rather than spooled twice. Each record is ``unsent`` until the batch it was
-claimed into has been PUT to the cloud, then ``sent``. A batch's id is the hash of its content, and its
-membership is committed before the upload starts, so a crash at any instant resumes the same batch under the
-same object key.
-"""
+"""The spool's storage: the SQLite file, its schema, and the records, quarantine, machine state, commands and
+backfills kept in it. Every write is one IMMEDIATE transaction under one lock."""
 
 from __future__ import annotations
 
@@ -16,11 +10,15 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hadir_bridge.parsers import DeviceInfo, OperEvent, Punch, Rejected
+from hadir_bridge.parsers import OperEvent, Punch, Rejected
+
+SCHEMA_VERSION = 1
+RECORD_FORMAT_VERSION = 1
+
 
 SCHEMA_VERSION = 1
 RECORD_FORMAT_VERSION = 1
@@ -158,15 +156,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _next_day(day: str) -> str:
-    return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
-
-
-def _days(first: str, last: str) -> list[str]:
-    start, end = date.fromisoformat(first), date.fromisoformat(last)
-    return [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
-
-
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')
 
@@ -181,19 +170,6 @@ class Counts:
     @property
     def handled(self) -> int:
         return self.added + self.duplicates + self.rejected + self.skipped
-
-
-@dataclass(frozen=True)
-class Batch:
-    batch_id: str
-    record_count: int
-    lines: list[str]
-    object_key: str | None
-    attempts: int
-
-    @property
-    def content(self) -> bytes:
-        return ''.join(line + '\n' for line in self.lines).encode('ascii')
 
 
 @dataclass(frozen=True)
@@ -241,18 +217,7 @@ def event_payload(event: OperEvent, source: str, received_at: str) -> str:
     return json.dumps(record, separators=(',', ':'), ensure_ascii=True)
 
 
-def batch_id_for(lines: Sequence[str], resend: int = 0) -> str:
-    """Deterministic from content: the same records in the same order always give the same id (and key)."""
-    digest = hashlib.sha256()
-    if resend:
-        digest.update(f'resend {resend}\n'.encode('ascii'))
-    for line in lines:
-        digest.update(line.encode('ascii'))
-        digest.update(b'\n')
-    return digest.hexdigest()[:32]
-
-
-class Spool:
+class SpoolBase:
     """Thread-safe access to the spool file; one connection guarded by a lock, writes in IMMEDIATE transactions."""
 
     def __init__(self, path: Path | str) -> None:
@@ -291,6 +256,18 @@ class Spool:
         with self._lock:
             return list(self._db.execute(sql, params).fetchall())
 
+    def _upsert_state(self, serial: str, fields: dict[str, Any]) -> None:
+        names = list(fields)
+        assignments = ', '.join(f'{name} = excluded.{name}' for name in names)
+        with self._write() as db:
+            db.execute(
+                f'INSERT INTO machine_state (serial, {", ".join(names)}) VALUES (?{", ?" * len(names)})'
+                f' ON CONFLICT (serial) DO UPDATE SET {assignments}',
+                (serial, *fields.values()),
+            )
+
+
+class Storage(SpoolBase):
     # --- intake ----------------------------------------------------------------------------------
 
     def ingest(
@@ -389,142 +366,8 @@ class Spool:
 
     # --- machine state ---------------------------------------------------------------------------
 
-    def _upsert_state(self, serial: str, fields: dict[str, Any]) -> None:
-        names = list(fields)
-        assignments = ', '.join(f'{name} = excluded.{name}' for name in names)
-        with self._write() as db:
-            db.execute(
-                f'INSERT INTO machine_state (serial, {", ".join(names)}) VALUES (?{", ?" * len(names)})'
-                f' ON CONFLICT (serial) DO UPDATE SET {assignments}',
-                (serial, *fields.values()),
-            )
-
     def touch(self, serial: str, remote_addr: str | None = None, now: datetime | None = None) -> None:
         self._upsert_state(serial, {'last_contact': iso(now or utc_now()), 'remote_addr': remote_addr})
-
-    def set_info(self, serial: str, info: DeviceInfo, now: datetime | None = None) -> None:
-        at = iso(now or utc_now())
-        self._upsert_state(
-            serial,
-            {
-                'info_raw': info.raw,
-                'info_at': at,
-                'firmware': info.firmware,
-                'users': info.users,
-                'fingerprints': info.fingerprints,
-                'attlog_count': info.attlog_count,
-                'faces': info.faces,
-                'ip': info.ip,
-            },
-        )
-        if info.attlog_count is not None:
-            self._observe_counter(serial, info.attlog_count, at)
-
-    # --- count reconciliation --------------------------------------------------------------------
-
-    def accounted(self, serial: str) -> int:
-        """The machine's records the bridge holds: punches spooled plus ATTLOG lines it could only quarantine."""
-        punches = self._read("SELECT COUNT(*) FROM records WHERE kind = 'punch' AND serial = ?", (serial,))[0][0]
-        bad = self._read(
-            "SELECT COUNT(*) FROM quarantine WHERE serial = ? AND table_name IN ('ATTLOG', 'attlog.dat')", (serial,)
-        )[0][0]
-        return int(punches) + int(bad)
-
-    def _observe_counter(self, serial: str, count: int, at: str) -> None:
-        """Keep the baseline the running attlog counter is compared from.
-
-        The first reading compares absolutely (the machine holds every record since its last clear, and the
-        bridge should hold them all too) unless the bridge already holds more than the machine, i.e. the log
-        was cleared before: then, as after any drop of the counter (a clear), the comparison is of what both
-        added since this reading.
-        """
-        with self._write() as db:
-            row = db.execute('SELECT last_count FROM counter_baselines WHERE serial = ?', (serial,)).fetchone()
-            if row is not None and count >= row['last_count']:
-                # The usual reading (every getrequest): no counting, only the counter moves.
-                db.execute(
-                    'UPDATE counter_baselines SET last_count = ?, updated_at = ? WHERE serial = ?', (count, at, serial)
-                )
-                return
-            held = self.accounted(serial)
-            if row is None:
-                absolute = held <= count
-                db.execute(
-                    'INSERT INTO counter_baselines (serial, machine_base, bridge_base, last_count, since, reason,'
-                    ' updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-                    (serial, 0 if absolute else count, 0 if absolute else held, count, None if absolute else at,
-                     'first reading' if absolute else 'first reading; the log was cleared before', at),
-                )  # fmt: skip
-            else:
-                db.execute(
-                    'UPDATE counter_baselines SET machine_base = ?, bridge_base = ?, last_count = ?, since = ?,'
-                    ' reason = ?, updated_at = ? WHERE serial = ?',
-                    (count, held, count, at, 'the counter dropped: the log was cleared', at, serial),
-                )
-
-    def counter_report(self, serial: str) -> dict[str, Any] | None:
-        """The machine's counter against what the bridge received, both since the baseline (None: no counter)."""
-        rows = self._read('SELECT * FROM counter_baselines WHERE serial = ?', (serial,))
-        if not rows:
-            return None
-        row = rows[0]
-        return {
-            'machine_count': row['last_count'],
-            'machine_added': row['last_count'] - row['machine_base'],
-            'bridge_added': self.accounted(serial) - row['bridge_base'],
-            'since_at': row['since'],
-            'reason': row['reason'],
-            'read_at': row['updated_at'],
-        }
-
-    def day_counts(self, serial: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
-        """Per machine-local date from `first_day` to `last_day`: distinct punches spooled, how many are not
-        yet uploaded, when the last of them was, and the machine's own count of the day when it gave one."""
-        rows = self._read(
-            "SELECT substr(local_time, 1, 10) AS day, COUNT(*) AS punches, SUM(state = 'unsent') AS unsent,"
-            " MAX(sent_at) AS last_sent_at FROM records WHERE serial = ? AND kind = 'punch'"
-            ' AND local_time >= ? AND local_time < ? GROUP BY day',
-            (serial, first_day, _next_day(last_day)),
-        )
-        sums = {
-            row['day']: row['machine_count']
-            for row in self._read(
-                'SELECT day, machine_count FROM day_sums WHERE serial = ? AND day >= ? AND day <= ?'
-                ' AND machine_count IS NOT NULL',
-                (serial, first_day, last_day),
-            )
-        }
-        found = {row['day']: dict(row) for row in rows}
-        return [
-            {
-                'date': day,
-                'punches': int(found[day]['punches']) if day in found else 0,
-                'unsent': int(found[day]['unsent'] or 0) if day in found else 0,
-                'last_sent_at': found[day]['last_sent_at'] if day in found else None,
-                'machine': sums.get(day),
-            }
-            for day in _days(first_day, last_day)
-        ]
-
-    def set_day_sum(self, serial: str, day: str, machine_count: int | None, return_code: int | None) -> None:
-        with self._write() as db:
-            db.execute(
-                'INSERT INTO day_sums (serial, day, machine_count, return_code, at) VALUES (?, ?, ?, ?, ?)'
-                ' ON CONFLICT (serial, day) DO UPDATE SET machine_count = excluded.machine_count,'
-                ' return_code = excluded.return_code, at = excluded.at',
-                (serial, day, machine_count, return_code, iso(utc_now())),
-            )
-
-    def resend_window(self, serial: str, start: str, end: str) -> int:
-        """Mark the uploaded punches of a machine-local window unsent again, so the uploader sends them in a new
-        batch (the ledger keeps each punch once, so a re-send can only add what the cloud lacks)."""
-        with self._write() as db:
-            cursor = db.execute(
-                "UPDATE records SET state = 'unsent', batch_id = NULL, sent_at = NULL WHERE serial = ?"
-                " AND kind = 'punch' AND state = 'sent' AND local_time >= ? AND local_time <= ?",
-                (serial, start, end),
-            )
-            return int(cursor.rowcount)
 
     def set_skew(self, serial: str, seconds: float, source: str, now: datetime | None = None) -> None:
         self._upsert_state(
@@ -625,72 +468,6 @@ class Spool:
 
     def backfills(self) -> list[dict[str, Any]]:
         return [dict(row) for row in self._read('SELECT * FROM backfills ORDER BY created_at, request_id')]
-
-    # --- batches for the uploader ----------------------------------------------------------------
-
-    def pending_batch(self) -> Batch | None:
-        """The oldest batch claimed but not yet confirmed uploaded (a crash or failure left it behind)."""
-        rows = self._read("SELECT batch_id FROM batches WHERE state = 'pending' ORDER BY first_seq LIMIT 1")
-        return self.batch(rows[0]['batch_id']) if rows else None
-
-    def batch(self, batch_id: str) -> Batch | None:
-        head = self._read('SELECT * FROM batches WHERE batch_id = ?', (batch_id,))
-        if not head:
-            return None
-        lines = [
-            row['payload']
-            for row in self._read('SELECT payload FROM records WHERE batch_id = ? ORDER BY seq', (batch_id,))
-        ]
-        return Batch(batch_id, len(lines), lines, head[0]['object_key'], head[0]['attempts'])
-
-    def claim_batch(self, max_records: int) -> Batch | None:
-        """Commit a new batch of the oldest unclaimed unsent records (arrival order), or return None."""
-        with self._write() as db:
-            rows = db.execute(
-                "SELECT seq, payload FROM records WHERE state = 'unsent' AND batch_id IS NULL ORDER BY seq LIMIT ?",
-                (max_records,),
-            ).fetchall()
-            if not rows:
-                return None
-            lines = [row['payload'] for row in rows]
-            batch_id = batch_id_for(lines)
-            resend = 0
-            # Records sent again (a backfill) can repeat an earlier batch exactly: a batch id names one claim.
-            while db.execute('SELECT 1 FROM batches WHERE batch_id = ?', (batch_id,)).fetchone():
-                resend += 1
-                batch_id = batch_id_for(lines, resend)
-            first_seq, last_seq = rows[0]['seq'], rows[-1]['seq']
-            db.execute(
-                'INSERT OR IGNORE INTO batches (batch_id, state, record_count, first_seq, last_seq, created_at)'
-                " VALUES (?, 'pending', ?, ?, ?, ?)",
-                (batch_id, len(lines), first_seq, last_seq, iso(utc_now())),
-            )
-            db.execute(
-                "UPDATE records SET batch_id = ? WHERE state = 'unsent' AND batch_id IS NULL AND seq <= ?",
-                (batch_id, last_seq),
-            )
-        return Batch(batch_id, len(lines), lines, None, 0)
-
-    def note_attempt(self, batch_id: str, object_key: str | None, content_md5: str | None, error: str | None) -> None:
-        with self._write() as db:
-            db.execute(
-                'UPDATE batches SET attempts = attempts + 1, object_key = COALESCE(?, object_key),'
-                ' content_md5 = COALESCE(?, content_md5), last_error = ? WHERE batch_id = ?',
-                (object_key, content_md5, error, batch_id),
-            )
-
-    def mark_sent(self, batch_id: str, object_key: str, content_md5: str, now: datetime | None = None) -> None:
-        at = iso(now or utc_now())
-        with self._write() as db:
-            db.execute(
-                "UPDATE batches SET state = 'sent', object_key = ?, content_md5 = ?, sent_at = ?, last_error = NULL"
-                ' WHERE batch_id = ?',
-                (object_key, content_md5, at, batch_id),
-            )
-            db.execute("UPDATE records SET state = 'sent', sent_at = ? WHERE batch_id = ?", (at, batch_id))
-
-    def batches(self) -> list[dict[str, Any]]:
-        return [dict(row) for row in self._read('SELECT * FROM batches ORDER BY first_seq')]
 
     # --- summary ---------------------------------------------------------------------------------
 
