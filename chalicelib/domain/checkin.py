@@ -13,6 +13,7 @@ from pydantic import Field
 
 from chalicelib.domain.faces import Problem
 from chalicelib.domain.models import CircleLocation, Frozen, OfficeLocation, PolygonLocation, Zone
+from chalicelib.domain.text import PlainName
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -49,7 +50,7 @@ class Fix(Frozen):
 class Device(Frozen):
     device_id: str
     employee_id: str
-    name: str = Field(max_length=120)
+    name: PlainName = Field(max_length=120)
     public_key: dict[str, str]
     activated_at: datetime
     revoked_at: datetime | None = None

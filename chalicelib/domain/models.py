@@ -10,12 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from chalicelib.domain.geo import polygon_is_simple
 from chalicelib.domain.nip import parse_nip
+from chalicelib.domain.text import Name, PlainName
 
 Zone = Literal['Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura']
 ZONE_LABELS: dict[str, str] = {'Asia/Jakarta': 'WIB', 'Asia/Makassar': 'WITA', 'Asia/Jayapura': 'WIT'}
 
 Code = Annotated[str, Field(pattern=r'^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$')]
-Name = Annotated[str, Field(min_length=2, max_length=160)]
 Latitude = Annotated[float, Field(ge=-11.5, le=6.5)]  # Indonesia's extent, with margin
 Longitude = Annotated[float, Field(ge=94.0, le=141.5)]
 
@@ -125,7 +125,7 @@ class Employee(Frozen):
     nik: str | None = Field(default=None, pattern=r'^\d{16}$')
     name: Name
     opd_id: Code
-    unit: str | None = Field(default=None, max_length=160)
+    unit: PlainName | None = Field(default=None, max_length=160)
     jabatan: Name
     kelas_jabatan: int = Field(ge=1, le=17)
     golongan: str | None = Field(

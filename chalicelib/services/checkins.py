@@ -50,6 +50,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.faces import QualityGate, quality_problems
 from chalicelib.domain.models import Employee, Opd, Principal, Punch, PunchSource
 from chalicelib.domain.punch_keys import phone_punch_id
+from chalicelib.domain.text import FreeText, PlainName
 from chalicelib.ports import (
     AuditDraft,
     Create,
@@ -239,7 +240,7 @@ def issue_activation_code(mobile: Mobile, principal: Principal, employee_id: str
 class ResetBody(BaseModel):
     model_config = ConfigDict(extra='forbid')
 
-    reason: str = Field(min_length=5, max_length=300)
+    reason: FreeText = Field(min_length=5, max_length=300)
 
 
 def reset_enrolment(mobile: Mobile, principal: Principal, employee_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -278,7 +279,7 @@ class ActivateBody(BaseModel):
 
     nip: str = Field(min_length=2, max_length=40)
     code: str = Field(min_length=4, max_length=20)
-    device_name: str = Field(default='Ponsel', min_length=1, max_length=120)
+    device_name: PlainName = Field(default='Ponsel', min_length=1, max_length=120)
     public_key: dict[str, str]
 
 
@@ -681,7 +682,7 @@ class ReviewBody(BaseModel):
     model_config = ConfigDict(extra='forbid')
 
     decision: Literal['approve', 'reject']
-    reason: str = Field(min_length=5, max_length=300)
+    reason: FreeText = Field(min_length=5, max_length=300)
     manipulation: bool = False
 
 

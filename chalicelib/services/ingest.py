@@ -21,6 +21,7 @@ from chalicelib.domain.machine_health import MachineState, machine_state, parse_
 from chalicelib.domain.machine_logs import EventLine, PunchLine, RejectedLine, implausible_time, parse_line
 from chalicelib.domain.models import Bridge, Employee, Machine, PinMapping, Principal, Punch, PunchSource
 from chalicelib.domain.punch_keys import local_to_utc
+from chalicelib.domain.text import FreeText
 from chalicelib.domain.upload_keys import key_time, plan_listing, upload_key
 from chalicelib.ports import AuditDraft, Create, Record, Remove, Replace
 from chalicelib.services.common import (
@@ -80,7 +81,7 @@ class BackfillRequest(BaseModel):
 
     start: str = Field(pattern=r'^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$', description='machine-local time')
     end: str = Field(pattern=r'^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$', description='machine-local time')
-    reason: str = Field(default='requested by an administrator', max_length=200)
+    reason: FreeText = Field(default='requested by an administrator', max_length=200)
 
 
 class DayCountReport(BaseModel):

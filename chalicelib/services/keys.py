@@ -11,6 +11,7 @@ from chalicelib.domain import api_keys
 from chalicelib.domain.access import Permission, authorize
 from chalicelib.domain.errors import Conflict, FieldIssue, Unauthenticated, ValidationFailed
 from chalicelib.domain.models import ApiKeyRecord, Principal, Role
+from chalicelib.domain.text import PlainName
 from chalicelib.ports import AuditDraft, Create, Page, Record, Replace, Write
 from chalicelib.services.common import KIND_KEY, KIND_OPD, Deps, all_records, build, require, unknown_reference
 
@@ -79,7 +80,7 @@ def authenticate(deps: Deps, token: str | None, resolution_seconds: int) -> Prin
 class KeyCreate(BaseModel):
     model_config = ConfigDict(extra='forbid', str_strip_whitespace=True)
 
-    name: str = Field(min_length=2, max_length=160)
+    name: PlainName = Field(min_length=2, max_length=160)
     role: Literal[Role.SUPER, Role.OPD_ADMIN, Role.AUDITOR, Role.FINANCE]
     opd_id: str | None = None
 

@@ -14,6 +14,7 @@ from chalicelib.domain.access import Permission, authorize, scope_opd
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.machine_health import parse_instant
 from chalicelib.domain.models import Machine, Opd, Principal
+from chalicelib.domain.text import FreeText
 from chalicelib.ports import AuditDraft, Create, Record, Replace
 from chalicelib.services.common import KIND_HOLIDAY, KIND_MACHINE, KIND_OPD, Deps, all_records, build, load, require
 from chalicelib.services.ingest import mark_for_reclose
@@ -29,14 +30,14 @@ class OutageProposal(BaseModel):
 
     opd_id: str
     day: date
-    reason: str = Field(min_length=5, max_length=300)
+    reason: FreeText = Field(min_length=5, max_length=300)
 
 
 class OutageDecision(BaseModel):
     model_config = ConfigDict(extra='forbid')
 
     decision: Literal['confirm', 'dismiss']
-    reason: str = Field(min_length=5, max_length=300)
+    reason: FreeText = Field(min_length=5, max_length=300)
 
 
 def outage_id(opd_id: str, day: date) -> str:

@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.domain.access import Permission, authorize
 from chalicelib.domain.errors import Conflict, ValidationFailed
 from chalicelib.domain.models import Employee, EmployeeType, OfficeLocation, Opd, Principal
+from chalicelib.domain.text import FreeText
 from chalicelib.domain.tpp.defaults import example_tkk_profile
 from chalicelib.domain.tpp.profile import RuleProfile, profile_in_force
 from chalicelib.domain.tpp.records import month_bounds
@@ -72,15 +73,15 @@ class StatusRequest(BaseModel):
     code: str = Field(pattern=r'^[A-Z][A-Z0-9]{0,7}$', description='a status code of the rule profile (CT, DL, S…)')
     first: date
     last: date
-    reference: str | None = Field(default=None, min_length=3, max_length=120, description='nomor surat')
+    reference: FreeText | None = Field(default=None, min_length=3, max_length=120, description='nomor surat')
     location: OfficeLocation | None = Field(default=None, description='where a DL/TD/DK takes place')
-    note: str | None = Field(default=None, max_length=500)
+    note: FreeText | None = Field(default=None, max_length=500)
 
 
 class StatusCancellation(BaseModel):
     model_config = ConfigDict(extra='forbid', str_strip_whitespace=True)
 
-    reason: str = Field(min_length=5, max_length=300)
+    reason: FreeText = Field(min_length=5, max_length=300)
 
 
 # ---- records ---------------------------------------------------------------------------------------------------

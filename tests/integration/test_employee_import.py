@@ -425,3 +425,31 @@ def test_the_openapi_document_describes_the_import_upload(hx: Harness) -> None:
     operation = hx.call('GET', '/v1/openapi.json').body['paths'][IMPORT]['post']
     assert {CSV, XLSX} <= set(operation['requestBody']['content'])
     assert {'mode', 'dry_run', 'Idempotency-Key'} <= {p['name'] for p in operation['parameters']}
+
+
+def test_names_that_begin_a_spreadsheet_formula_are_refused_at_import_and_in_the_api(hx_opds: Harness) -> None:
+    # Given a sheet whose names and jabatan would run as formulas in finance's Excel
+    raw = '\n'.join(
+        [
+            'NIP;NIK;NAMA;JENIS_PEGAWAI;KODE_OPD;JABATAN;KELAS_JABATAN;PAGU_TPP',
+            "'197501011999011001;;=cmd|' /C calc'!A0;PNS;DISDIK;Analis;8;7.500.000",
+            "'198001012005011002;;Eko Prasetyo;PNS;DISDIK;@SUM(A1);8;7.500.000",
+            "'198101012006011003;;Siti\u202eAminah;PNS;DISDIK;Analis;8;7.500.000",
+        ]
+    ).encode()
+    # When it is imported
+    reply = upload(hx_opds, raw, query='mode=best_effort')
+    # Then every such row is refused with the reason, and nothing is written
+    errors = {row['row']: [(e['path'], e['message']) for e in row['errors']] for row in reply.body['rows']}
+    assert errors[2] == [('rows[2].name', "must not begin with '=': a spreadsheet would read it as a formula")]
+    assert errors[3] == [('rows[3].jabatan', "must not begin with '@': a spreadsheet would read it as a formula")]
+    assert errors[4] == [('rows[4].name', 'contains an invisible formatting character (U+202E) at position 5')]
+    assert employees(hx_opds) == []
+    # And the single-create API says the same
+    body = {'employee_type': 'TKK', 'name': '+HYPERLINK("x")', 'opd_id': 'DISDIK',
+            'jabatan': 'Staf', 'kelas_jabatan': 3, 'tpp_ceiling': 0}  # fmt: skip
+    created = hx_opds.call('POST', '/v1/employees', hx_opds.super_key, body)
+    assert created.status == 422
+    assert created.body['error']['fields'] == [
+        {'path': 'name', 'message': "must not begin with '+': a spreadsheet would read it as a formula"}
+    ]

@@ -19,6 +19,7 @@ from decimal import Decimal
 from pydantic import Field
 
 from chalicelib.domain.models import EmployeeType, Frozen
+from chalicelib.domain.text import spreadsheet_text
 from chalicelib.domain.tpp.day import DayResult
 from chalicelib.domain.tpp.month import MonthResult
 
@@ -107,6 +108,7 @@ def export_prefix(month: str, revision: int) -> str:
 def finance_csv(records: Sequence[MonthRecord]) -> bytes:
     """The finance file: UTF-8 with a BOM (Excel), a header row, CRLF lines, rows by OPD then NIP.
 
+    Text cells never begin with a formula character (domain.text.spreadsheet_text); numbers stay numbers.
     Money is integer rupiah without separators; ``skor`` and ``potongan %`` use a decimal point. ``skor`` is
     blank when no score was imported for the month (the performance part is then 0): a 0 would read as an
     employee scored 0 by e-kinerja, while a blank tells finance the score is still owed.
@@ -118,9 +120,10 @@ def finance_csv(records: Sequence[MonthRecord]) -> bytes:
     for r in sorted(records, key=lambda r: (r.opd_id, r.nip or '', r.employee_id)):
         m = r.result
         writer.writerow([
-            r.opd_id, r.nip or '', r.name, r.jabatan, r.kelas, m.pagu, m.performance_base,
-            _plain(m.performance_score), m.attendance_base, _plain(m.deduction_percent), m.deduction + m.discipline_cut,
-            m.rincian, m.tpp_bruto,
+            spreadsheet_text(r.opd_id), spreadsheet_text(r.nip or ''), spreadsheet_text(r.name),
+            spreadsheet_text(r.jabatan), r.kelas, m.pagu, m.performance_base, _plain(m.performance_score),
+            m.attendance_base, _plain(m.deduction_percent), m.deduction + m.discipline_cut, spreadsheet_text(m.rincian),
+            m.tpp_bruto,
         ])  # fmt: skip
     return out.getvalue().encode('utf-8')
 

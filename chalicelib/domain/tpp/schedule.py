@@ -30,7 +30,8 @@ from typing import Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
-from chalicelib.domain.models import Code, Frozen, Holiday, Name
+from chalicelib.domain.models import Code, Frozen, Holiday
+from chalicelib.domain.text import Name
 
 CalendarKind = Literal['national', 'cuti_bersama', 'regional', 'closure']
 END_OF_DAY = time(23, 59, 59)

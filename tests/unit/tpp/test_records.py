@@ -66,3 +66,30 @@ def test_manifest_lists_every_file_with_its_sha256_and_no_clock() -> None:
     assert [f['name'] for f in parsed['files']] == ['A.csv', 'pemda.csv']
     assert parsed['files'][0]['key'] == 'exports/tpp/2026-01/rev-001/A.csv'
     assert manifest('2026-01', 1, 'abc', files[::-1]) == body
+
+
+FORMULA_NAMES = ("=cmd|' /C calc'!A0", '+SUM(1,1)', '-2+3', '@SUM(A1)', '\t=1+1', '\r=1+1')
+HOSTILE_OPDS = ('=OPD', 'DINKES', '+X', 'BAPPEDA', '@A', '-B')
+
+
+def test_no_text_cell_of_the_finance_csv_begins_with_a_formula_character() -> None:
+    # Given records stored with hostile names, titles and OPD ids (as from before names were checked)
+    records = [
+        _record(f'e{i}', opd, '19850301201001100' + str(i), january_punches()).model_copy(
+            update={'name': payload, 'jabatan': payload, 'opd_id': opd}
+        )
+        for i, (payload, opd) in enumerate(zip(FORMULA_NAMES, HOSTILE_OPDS, strict=True))
+    ]
+    # When the finance file is rendered and read back as a spreadsheet reads a CSV
+    rows = list(csv.reader(io.StringIO(finance_csv(records).decode('utf-8-sig'), newline='')))
+    # Then no cell of any row begins with =, +, -, @, tab or carriage return
+    cells = [cell for row in rows[1:] for cell in row]
+    assert len(cells) == len(records) * len(CSV_COLUMNS)
+    assert [cell for cell in cells if cell[:1] in ('=', '+', '-', '@', '\t', '\r')] == []
+    # And the text is kept, behind the apostrophe a spreadsheet shows as text
+    names = sorted(dict(zip(CSV_COLUMNS, row, strict=True))['nama'] for row in rows[1:])
+    assert names == sorted("'" + payload for payload in FORMULA_NAMES)
+    # And the numbers stay numbers
+    for row in rows[1:]:
+        line = dict(zip(CSV_COLUMNS, row, strict=True))
+        assert int(line['pagu']) > 0 and int(line['TPP bruto']) >= 0 and Decimal(line['potongan %']) >= 0
