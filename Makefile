@@ -15,12 +15,20 @@ help:
 	@echo "make bench  - benchmarks, figures in bench/results/"
 	@echo "make synth  - synthesise the CDK app (infra/); make deploy STAGE=dev|prod deploys it"
 
-$(STAMP): requirements.txt requirements-dev.txt infra/requirements.txt pyproject.toml
+# Two layers: what running the system needs (make run), then the test and deployment tools (make test, synth,
+# deploy). A newcomer's first `make run` does not wait for the CDK toolchain.
+RUN_STAMP := $(VENV)/.run-installed-stamp
+
+$(RUN_STAMP): requirements.txt requirements-run.txt pyproject.toml
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV) || (apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV))
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-run.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+$(STAMP): $(RUN_STAMP) requirements-dev.txt infra/requirements.txt
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r infra/requirements.txt
-	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
 	@touch $@
 
 # The on-premise bridge is its own package; it is installed into the same venv for its tests.
@@ -33,10 +41,10 @@ $(BRIDGE_STAMP): $(STAMP) bridge/requirements.txt bridge/pyproject.toml
 
 dev: $(STAMP) $(BRIDGE_STAMP)
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/hadir run --api-port $(PORT_API) --aws-port $(PORT_AWS)
 
-reset: $(STAMP)
+reset: $(RUN_STAMP)
 	$(BIN)/hadir reset
 
 lint: $(STAMP)
