@@ -8,6 +8,7 @@ from chalice.app import Chalice, ConvertToMiddleware, Request
 
 from chalicelib.api import (
     admin,
+    attendance,
     bridges,
     directory,
     exports,
@@ -56,6 +57,7 @@ for blueprint in (
     recap.bp,
     scores.bp,
     me.bp,
+    attendance.bp,
     face_checks.bp,
 ):
     app.register_blueprint(blueprint)

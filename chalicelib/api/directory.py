@@ -10,7 +10,7 @@ from chalicelib.api.routing import Ctx, QueryParam, page, route
 from chalicelib.domain.errors import FieldIssue, ValidationFailed
 from chalicelib.domain.models import Bridge, Employee, Holiday, Machine, Opd, PemdaSettings, PinMapping
 from chalicelib.services import directory as svc
-from chalicelib.services import schedules
+from chalicelib.services import schedules, unmapped_pins
 
 bp = Blueprint(__name__)
 OPD_FILTER = (QueryParam('opd', 'only records of this OPD (opd_admin keys are always limited to their own)'),)
@@ -59,14 +59,18 @@ def delete_opd(ctx: Ctx) -> Any:
     bp,
     '/v1/employees',
     'GET',
-    summary='List employees',
+    summary='List employees, or search them by part of the name, NIP prefix or employee id',
     tag='employee',
     roles=READERS,
-    query=OPD_FILTER,
+    query=(
+        *OPD_FILTER,
+        QueryParam('q', 'part of the name (2+ characters, any case), a NIP or NIK prefix, or an employee id'),
+    ),
     paginated=True,
 )
 def list_employees(ctx: Ctx) -> Any:
-    return page(*svc.list_employees(ctx.deps, ctx.principal, ctx.query('opd'), ctx.limit, ctx.cursor))
+    listing = svc.list_employees(ctx.deps, ctx.principal, ctx.query('opd'), ctx.limit, ctx.cursor, ctx.query('q'))
+    return page(*listing)
 
 
 @route(bp, '/v1/employees', 'POST', summary='Create an employee', tag='employee', roles=WRITERS, body=Employee,
@@ -151,6 +155,12 @@ def end_pin(ctx: Ctx) -> Any:
 def delete_pin(ctx: Ctx) -> Any:
     p = ctx.params
     return svc.delete_pin_mapping(ctx.deps, ctx.principal, p['serial'], p['pin'], p['valid_from'])
+
+@route(bp, '/v1/opds/{opd_id}/unmapped-pins', 'GET', summary="PINs of the OPD's machines waiting for a mapping",
+       tag='machine', roles=READERS)  # fmt: skip
+def list_unmapped_pins(ctx: Ctx) -> Any:
+    return unmapped_pins.unmapped_pins(ctx.deps, ctx.principal, ctx.params['opd_id'])
+
 
 
 @route(bp, '/v1/bridges', 'GET', summary='List bridges', tag='bridge', roles=READERS, query=OPD_FILTER, paginated=True)

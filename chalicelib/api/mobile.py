@@ -102,3 +102,27 @@ def review(ctx: Ctx) -> Any:
        roles=READERS, paginated=True, query=(QueryParam('opd', 'only this OPD'),))  # fmt: skip
 def alerts(ctx: Ctx) -> Any:
     return page(*checkins.list_alerts(get_mobile(), ctx.principal, ctx.query('opd'), ctx.limit, ctx.cursor))
+
+
+RECENT_CHECKINS = 10
+
+
+@route(bp, '/v1/employees/{employee_id}/checkins', 'GET', summary="An employee's latest check-ins, newest first",
+       tag='checkin-admin', roles=READERS,
+       query=(QueryParam('limit', 'how many (1-500, default 10), from the last 3 months', 'integer'),))  # fmt: skip
+def recent_checkins(ctx: Ctx) -> Any:
+    limit = ctx.limit if ctx.query('limit') else RECENT_CHECKINS
+    return page(checkins.recent_checkins(get_mobile(), ctx.principal, ctx.params['employee_id'], limit), None)
+
+
+@route(bp, '/v1/employees/{employee_id}/enrolment', 'GET', summary="An employee's phone, face and activation state",
+       tag='checkin-admin', roles=READERS)  # fmt: skip
+def enrolment_state(ctx: Ctx) -> Any:
+    return checkins.enrolment_state(get_mobile(), ctx.principal, ctx.params['employee_id'])
+
+
+@route(bp, '/v1/alerts/{alert_id}/resolve', 'POST',
+       summary='Resolve a duplicate-face alert as different people; the blocked enrolment may proceed (audited)',
+       tag='checkin-admin', roles=('super',), body=checkins.ResolveBody)  # fmt: skip
+def resolve_alert(ctx: Ctx) -> Any:
+    return checkins.resolve_alert(get_mobile(), ctx.principal, ctx.params['alert_id'], ctx.body)

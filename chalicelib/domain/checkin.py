@@ -119,6 +119,11 @@ class Alert(Frozen):
     other_employee_id: str | None = None
     similarity: float | None = None
     checkin_id: str | None = None
+    photo_key: str | None = None  # duplicate_face: the blocked enrolment photo, kept for the reviewer
+    resolution: Literal['different_people'] | None = None  # a super admin's decision (audited)
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
+    resolution_reason: str | None = None
     version: int = 0
 
 

@@ -8,7 +8,7 @@ import binascii
 import hashlib
 import hmac
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -85,6 +85,8 @@ KIND_CHECKIN = 'checkin'
 KIND_ALERT = 'alert'
 KIND_MANIPULATION = 'manipulation'
 KIND_SELFIE = 'selfie'
+KIND_FACE_CLEARANCE = 'face_clearance'  # two employees a super admin judged different people (alert resolution)
+RECENT_CHECKIN_MONTHS = 3
 
 CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'  # no 0/O or 1/I: read aloud and typed on a phone
 CODE_LENGTH = 8
@@ -449,10 +451,10 @@ def enrol_face(mobile: Mobile, caller: DeviceCaller, body: Mapping[str, Any]) ->
             )  # fmt: skip
         matches = [
             m for m in mobile.faces.search(image, mobile.settings.duplicate_face_threshold)
-            if m.external_id != employee.employee_id
+            if m.external_id != employee.employee_id and not _cleared(deps, employee.employee_id, m.external_id)
         ]  # fmt: skip
         if matches:
-            _raise_duplicate_alert(mobile, caller, matches[0].external_id, matches[0].similarity)
+            _raise_duplicate_alert(mobile, caller, matches[0].external_id, matches[0].similarity, image)
         now = deps.clock()
         face_key = f'faces/{employee.employee_id}/{now:%Y%m%dT%H%M%S}-{caller.device.device_id}.jpg'
         mobile.media.put_new(face_key, image, 'image/jpeg')
@@ -472,12 +474,17 @@ def enrol_face(mobile: Mobile, caller: DeviceCaller, body: Mapping[str, Any]) ->
     return {'face_enrolled': True, 'enrolled_at': now.isoformat()}
 
 
-def _raise_duplicate_alert(mobile: Mobile, caller: DeviceCaller, other: str, similarity: float) -> None:
+def _raise_duplicate_alert(mobile: Mobile, caller: DeviceCaller, other: str, similarity: float, image: bytes) -> None:
     deps, employee = mobile.deps, caller.employee
+    alert_id = deps.new_id('alr')
+    # The blocked photo is kept beside the alert: the reviewer compares it with the other employee's face.
+    photo_key = f'faces/blocked/{employee.employee_id}/{alert_id}.jpg'
+    mobile.media.put_new(photo_key, image, 'image/jpeg')
     alert = Alert(
-        alert_id=deps.new_id('alr'), kind='duplicate_face', employee_id=employee.employee_id,
+        alert_id=alert_id, kind='duplicate_face', employee_id=employee.employee_id,
         opd_id=employee.opd_id, at=deps.clock(), other_employee_id=other, similarity=round(similarity, 1),
         message=f'enrolment of {employee.employee_id} blocked: the face is already enrolled under {other}',
+        photo_key=photo_key,
     )  # fmt: skip
     deps.store.commit(
         [Create(_alert_record(alert), 'alert id collision')],
@@ -668,14 +675,80 @@ def list_reviews(
     scope = scope_opd(principal, Permission.CHECKIN_READ, opd_id)
     prefix = f'{state}#{scope}#' if scope else f'{state}#'
     page = mobile.deps.store.list(KIND_CHECKIN, prefix, limit=limit, cursor=cursor)
+    checkins = [load(Checkin, record) for record in page.items]
+    people = _people(mobile.deps, {c.employee_id for c in checkins})
+    faces = _face_keys(mobile.deps, {c.employee_id for c in checkins})
     items = []
-    for record in page.items:
-        checkin = load(Checkin, record)
+    for checkin in checkins:
+        employee = people.get(checkin.employee_id)
         items.append({
-            **dump(checkin),
-            'selfie_url': mobile.media.download_url(checkin.selfie_key, mobile.settings.selfie_link_seconds),
+            **dump(checkin), 'selfie_url': _link(mobile, checkin.selfie_key),
+            'reference_url': _link(mobile, faces.get(checkin.employee_id)),
+            'employee': _person(employee) if employee else None,
         })  # fmt: skip
     return items, page.next_cursor
+
+
+def _link(mobile: Mobile, key: str | None) -> str | None:
+    """A short-lived GET link to a photo of the media bucket (settings ``selfie_link_seconds``)."""
+    return mobile.media.download_url(key, mobile.settings.selfie_link_seconds) if key else None
+
+
+def _people(deps: Deps, employee_ids: set[str]) -> dict[str, Employee]:
+    return {r.id: load(Employee, r) for r in deps.store.get_many(KIND_EMPLOYEE, sorted(employee_ids)).values()}
+
+
+def _person(employee: Employee) -> dict[str, Any]:
+    return {'employee_id': employee.employee_id, 'nip': employee.nip, 'name': employee.name, 'opd_id': employee.opd_id}
+
+
+def _face_keys(deps: Deps, employee_ids: set[str]) -> dict[str, str]:
+    """The enrolled reference photo of each employee that has one, in one batch read."""
+    found = deps.store.get_many(KIND_ENROLMENT, sorted(employee_ids))
+    return {employee_id: r.data['face_key'] for employee_id, r in found.items() if r.data.get('face_key')}
+
+
+def recent_checkins(mobile: Mobile, principal: Principal, employee_id: str, limit: int) -> list[dict[str, Any]]:
+    """An employee's latest check-ins of any outcome, newest first, from this month and the two before (what a
+    reviewer compares a flagged check-in with)."""
+    deps = mobile.deps
+    employee = _employee_in_scope(deps, principal, employee_id, Permission.CHECKIN_READ)
+    opd = load(Opd, require(deps.store, KIND_OPD, employee.opd_id))
+    month = deps.clock().astimezone(ZoneInfo(opd.zone)).date().replace(day=1)
+    found: list[Checkin] = []
+    for _ in range(RECENT_CHECKIN_MONTHS):
+        mine = [load(Checkin, r) for r in all_by_lookup(deps.store, f'checkins#{employee_id}', f'{month:%Y-%m}-')]
+        found += sorted(mine, key=lambda c: c.at_utc, reverse=True)
+        if len(found) >= limit:
+            break
+        month = (month - timedelta(days=1)).replace(day=1)
+    return [
+        {**public_checkin(c), 'accuracy_m': c.accuracy_m, 'selfie_url': _link(mobile, c.selfie_key),
+         'reviewed_by': c.reviewed_by, 'review_reason': c.review_reason}
+        for c in found[:limit]
+    ]  # fmt: skip
+
+
+def enrolment_state(mobile: Mobile, principal: Principal, employee_id: str) -> dict[str, Any]:
+    """The employee's phone and face as the console's employee page shows them."""
+    deps = mobile.deps
+    _employee_in_scope(deps, principal, employee_id, Permission.CHECKIN_READ)
+    enrolment, _ = _enrolment(deps, employee_id)
+    device_record = deps.store.get(KIND_DEVICE, enrolment.device_id) if enrolment.device_id else None
+    device = load(Device, device_record) if device_record else None
+    code_record = deps.store.get(KIND_ACTIVATION, employee_id)
+    code = load(ActivationCode, code_record) if code_record else None
+    now = deps.clock()
+    return {
+        'employee_id': employee_id,
+        'device': {'device_id': device.device_id, 'name': device.name, 'activated_at': device.activated_at.isoformat()}
+        if device else None,
+        'face_enrolled': enrolment.face_id is not None,
+        'face_enrolled_at': enrolment.face_enrolled_at.isoformat() if enrolment.face_enrolled_at else None,
+        'reference_url': _link(mobile, enrolment.face_key),
+        'activation_code_pending': bool(code and code.used_at is None and code.expires_at > now and not device),
+        'activation_code_expires_at': code.expires_at.isoformat() if code and code.used_at is None else None,
+    }  # fmt: skip
 
 
 class ReviewBody(BaseModel):
@@ -741,7 +814,72 @@ def list_alerts(
 ) -> tuple[list[dict[str, Any]], str | None]:
     scope = scope_opd(principal, Permission.CHECKIN_READ, opd_id)
     page = mobile.deps.store.list(KIND_ALERT, f'{scope}#' if scope else '', limit=limit, cursor=cursor)
-    return [r.data for r in page.items], page.next_cursor
+    alerts = [load(Alert, r) for r in page.items]
+    faces = _alert_faces(mobile, alerts)
+    return [_alert_view(mobile, a, faces) for a in alerts], page.next_cursor
+
+
+def _alert_faces(mobile: Mobile, alerts: list[Alert]) -> dict[str, str]:
+    ids = {a.employee_id for a in alerts} | {a.other_employee_id for a in alerts if a.other_employee_id}
+    return _face_keys(mobile.deps, ids)
+
+
+def _alert_view(mobile: Mobile, alert: Alert, faces: dict[str, str]) -> dict[str, Any]:
+    """An alert with both photos: the blocked enrolment photo and the other employee's enrolled face, or the
+    rejected check-in's selfie and the employee's enrolled face."""
+    photo, other = alert.photo_key, faces.get(alert.other_employee_id or '')
+    if alert.kind == 'manipulation':
+        stored = mobile.deps.store.get(KIND_CHECKIN, alert.checkin_id) if alert.checkin_id else None
+        photo = load(Checkin, stored).selfie_key if stored else None
+        other = faces.get(alert.employee_id)
+    return {**dump(alert), 'photo_url': _link(mobile, photo), 'other_photo_url': _link(mobile, other)}
+
+
+class ResolveBody(BaseModel):
+    model_config = ConfigDict(extra='forbid', str_strip_whitespace=True)
+
+    decision: Literal['different_people']
+    reason: str = Field(min_length=5, max_length=300)
+
+
+def _clearance_id(first: str, second: str) -> str:
+    return '#'.join(sorted((first, second)))
+
+
+def _cleared(deps: Deps, employee_id: str, other: str) -> bool:
+    return deps.store.get(KIND_FACE_CLEARANCE, _clearance_id(employee_id, other)) is not None
+
+
+def resolve_alert(mobile: Mobile, principal: Principal, alert_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """A super admin judges a duplicate-face alert: the two employees are different people (twins, a look-alike).
+    The alert keeps the decision, and from then on neither face blocks the other's enrolment. Audited."""
+    deps = mobile.deps
+    decision = build(ResolveBody, body)
+    stored = require(deps.store, KIND_ALERT, alert_id)
+    alert = load(Alert, stored)
+    authorize(principal, Permission.CHECKIN_WRITE, alert.opd_id)
+    if alert.kind != 'duplicate_face' or alert.other_employee_id is None:
+        raise ValidationFailed(f'alert {alert_id} is a {alert.kind} alert; only duplicate faces can be resolved',
+                               code='not_resolvable')  # fmt: skip
+    if alert.resolution is not None:
+        raise Conflict(f'alert {alert_id} was already resolved by {alert.resolved_by}', code='already_resolved')
+    now = deps.clock()
+    resolved = alert.model_copy(update={
+        'resolution': decision.decision, 'resolved_by': principal.key_id, 'resolved_at': now,
+        'resolution_reason': decision.reason,
+    })  # fmt: skip
+    pair = _clearance_id(alert.employee_id, alert.other_employee_id)
+    clearance = {'employees': pair.split('#'), 'alert_id': alert_id, 'decided_by': principal.key_id,
+                 'decided_at': now.isoformat(), 'reason': decision.reason}  # fmt: skip
+    record = replace(_alert_record(resolved), version=stored.version)
+    deps.store.commit(
+        [Replace(record, 'the alert changed meanwhile; reload it'),
+         Create(Record(KIND_FACE_CLEARANCE, pair, clearance), 'these two employees were already judged different')],
+        AuditDraft(principal.key_id, 'alert.resolve', f'alert/{alert_id}', alert.opd_id,
+                   {'resolution': None}, {'resolution': decision.decision, 'reason': decision.reason,
+                                          'employees': pair.split('#')}),
+    )  # fmt: skip
+    return _alert_view(mobile, resolved, _alert_faces(mobile, [resolved]))
 
 
 def requeue_stale_pending(mobile: Mobile, older_than: timedelta) -> dict[str, int]:

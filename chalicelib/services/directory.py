@@ -6,13 +6,17 @@ commits the change together with its audit entry.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from chalicelib.domain.access import Permission, authorize, scope_opd
-from chalicelib.domain.errors import Conflict, FieldIssue, ValidationFailed
+from chalicelib.domain.employee_search import employee_matcher
+from chalicelib.domain.errors import Conflict, FieldIssue, MalformedRequest, ValidationFailed
 from chalicelib.domain.models import Bridge, Employee, Holiday, Machine, Opd, PemdaSettings, PinMapping, Principal
 from chalicelib.ports import AuditDraft, Create, Record, Remove, Replace, Write
 from chalicelib.services import keys
@@ -241,8 +245,56 @@ def get_employee(deps: Deps, principal: Principal, employee_id: str) -> dict[str
     return _read_scoped(deps, principal, KIND_EMPLOYEE, Employee, employee_id, Permission.EMPLOYEE_READ)
 
 
-def list_employees(deps: Deps, principal: Principal, opd_id: str | None, limit: int, cursor: str | None) -> Listing:
-    return _list_scoped(deps, principal, KIND_EMPLOYEE, Permission.EMPLOYEE_READ, opd_id, limit, cursor)
+def list_employees(
+    deps: Deps, principal: Principal, opd_id: str | None, limit: int, cursor: str | None, query: str | None = None
+) -> Listing:
+    """A page of employees of the caller's scope; with ``query``, only those it matches (domain/employee_search)."""
+    if query is None or not query.strip():
+        return _list_scoped(deps, principal, KIND_EMPLOYEE, Permission.EMPLOYEE_READ, opd_id, limit, cursor)
+    matches = employee_matcher(query)
+    scope = scope_opd(principal, Permission.EMPLOYEE_READ, opd_id)
+    return _search(deps, _opd_prefix(scope), matches, limit, cursor)
+
+
+SEARCH_READ_SIZE = 500
+
+
+def _search(deps: Deps, prefix: str, matches: Callable[[dict[str, Any]], bool], limit: int,
+            cursor: str | None) -> Listing:  # fmt: skip
+    """Read the scope's employees page after page and keep the matches. The cursor says where the last answer
+    stopped: the directory page it was reading and how far into it, so no match is skipped or repeated."""
+    page_cursor, offset = _decode_search_cursor(cursor)
+    found: list[dict[str, Any]] = []
+    while True:
+        page = deps.store.list(KIND_EMPLOYEE, prefix, limit=SEARCH_READ_SIZE, cursor=page_cursor)
+        for index in range(offset, len(page.items)):
+            record = page.items[index]
+            if matches(record.data):
+                found.append({**record.data, 'version': record.version})
+                if len(found) == limit:
+                    more = index + 1 < len(page.items) or page.next_cursor is not None
+                    return found, _encode_search_cursor(page_cursor, index + 1) if more else None
+        if page.next_cursor is None:
+            return found, None
+        page_cursor, offset = page.next_cursor, 0
+
+
+def _encode_search_cursor(page_cursor: str | None, offset: int) -> str:
+    raw = json.dumps({'page': page_cursor, 'offset': offset}, separators=(',', ':')).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip('=')
+
+
+def _decode_search_cursor(cursor: str | None) -> tuple[str | None, int]:
+    if not cursor:
+        return None, 0
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + '=' * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError):
+        raise MalformedRequest('cursor is not one this API issued for this search') from None
+    page, offset = (data.get('page'), data.get('offset')) if isinstance(data, dict) else (None, None)
+    if not (page is None or isinstance(page, str)) or not isinstance(offset, int) or offset < 0:
+        raise MalformedRequest('cursor is not one this API issued for this search')
+    return page, offset
 
 
 def update_employee(deps: Deps, principal: Principal, employee_id: str, patch: dict[str, Any]) -> dict[str, Any]:
