@@ -103,6 +103,8 @@ def _import_usb(spool: Spool, config: Config, args: argparse.Namespace) -> int:
         f'{args.file}: machine {result.serial}, {result.records} line(s): {counts.added} new,'
         f' {counts.duplicates} already spooled, {counts.rejected} quarantined'
     )
+    if result.times_imported > 1:
+        print(f"this file was first imported at {result.first_imported_at}; that import's record is kept")
     return 0
 
 

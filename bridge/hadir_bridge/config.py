@@ -59,6 +59,8 @@ class Config:
     backfill_interval_seconds: float = 300.0
     batch_max_records: int = 5000
     adms_delay_seconds: int = 10
+    read_timeout_seconds: float = 30.0
+    max_connections: int = 64
     source: Path | None = field(default=None, compare=False)
 
     def machine(self, serial: str) -> Machine | None:
@@ -116,8 +118,17 @@ def parse_config(data: dict[str, Any], base: Path = Path('.'), source: Path | No
         backfill_interval_seconds=float(cloud.get('backfill_interval_seconds', 300)),
         batch_max_records=int(cloud.get('batch_max_records', 5000)),
         adms_delay_seconds=int(bridge.get('adms_delay_seconds', 10)),
+        read_timeout_seconds=_positive(bridge, 'read_timeout_seconds', 30.0),
+        max_connections=int(_positive(bridge, 'max_connections', 64)),
         source=source,
     )
+
+
+def _positive(table: dict[str, Any], key: str, default: float) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(f'[bridge] {key} must be a positive number, not {value!r}')
+    return float(value)
 
 
 def _table(data: dict[str, Any], name: str) -> dict[str, Any]:

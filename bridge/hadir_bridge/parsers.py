@@ -13,6 +13,7 @@ Formats (see docs/bridge.md and the reference notes on ZKTeco devices):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +22,8 @@ _TIME_RE = re.compile(r'^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$')
 _PIN_RE = re.compile(r'^[A-Za-z0-9]{1,24}$')
 _INT_RE = re.compile(r'^-?\d{1,6}$')
 _SERIAL_RE = re.compile(r'^[A-Za-z0-9]{4,32}$')
+_CHECKSUM_RE = re.compile(r'^[A-Za-z0-9]{1,64}$')
+BLANK_REASON = 'the line holds only whitespace (spaces or tabs): no PIN, no time'
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,11 +165,16 @@ def _lines(body: str) -> list[str]:
 
 
 def parse_attlog(serial: str, body: str) -> tuple[list[Punch], list[Rejected]]:
-    """Parse a PUSH ATTLOG body (records joined by LF). Blank lines are separators, not errors."""
+    """Parse a PUSH ATTLOG body (records joined by LF). Every line that holds anything is a punch or rejected
+    with its reason, whitespace-only lines included; only an empty line (two LFs in a row, or the LF that ends
+    the body) holds nothing to keep."""
     punches: list[Punch] = []
     rejected: list[Rejected] = []
     for line_no, line in enumerate(_lines(body), start=1):
+        if not line:
+            continue
         if not line.strip():
+            rejected.append(Rejected(line_no, line, BLANK_REASON))
             continue
         try:
             punches.append(parse_attlog_line(serial, line))
@@ -175,13 +183,60 @@ def parse_attlog(serial: str, body: str) -> tuple[list[Punch], list[Rejected]]:
     return punches, rejected
 
 
+def parse_kv_line(line: str, separator: str = '\t') -> dict[str, str]:
+    """``time=…\tpin=…\tcardno=…`` (PUSH 3.x ``rtlog``, ``registry`` and ``options`` bodies) → a dict with
+    lower-case keys (firmware disagrees on case) and any ``~`` prefix removed."""
+    fields: dict[str, str] = {}
+    for part in line.split(separator):
+        key, sep, value = part.partition('=')
+        if sep and key.strip():
+            fields[key.strip().lstrip('~').lower()] = value.strip()
+    return fields
+
+
+def parse_rtlog(serial: str, body: str) -> tuple[list[Punch], int, list[Rejected]]:
+    """Parse a PUSH 3.x ``table=rtlog`` body, one real-time event per line:
+    ``time=YYYY-MM-DD hh:mm:ss\tpin=…\tcardno=…\teventaddr=…\tevent=…\tinoutstatus=…\tverifytype=…``.
+
+    An event with a user (``pin`` not 0) and event code 0 (a normal verification) is a punch; the state is
+    ``inoutstatus`` and the verification ``verifytype``. Other events (door, alarm, a refused verification) are
+    acknowledged and counted as not kept; a line without a time or with a bad one is rejected.
+    """
+    punches: list[Punch] = []
+    skipped = 0
+    rejected: list[Rejected] = []
+    for line_no, line in enumerate(_lines(body), start=1):
+        if not line:
+            continue
+        if not line.strip():
+            rejected.append(Rejected(line_no, line, BLANK_REASON))
+            continue
+        fields = parse_kv_line(line)
+        try:
+            time = parse_time(fields.get('time', '').strip())
+            if fields.get('pin', '0').strip() in ('', '0') or fields.get('event', '0').strip() not in ('', '0'):
+                skipped += 1
+                continue
+            pin = _pin(fields['pin'])
+            status = _small_int(fields.get('inoutstatus', ''), 'inoutstatus')
+            verify = _small_int(fields.get('verifytype', ''), 'verifytype')
+        except LineError as exc:
+            rejected.append(Rejected(line_no, line, str(exc)))
+            continue
+        punches.append(Punch(serial, pin, time, status, verify, fields.get('workcode') or '0', line))
+    return punches, skipped, rejected
+
+
 def parse_operlog(serial: str, body: str) -> tuple[list[OperEvent], int, list[Rejected]]:
     """Parse a PUSH OPERLOG body: (OPLOG events, count of lines deliberately not kept, rejected lines)."""
     events: list[OperEvent] = []
     skipped = 0
     rejected: list[Rejected] = []
     for line_no, line in enumerate(_lines(body), start=1):
+        if not line:
+            continue
         if not line.strip():
+            rejected.append(Rejected(line_no, line, BLANK_REASON))
             continue
         head, _, rest = line.partition(' ')
         if head != 'OPLOG':
@@ -208,22 +263,35 @@ def _oplog(serial: str, rest: str, line: str) -> OperEvent:
     )
 
 
-def parse_usb_file(text: str, serial: str | None) -> UsbFile:
+def _is_header_serial(line: str, known: frozenset[str]) -> bool:
+    """A first line that states the machine: a bare serial, unpadded, with no tab. A digits-only line is taken
+    as one only when it is a serial we know, since a record cut short after its PIN looks the same."""
+    if '\t' in line or line != line.strip() or not is_serial(line):
+        return False
+    return line in known or any(char.isalpha() for char in line)
+
+
+def parse_usb_file(text: str, serial: str | None, known_serials: Iterable[str] = ()) -> UsbFile:
     """Parse a USB ``*_attlog.dat`` in plain or extended form (serial first line, checksum last line).
 
-    ``serial`` is the operator's claim; when the file states its own serial the two must agree.
+    Lines are judged by what they hold, not where they are: the first line is the serial only if it is one
+    (see ``_is_header_serial``), and only a file that states its serial (the extended form) ends with a
+    checksum, which is a bare word of letters and digits. Anything else, a truncated first or last record
+    included, is a record: it parses or is rejected with its reason. ``serial`` is the operator's claim; when
+    the file states its own serial the two must agree.
     """
+    known = frozenset(known_serials) | ({serial} if serial else frozenset())
     lines = _lines(text)
-    while lines and not lines[-1].strip():
+    while lines and not lines[-1]:
         lines.pop()
     file_serial: str | None = None
     checksum: str | None = None
     first = 0
-    if lines and '\t' not in lines[0] and is_serial(lines[0].strip()):
-        file_serial = lines[0].strip()
+    if lines and _is_header_serial(lines[0], known):
+        file_serial = lines[0]
         first = 1
-    if len(lines) > first and '\t' not in lines[-1] and lines[-1].strip():
-        checksum = lines[-1].strip()
+    if file_serial and len(lines) > first and _CHECKSUM_RE.match(lines[-1]):
+        checksum = lines[-1]
         lines = lines[:-1]
     if serial and file_serial and serial != file_serial:
         raise LineError(f'the file says serial {file_serial} but {serial} was given')
@@ -233,7 +301,10 @@ def parse_usb_file(text: str, serial: str | None) -> UsbFile:
     punches: list[Punch] = []
     rejected: list[Rejected] = []
     for line_no, line in enumerate(lines[first:], start=first + 1):
+        if not line:
+            continue
         if not line.strip():
+            rejected.append(Rejected(line_no, line, BLANK_REASON))
             continue
         try:
             punches.append(parse_usb_line(machine, line))

@@ -43,7 +43,13 @@ class Bridge:
         return str(host), int(port)
 
     def start(self) -> None:
-        self.server = make_server(self.receiver, self.config.listen_host, self.config.listen_port)
+        self.server = make_server(
+            self.receiver,
+            self.config.listen_host,
+            self.config.listen_port,
+            read_timeout=self.config.read_timeout_seconds,
+            max_connections=self.config.max_connections,
+        )
         server = self.server
         self._thread('adms', lambda: server.serve_forever(poll_interval=0.2))
         self._thread('uploader', self._upload_loop)

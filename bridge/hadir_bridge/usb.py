@@ -28,6 +28,8 @@ class ImportResult:
     records: int
     counts: Counts
     checksum: str | None
+    first_imported_at: str  # when this exact file was first imported (now, unless it was imported before)
+    times_imported: int = 1
 
 
 def import_usb(
@@ -38,7 +40,7 @@ def import_usb(
     except OSError as exc:
         raise UsbImportError(f'cannot read {path}: {exc.strerror}') from exc
     try:
-        parsed = parse_usb_file(decode_body(data), serial)
+        parsed = parse_usb_file(decode_body(data), serial, (machine.serial for machine in config.machines))
     except LineError as exc:
         raise UsbImportError(str(exc)) from exc
     machine_serial = serial or parsed.serial or ''
@@ -59,5 +61,9 @@ def import_usb(
             spool.quarantine(machine_serial, 'usb', 'attlog.dat', parsed.rejected)
             meter.update(len(parsed.rejected))
     result = Counts(added=added, duplicates=duplicates, rejected=len(parsed.rejected))
-    spool.record_import(hashlib.sha256(data).hexdigest(), str(path), machine_serial, parsed.checksum, total, result)
-    return ImportResult(machine_serial, total, result, parsed.checksum)
+    record = spool.record_import(
+        hashlib.sha256(data).hexdigest(), str(path), machine_serial, parsed.checksum, total, result
+    )
+    return ImportResult(
+        machine_serial, total, result, parsed.checksum, record['imported_at'], int(record['times_imported'])
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import sqlite3
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -134,17 +133,6 @@ def test_getrequest_records_info_and_hands_out_queued_commands(running_bridge: B
     assert machine.devicecmd('ID=H1&Return=0&CMD=DATA\n') == (200, 'OK')
     assert [(c['cmd_id'], c['state'], c['return_code']) for c in spool.commands()] == [('H1', 'replied', 0)]
     machine.close()
-
-
-def test_realtime_push_measures_clock_skew(config: Config, spool: Spool) -> None:
-    # Given a bridge clock at 00:00:00 UTC (08:00:00 WITA) and a machine whose clock runs 95 s fast
-    now = datetime(2026, 1, 5, 0, 0, 0, tzinfo=UTC)
-    receiver = AdmsReceiver(spool, {m.serial: m for m in config.machines}, clock=lambda: now)
-    reply = receiver.handle(
-        'POST', f'/iclock/cdata?SN={PUSH_SERIAL}&table=ATTLOG', b'9\t2026-01-05 08:01:35\t0\t1\t0\t0\t0'
-    )
-    assert reply.body == 'OK: 1'
-    assert spool.machine_state(PUSH_SERIAL)['skew_seconds'] == 95.0
 
 
 def test_chunked_bodies_are_read(running_bridge: Bridge, spool: Spool) -> None:

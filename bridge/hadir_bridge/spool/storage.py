@@ -149,7 +149,25 @@ CREATE TABLE IF NOT EXISTS imports (
     rejected INTEGER NOT NULL,
     imported_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS intakes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    serial TEXT,
+    source TEXT NOT NULL,
+    table_name TEXT NOT NULL,
+    lines INTEGER NOT NULL,
+    added INTEGER NOT NULL,
+    duplicates INTEGER NOT NULL,
+    quarantined INTEGER NOT NULL,
+    skipped INTEGER NOT NULL
+);
 """
+
+# Columns added after a spool file may already exist (CREATE TABLE IF NOT EXISTS does not add them).
+_ADDED_COLUMNS = {
+    'imports': {'times_imported': 'INTEGER NOT NULL DEFAULT 1', 'last_imported_at': 'TEXT'},
+}
+INTAKES_KEPT = 10000
 
 
 def utc_now() -> datetime:
@@ -234,6 +252,11 @@ class SpoolBase:
         self._db.execute('PRAGMA synchronous=FULL')
         self._db.execute('PRAGMA busy_timeout=30000')
         self._db.executescript(_SCHEMA)
+        for table, columns in _ADDED_COLUMNS.items():
+            present = {row['name'] for row in self._db.execute(f'PRAGMA table_info({table})')}
+            for name, declaration in columns.items():
+                if name not in present:
+                    self._db.execute(f'ALTER TABLE {table} ADD COLUMN {name} {declaration}')
         with self._write() as db:
             db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
@@ -293,15 +316,37 @@ class Storage(SpoolBase):
             for e in events
         ]
         with self._write() as db:
-            before = db.total_changes
-            db.executemany(
-                'INSERT OR IGNORE INTO records (id, kind, serial, pin, local_time, source, received_at, payload)'
-                ' VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-                rows,
-            )
-            added = db.total_changes - before
+            added = 0
+            for row in rows:
+                # One statement per record, so a duplicate is counted as one, not inferred by subtraction.
+                added += db.execute(
+                    'INSERT OR IGNORE INTO records (id, kind, serial, pin, local_time, source, received_at, payload)'
+                    ' VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+                    row,
+                ).rowcount
             self._quarantine(db, serial, source, table, rejected, received_at)
-        return Counts(added=added, duplicates=len(rows) - added, rejected=len(rejected), skipped=skipped)
+            counts = Counts(added=added, duplicates=len(rows) - added, rejected=len(rejected), skipped=skipped)
+            if counts.handled:
+                self._note_intake(db, serial, source, table, counts, received_at)
+        return counts
+
+    @staticmethod
+    def _note_intake(
+        db: sqlite3.Connection, serial: str | None, source: str, table: str, counts: Counts, at: str
+    ) -> None:
+        """The result of one delivery (a push, a pull, a chunk of a USB file), kept for ``status``."""
+        cursor = db.execute(
+            'INSERT INTO intakes (at, serial, source, table_name, lines, added, duplicates, quarantined, skipped)'
+            ' VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+            (at, serial, source, table, counts.handled, counts.added, counts.duplicates, counts.rejected,
+             counts.skipped),
+        )  # fmt: skip
+        if cursor.lastrowid and cursor.lastrowid % 1000 == 0:
+            db.execute('DELETE FROM intakes WHERE id <= ?', (cursor.lastrowid - INTAKES_KEPT,))
+
+    def intakes(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest deliveries, newest first: lines, and of them added, duplicates, quarantined and not kept."""
+        return [dict(row) for row in self._read('SELECT * FROM intakes ORDER BY id DESC LIMIT ?', (limit,))]
 
     def quarantine(
         self, serial: str | None, source: str, table: str, rejected: Sequence[Rejected], now: datetime | None = None
@@ -346,23 +391,23 @@ class Storage(SpoolBase):
 
     def record_import(
         self, sha256: str, path: str, serial: str, checksum: str | None, records: int, counts: Counts
-    ) -> None:
+    ) -> dict[str, Any]:
+        """Keep the first import of a file as it was (what it added is what that import did); a re-import only
+        counts itself. Returns the file's record."""
+        at = iso(utc_now())
         with self._write() as db:
             db.execute(
-                'INSERT OR REPLACE INTO imports (sha256, path, serial, checksum, records, added, duplicates, rejected,'
-                ' imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-                (
-                    sha256,
-                    path,
-                    serial,
-                    checksum,
-                    records,
-                    counts.added,
-                    counts.duplicates,
-                    counts.rejected,
-                    iso(utc_now()),
-                ),
+                'INSERT INTO imports (sha256, path, serial, checksum, records, added, duplicates, rejected,'
+                ' imported_at, times_imported, last_imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)'
+                ' ON CONFLICT (sha256) DO UPDATE SET times_imported = times_imported + 1,'
+                ' last_imported_at = excluded.last_imported_at',
+                (sha256, path, serial, checksum, records, counts.added, counts.duplicates, counts.rejected, at, at),
             )
+            row = db.execute('SELECT * FROM imports WHERE sha256 = ?', (sha256,)).fetchone()
+        return dict(row)
+
+    def imports(self) -> list[dict[str, Any]]:
+        return [dict(row) for row in self._read('SELECT * FROM imports ORDER BY imported_at, sha256')]
 
     # --- machine state ---------------------------------------------------------------------------
 
