@@ -127,7 +127,11 @@ def test_today_board_lists_punches_lateness_no_punch_and_leave_live_from_the_led
     assert (citra['state'], citra['first_punch'], citra['minutes_late']) == ('no_punch', None, None)
     # And Dewi is on leave, with the status named from the profile
     assert dewi['state'] == 'status'
-    assert (dewi['status']['code'], dewi['status']['category'], dewi['status']['name']) == ('CT', 'cuti', 'Cuti tahunan')
+    assert (dewi['status']['code'], dewi['status']['category'], dewi['status']['name']) == (
+        'CT',
+        'cuti',
+        'Cuti tahunan',
+    )
     assert board['counts'] == {'total': 4, 'present': 2, 'late': 1, 'no_punch': 1, 'on_status': 1, 'off': 0,
                                'by_status': {'cuti': 1, 'dinas': 0, 'izin': 0, 'sakit': 0, 'lain': 0}}  # fmt: skip
 
@@ -253,7 +257,10 @@ def test_employee_month_gives_closed_days_schedule_and_statuses_within_scope(off
         (first.isoformat(), ['TL1'], 'Terlambat 12 menit (TL1)')
     ]
     assert (body['schedule']['kind'], body['schedule']['template'], body['schedule']['source']) == (
-        'WEEKLY', 'TIAP-HARI', 'assignment')
+        'WEEKLY',
+        'TIAP-HARI',
+        'assignment',
+    )
     assert body['schedule']['shift']['start'] == f'{office.today}T07:30:00'
     assert [s['status_id'] for s in body['statuses']] == [leave['status_id']]
     assert body['closed'] is False
@@ -288,11 +295,13 @@ def test_opd_month_grid_and_statuses_of_a_month(office: Office) -> None:
     # And the statuses: approved only by default, the cancelled one too with state=all
     assert [(s['employee_name'], s['category']) for s in approved.body['items']] == [('Dewi Suryadi', 'cuti')]
     assert sorted((s['employee_name'], s['state']) for s in every.body['items']) == [
-        ('Budi Santoso', 'cancelled'), ('Dewi Suryadi', 'approved')]
+        ('Budi Santoso', 'cancelled'),
+        ('Dewi Suryadi', 'approved'),
+    ]
     # And DISPAR's admin may not read DIKES's grid nor statuses
     assert office.call(f'/v1/opds/DIKES/days?month={month}', office.dispar_admin).status == 403
     assert office.call(f'/v1/opds/DIKES/statuses?month={month}', office.dispar_admin).status == 403
-    assert office.call(f'/v1/opds/DIKES/statuses?state=nope', office.dikes_admin).status == 422
+    assert office.call('/v1/opds/DIKES/statuses?state=nope', office.dikes_admin).status == 422
 
 
 # ---- machines -------------------------------------------------------------------------------------------------
