@@ -111,8 +111,8 @@ class AuditLog(Protocol):
         """Newest first."""
         ...
 
-    def walk(self) -> Iterator[AuditEntry]:
-        """Every entry from the first, in order."""
+    def walk(self, from_seq: int = 1) -> Iterator[AuditEntry]:
+        """Every entry from `from_seq` (the first by default), in order."""
         ...
 
 

@@ -19,7 +19,8 @@ TABLES = (TABLE_DIRECTORY, TABLE_PUNCHES, TABLE_AUDIT, TABLE_IDEMPOTENCY, TABLE_
 BUCKET_UPLOADS = 'uploads'  # bridges' machine-log uploads
 BUCKET_MEDIA = 'media'  # selfies and reference faces
 BUCKET_EXPORTS = 'exports'  # finance CSVs
-BUCKETS = (BUCKET_UPLOADS, BUCKET_MEDIA, BUCKET_EXPORTS)
+BUCKET_ANCHORS = 'anchors'  # the audit chain's head once an hour: write-once, under Object Lock (docs/audit.md)
+BUCKETS = (BUCKET_UPLOADS, BUCKET_MEDIA, BUCKET_EXPORTS, BUCKET_ANCHORS)
 
 DIRECTORY_GSI_BY_TYPE = 'by-type'
 DIRECTORY_GSI_LOOKUP = 'lookup'
@@ -31,6 +32,8 @@ ALLOWANCE_GSI_BY_MONTH = 'by-month'
 # Cron expressions for scheduled functions (Chalice needs them as static decorator arguments).
 # Times are UTC: 17:30 UTC is 00:30 WIB.
 CRON_AUDIT_VERIFY = '30 17 * * ? *'
+# Hourly, late in the hour: the audit chain's head is anchored for the UTC hour the run falls in (services.audit).
+CRON_ANCHOR_AUDIT = '55 * * * ? *'
 CRON_CLOSE_DAY = '5 * * * ? *'  # hourly: each zone's day is closed after 01:00 local (services.nightly)
 # Day of month and hour chosen so that moving to WITA/WIT (−1/−2 h) never crosses midnight (infra shifts crons).
 CRON_CLOSE_MONTH = '20 * * * ? *'  # hourly: from the pemda's tpp_close_day, and requests (services.month_end)
@@ -72,6 +75,7 @@ MEDIA_PREFIX_SELFIES = 'selfies/'  # check-in selfies: expire by the retention p
 MEDIA_PREFIX_FACES = 'faces/'  # enrolled reference faces: kept while the employee is enrolled
 EXPORTS_PREFIX = 'exports/'  # finance CSVs; the finance role reads this prefix only
 EXPORTS_PREFIX_TPP = 'exports/tpp/'  # exports/tpp/YYYY-MM/rev-NNN/<OPD>.csv, pemda.csv, manifest.json
+ANCHORS_PREFIX_AUDIT = 'audit/'  # audit/<YYYY-MM-DDTHHZ>.json: the audit chain's head in that UTC hour
 
 # Custom metrics (namespace METRICS_NAMESPACE, dimension service=APP_NAME) that the alarms watch.
 METRICS_NAMESPACE = 'Hadir'

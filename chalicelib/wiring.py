@@ -47,6 +47,12 @@ def _allowance_stores() -> tuple[DynamoAllowanceRecords, S3ObjectStore]:
     return DynamoAllowanceRecords(), S3ObjectStore(get_settings().bucket(names.BUCKET_EXPORTS))
 
 
+@lru_cache(maxsize=1)
+def get_anchors() -> S3ObjectStore:
+    """The audit chain's anchors: write-once objects under Object Lock (services.audit)."""
+    return S3ObjectStore(get_settings().bucket(names.BUCKET_ANCHORS))
+
+
 def get_books() -> AllowanceBooks:
     """The allowance stores and the pemda's published rule profiles, read on every call: a publication
     prices the next close without waiting for a new Lambda container."""

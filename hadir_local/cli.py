@@ -31,8 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument('--api-port', type=int, default=8000)
     run.add_argument('--aws-port', type=int, default=4566)
     sub.add_parser('reset', help='forget the local state')
-    job = sub.add_parser('job', help='run a scheduled function now')
-    job.add_argument('name')
+    # Listing the jobs imports the app, which reads its settings: only for the help, which exits right after.
+    listing = _jobs_epilog() if _asks_job_help(sys.argv[1:] if argv is None else argv) else None
+    job = sub.add_parser(
+        'job', help='run a scheduled function now', epilog=listing, formatter_class=argparse.RawTextHelpFormatter
+    )
+    job.add_argument('name', help='one of the jobs listed below')
     job.add_argument('--date', help='business date YYYY-MM-DD, for jobs that take one')
     job.add_argument('--full', action='store_true', help='reconcile: list every upload, not only the recent ones')
     audit = sub.add_parser('audit', help='audit log tools')
@@ -54,6 +58,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == 'audit':
         return verify_audit()
     return create_key(args.role, args.opd, args.name)
+
+
+def _asks_job_help(argv: list[str]) -> bool:
+    return argv[:1] == ['job'] and ('-h' in argv or '--help' in argv)
+
+
+def _jobs_epilog() -> str:
+    from chalicelib.events.jobs import JOBS
+
+    return 'jobs:\n' + '\n'.join(f'  {job.name:<18} {job.description}' for job in JOBS.values())
 
 
 def _attach() -> bool:
@@ -90,15 +104,23 @@ def run_job(name: str, date: str | None, *, full: bool = False) -> int:
 
 def verify_audit() -> int:
     from chalicelib.services.audit import verify_audit as verify
-    from chalicelib.wiring import get_deps
+    from chalicelib.wiring import get_anchors, get_deps
 
-    report = verify(get_deps())
+    report = verify(get_deps(), get_anchors())
+    anchor = report.anchor
+    if anchor is None:
+        anchored = 'no anchor yet (`hadir job anchor-audit` writes one): the newest entries are not anchored'
+    else:
+        anchored = (
+            f'anchored at entry {anchor.head.seq} ({anchor.period}); '
+            f'{report.unanchored_tail} newer entries not yet anchored'
+        )
     if report.ok:
-        print(f'audit chain intact: {report.checked} entries verified')
+        print(f'audit chain intact: {report.checked} entries verified, {anchored}')
         return 0
     print(
         f'audit chain BROKEN at entry {report.broken_seq}: {report.reason} '
-        f'({report.checked} entries before it verified)'
+        f'({report.checked} entries before it verified; {anchored})'
     )
     return 1
 

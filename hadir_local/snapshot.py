@@ -108,7 +108,24 @@ def ensure_buckets() -> None:
     for purpose in names.BUCKETS:
         bucket = settings.bucket(purpose)
         if bucket not in existing:
-            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={'LocationConstraint': settings.region})
+            locked = {'ObjectLockEnabledForBucket': True} if purpose == names.BUCKET_ANCHORS else {}
+            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={'LocationConstraint': settings.region}, **locked)
+            if locked:
+                _lock_anchors(s3, bucket)
+
+
+# Anchors are write-once as in infra/ (Object Lock, a default retention); a day is enough for a local stack.
+LOCAL_ANCHOR_LOCK_DAYS = 1
+
+
+def _lock_anchors(s3: Any, bucket: str) -> None:
+    s3.put_object_lock_configuration(
+        Bucket=bucket,
+        ObjectLockConfiguration={
+            'ObjectLockEnabled': 'Enabled',
+            'Rule': {'DefaultRetention': {'Mode': 'GOVERNANCE', 'Days': LOCAL_ANCHOR_LOCK_DAYS}},
+        },
+    )
 
 
 def ensure_queues() -> None:

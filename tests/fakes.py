@@ -90,8 +90,8 @@ class FakeAuditLog:
         more = len(newest_first) > limit
         return AuditPage(items, _encode_cursor({'seq': items[-1].seq}) if more else None)
 
-    def walk(self) -> Iterator[AuditEntry]:
-        yield from list(self._entries)
+    def walk(self, from_seq: int = 1) -> Iterator[AuditEntry]:
+        yield from [e for e in self._entries if e.seq >= from_seq]
 
     def append(self, draft: AuditDraft, at: datetime) -> AuditEntry:
         head = self._entries[-1] if self._entries else None

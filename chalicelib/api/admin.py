@@ -8,6 +8,7 @@ from chalice.app import Blueprint
 
 from chalicelib.api.routing import Ctx, QueryParam, page, route
 from chalicelib.services import audit, keys
+from chalicelib.wiring import get_anchors
 
 bp = Blueprint(__name__)
 
@@ -41,6 +42,12 @@ AUDIT_READERS = ('super', 'auditor', 'opd_admin')
        query=(QueryParam('opd', 'only entries about this OPD'),), paginated=True)  # fmt: skip
 def list_audit(ctx: Ctx) -> Any:
     return page(*audit.list_audit(ctx.deps, ctx.principal, ctx.query('opd'), ctx.limit, ctx.cursor))
+
+
+@route(bp, '/v1/audit/verify', 'POST', summary="Check the audit chain's links and hold it to its latest anchor",
+       tag='audit', roles=('super', 'auditor'))  # fmt: skip
+def verify_audit(ctx: Ctx) -> Any:
+    return audit.verify_for_console(ctx.deps, ctx.principal, get_anchors())
 
 
 @route(bp, '/v1/me/key', 'GET', summary='The calling key: role and scope', tag='keys',

@@ -14,10 +14,10 @@ from chalice.app import Blueprint, Cron
 from chalicelib import resource_names as names
 from chalicelib.observability import logger, metrics
 from chalicelib.services import allowance, checkins, machine_summary, month_end, nightly, outages, schedules
-from chalicelib.services.audit import verify_audit
+from chalicelib.services.audit import anchor_audit, report_json, verify_audit
 from chalicelib.services.ingest import machine_health, reconcile
 from chalicelib.settings import get_settings
-from chalicelib.wiring import get_books, get_deps, get_mobile, get_uploads
+from chalicelib.wiring import get_anchors, get_books, get_deps, get_mobile, get_uploads
 
 STALE_PENDING_MINUTES = 10  # a queued face check normally completes within a minute or two
 IMPORT_ACTOR = 'job:import-holidays'  # the audit entry's actor: no API key runs a scheduled job
@@ -26,11 +26,17 @@ bp = Blueprint(__name__)
 
 
 def run_audit_verify(**_: Any) -> dict[str, Any]:
-    report = verify_audit(get_deps())
+    """Nightly: the whole chain, held to the latest anchor."""
+    report = verify_audit(get_deps(), get_anchors())
     metrics.add_metric(name='AuditChainBroken', unit=MetricUnit.Count, value=0 if report.ok else 1)
     if not report.ok:
         logger.error('audit chain broken', extra={'seq': report.broken_seq, 'reason': report.reason})
-    return {'ok': report.ok, 'checked': report.checked, 'broken_seq': report.broken_seq, 'reason': report.reason}
+    return {'broken_seq': report.broken_seq, 'reason': report.reason, **report_json(report)}
+
+
+def run_anchor_audit(**_: Any) -> dict[str, Any]:
+    """Hourly: the chain's head, written once for this UTC hour to the Object Lock bucket."""
+    return anchor_audit(get_deps(), get_anchors())
 
 
 def run_reconcile(full: bool = False, **_: Any) -> dict[str, Any]:
@@ -106,7 +112,18 @@ class Job:
 
 
 JOBS: dict[str, Job] = {
-    'audit-verify': Job('audit-verify', names.CRON_AUDIT_VERIFY, run_audit_verify, 'verify the audit hash chain'),
+    'audit-verify': Job(
+        'audit-verify',
+        names.CRON_AUDIT_VERIFY,
+        run_audit_verify,
+        'verify the audit hash chain against its latest anchor',
+    ),
+    'anchor-audit': Job(
+        'anchor-audit',
+        names.CRON_ANCHOR_AUDIT,
+        run_anchor_audit,
+        "anchor the audit chain's head for this hour in the write-once anchors bucket",
+    ),
     'reconcile': Job('reconcile', names.CRON_RECONCILE, run_reconcile, 'ingest bridge uploads into the punch ledger'),
     'close-day': Job(
         'close-day', names.CRON_CLOSE_DAY, run_close_day, 'day records of the day that ended in each zone (or --date)'
@@ -167,6 +184,11 @@ def handle_machine_summary(event: Any) -> dict[str, Any]:
 @bp.schedule(Cron(*names.CRON_AUDIT_VERIFY.split()), name='audit_verify')
 def handle_audit_verify(event: Any) -> dict[str, Any]:
     return run_audit_verify()
+
+
+@bp.schedule(Cron(*names.CRON_ANCHOR_AUDIT.split()), name='anchor_audit')
+def handle_anchor_audit(event: Any) -> dict[str, Any]:
+    return run_anchor_audit()
 
 
 @bp.schedule(Cron(*names.CRON_CLOSE_DAY.split()), name='close_day')

@@ -31,6 +31,9 @@ _CONSUME = ('sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibil
 # chalicelib/adapters/sqs.py looks the queue URL up by name, then sends.
 _SEND = ('sqs:GetQueueUrl', 'sqs:SendMessage')
 ALL = frozenset({'read', 'put', 'update', 'delete'})
+# Verify looks anchors up by key, most of them absent (services.audit.latest_anchor): without s3:ListBucket, S3
+# answers an absent key with 403 AccessDenied instead of 404, so readers may list the anchors prefix (names only).
+ANCHOR_READ = frozenset({'get', 'list'})
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ API = Access(
         (names.BUCKET_MEDIA, names.MEDIA_PREFIX_SELFIES): frozenset({'get', 'put'}),
         (names.BUCKET_MEDIA, names.MEDIA_PREFIX_FACES): frozenset({'get', 'put'}),
         (names.BUCKET_EXPORTS, names.EXPORTS_PREFIX): frozenset({'get', 'put'}),
+        (names.BUCKET_ANCHORS, names.ANCHORS_PREFIX_AUDIT): ANCHOR_READ,  # POST /v1/audit/verify
     },
     faces=frozenset({'compare', 'collection'}),
     sends=(names.QUEUE_FACE_CHECKS,),  # check-ins Rekognition was too busy for
@@ -108,7 +112,16 @@ CLOSE_DAY = Access(
 # By the function's kebab-case name (resource_names.function_name's `function`).
 PROFILES: Mapping[str, Access] = {
     'api': API,
-    'audit-verify': Access(tables={names.TABLE_AUDIT: frozenset({'read'})}),
+    'audit-verify': Access(
+        tables={names.TABLE_AUDIT: frozenset({'read'})},
+        objects={(names.BUCKET_ANCHORS, names.ANCHORS_PREFIX_AUDIT): ANCHOR_READ},
+    ),
+    # The hourly anchor: reads the chain's head, writes this hour's anchor once (If-None-Match; a second run in the
+    # same hour reads the first back). Never deletes: Object Lock would refuse it anyway.
+    'anchor-audit': Access(
+        tables={names.TABLE_AUDIT: frozenset({'read'})},
+        objects={(names.BUCKET_ANCHORS, names.ANCHORS_PREFIX_AUDIT): frozenset({'get', 'put'})},
+    ),
     'close-day': CLOSE_DAY,
     # The month close also removes the close requests it has handled (a transaction delete in the directory).
     'close-month': Access(

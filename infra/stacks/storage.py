@@ -1,4 +1,4 @@
-"""DynamoDB tables and S3 buckets (uploads, media, exports, access logs), and the finance role."""
+"""DynamoDB tables and S3 buckets (uploads, media, exports, audit anchors, access logs), and the finance role."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ class Storage(Construct):
         self.uploads = self._uploads_bucket()
         self.media_key, self.media = self._media_bucket()
         self.exports = self._exports_bucket()
+        self.anchors = self._anchors_bucket()
         self.finance_role = self._finance_role()
 
     def bucket_name(self, purpose: str) -> str:
@@ -198,6 +199,41 @@ class Storage(Construct):
                 ),
             ],
         )
+
+    def _anchors_bucket(self) -> s3.Bucket:
+        """The audit chain's head, one object per hour (services.audit, docs/audit.md), written once and kept.
+
+        Compliance mode where data is retained (prod): nobody, the account root included, can delete or shorten
+        the retention of an anchor before it ends. Governance in the other stages, so that a test stack's anchors
+        can still be removed by an administrator who bypasses it on purpose (a logged call). Anchors are kept as
+        long as the finance files they vouch for. Object Lock keeps every version, but a reader gets the newest:
+        the bucket policy therefore refuses any PutObject without If-None-Match, so an anchor cannot be replaced
+        by a newer version either, even by a principal allowed to write.
+        """
+        days = Duration.days(self.config.export_lock_days)
+        bucket = self._bucket(
+            'AnchorsBucket',
+            names.BUCKET_ANCHORS,
+            versioned=True,
+            object_lock_enabled=True,
+            object_lock_default_retention=s3.ObjectLockRetention.compliance(days)
+            if self.config.retain_data
+            else s3.ObjectLockRetention.governance(days),
+            lifecycle_rules=[
+                s3.LifecycleRule(id='aborted-uploads', abort_incomplete_multipart_upload_after=Duration.days(1))
+            ],
+        )
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid='AnchorsAreWrittenOnce',
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=['s3:PutObject'],
+                resources=[bucket.arn_for_objects('*')],
+                conditions={'Null': {'s3:if-none-match': 'true'}},
+            )
+        )
+        return bucket
 
     def _finance_role(self) -> iam.Role:
         """BPKAD's role: read the finance CSVs under exports/ and nothing else."""

@@ -182,7 +182,7 @@ def _bucket_policy_statements(template: Template, bucket_id: str) -> list[dict[s
 
 def test_every_bucket_blocks_public_access_encrypts_and_enforces_tls(template: Template) -> None:
     buckets = resources(template, 'AWS::S3::Bucket')
-    assert len(buckets) == 5  # uploads, media, exports, access logs, web
+    assert len(buckets) == 6  # uploads, media, exports, audit anchors, access logs, web
     for bucket_id, bucket in buckets.items():
         settings = props(bucket)
         assert settings['PublicAccessBlockConfiguration'] == {

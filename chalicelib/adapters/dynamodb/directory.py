@@ -216,6 +216,7 @@ class DynamoAuditLog:
         items = [_audit_from_item(i) for i in results]
         return AuditPage(items, encode_cursor(results.last_evaluated_key) if len(items) == limit else None)
 
-    def walk(self) -> Iterator[AuditEntry]:
-        for item in AuditItem.query(AUDIT_CHAIN, scan_index_forward=True, consistent_read=True):
+    def walk(self, from_seq: int = 1) -> Iterator[AuditEntry]:
+        condition = AuditItem.seq >= from_seq if from_seq > 1 else None
+        for item in AuditItem.query(AUDIT_CHAIN, condition, scan_index_forward=True, consistent_read=True):
             yield _audit_from_item(item)
