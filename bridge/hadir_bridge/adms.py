@@ -515,10 +515,10 @@ def make_server(
 def endpoint_name(path: str) -> str | None:
     """The iclock endpoint a firmware path names, or None. Firmware writes it several ways: ``/iclock/cdata``,
     ``/iclock/cdata.aspx`` (eSSL and older ZKTeco), with a trailing slash, in another case, or behind a prefix."""
-    _, found, rest = path.rpartition('/iclock/')
+    _, found, rest = path.lower().rpartition('/iclock/')
     if not found:
         return None
-    name = rest.strip('/').lower().removesuffix('.aspx')
+    name = rest.strip('/').removesuffix('.aspx')
     return name if name in ENDPOINTS else None
 
 
