@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
+import pytest
+
+from chalicelib import resource_names as names
 from chalicelib.adapters.dynamodb.directory import AUDIT_CHAIN
 from chalicelib.adapters.dynamodb.items import AuditItem
-from chalicelib.events.jobs import run_audit_verify
-from chalicelib.services.audit import verify_audit
-from chalicelib.wiring import get_deps
+from chalicelib.domain.audit_chain import anchor_period, entry_hash, verify_chain
+from chalicelib.domain.errors import Forbidden
+from chalicelib.domain.models import Principal, Role
+from chalicelib.events.jobs import JOBS, run_anchor_audit, run_audit_verify
+from chalicelib.services.audit import (
+    ANCHOR_LOOKBACK_PERIODS,
+    CONSOLE_WINDOW,
+    anchor_audit,
+    current_head,
+    verify_audit,
+    verify_for_console,
+)
+from chalicelib.services.common import Deps
+from chalicelib.settings import get_settings
+from chalicelib.wiring import get_anchors, get_deps
+from hadir_local import cli
 from tests.integration.builders import audit_length, bridge_body, employee_body, machine_body, opd_body
 from tests.support import Harness
 
@@ -161,3 +181,217 @@ def test_finance_and_bridge_keys_cannot_read_the_audit_log(hx: Harness) -> None:
     bridge = write(hx, 'POST', '/v1/bridges', bridge_body('BR-1', 'OPDA'))
     for key in (hx.make_key('finance'), bridge['token']):
         assert hx.call('GET', '/v1/audit', key).status == 403
+
+
+# ---------------------------------------------------------------- anchors (issue 11, item 2; docs/audit.md)
+
+
+def _writes(hx: Harness, employees: int) -> None:
+    write(hx, 'POST', '/v1/opds', opd_body('OPDA'))
+    for n in range(1, employees + 1):
+        write(hx, 'POST', '/v1/employees', employee_body('OPDA', n))
+
+
+def _rewrite(seq: int, **after: object) -> None:
+    """What someone with write access to the table can do: change an entry and recompute its hash."""
+    item = AuditItem.get(AUDIT_CHAIN, seq)
+    item.after = {**(item.after or {}), **after}
+    item.hash = entry_hash(
+        seq=seq, at=datetime.fromisoformat(item.at), actor_key_id=item.actor_key_id, action=item.action,
+        target=item.target, opd_id=item.opd_id, before=item.before, after=item.after, prev_hash=item.prev_hash,
+    )  # fmt: skip
+    item.save()
+
+
+def _at(deps: Deps, moment: datetime) -> Deps:
+    return replace(deps, clock=lambda: moment)
+
+
+def test_without_an_anchor_a_deleted_or_rewritten_newest_entry_passes_the_links_check(hx: Harness) -> None:
+    # Given five entries and no anchor (what verify had before issue 11: links only)
+    _writes(hx, 3)
+    # When the newest entry is deleted, and the one before it rewritten with a recomputed hash
+    AuditItem.get(AUDIT_CHAIN, 5).delete()
+    _rewrite(4, tpp_ceiling=99_000_000)
+    # Then the links alone still hold: only an anchor outside the table can tell
+    report = verify_audit(get_deps(), get_anchors())
+    assert (report.ok, report.checked, report.anchor, report.unanchored_tail) == (True, 4, None, 4)
+
+
+def test_the_anchor_job_writes_the_head_once_for_its_hour_in_the_locked_bucket(hx: Harness) -> None:
+    # Given five entries
+    _writes(hx, 3)
+    head = current_head(get_deps())
+    # When the hourly job runs, then runs again in the same hour after one more write
+    first = JOBS['anchor-audit'].run()
+    write(hx, 'POST', '/v1/employees', employee_body('OPDA', 4))
+    again = run_anchor_audit()
+    # Then the first run anchored the head of its hour, and the second left that anchor as it was
+    assert (head.seq, first['written'], first['anchor']['seq'], first['anchor']['hash']) == (5, True, 5, head.hash)
+    assert first['key'] == f'audit/{anchor_period(get_deps().clock())}.json'
+    assert (again['written'], again['key'], again['anchor']) == (False, first['key'], first['anchor'])
+    # And the object sits under Object Lock (its version cannot be deleted or replaced before the retention ends)
+    s3 = boto3.client('s3', region_name=get_settings().region)
+    stored = s3.get_object(Bucket=get_settings().bucket(names.BUCKET_ANCHORS), Key=first['key'])
+    assert stored['ObjectLockMode'] == 'GOVERNANCE' and stored['ObjectLockRetainUntilDate'] > datetime.now(UTC)
+    assert json.loads(stored['Body'].read()) == first['anchor']
+
+
+def test_deleting_the_newest_entry_after_an_anchor_is_reported(hx: Harness) -> None:
+    # Given five entries (the auditor key's creation is the fifth), anchored
+    _writes(hx, 2)
+    auditor = hx.make_key('auditor')
+    run_anchor_audit()
+    # When the newest (anchored) entry is deleted from the table
+    AuditItem.get(AUDIT_CHAIN, 5).delete()
+    # Then verify, the nightly job and the console's route all report it as deleted at 5
+    report = verify_audit(get_deps(), get_anchors())
+    nightly = run_audit_verify()
+    route = hx.call('POST', '/v1/audit/verify', auditor).body
+    assert (report.ok, report.broken_seq, report.checked) == (False, 5, 4)
+    assert report.reason is not None and 'entry 5 is missing' in report.reason and 'deleted' in report.reason
+    assert (nightly['ok'], nightly['broken_seq'], nightly['anchor']['seq']) == (False, 5, 5)
+    assert (route['ok'], route['first_broken']['seq'], route['anchor']['seq']) == (False, 5, 5)
+    assert 'deleted' in route['first_broken']['reason']
+    # And the next write, which takes the deleted entry's number, does not hide it: 5 now differs from its anchor
+    write(hx, 'POST', '/v1/employees', employee_body('OPDA', 3))
+    after = verify_audit(get_deps(), get_anchors())
+    assert (after.ok, after.broken_seq) == (False, 5) and after.reason is not None and 'anchor' in after.reason
+
+
+def test_rewriting_the_newest_entry_with_a_recomputed_hash_after_an_anchor_is_reported(hx: Harness) -> None:
+    # Given five entries, anchored
+    _writes(hx, 3)
+    run_anchor_audit()
+    # When the newest entry is rewritten and its hash recomputed, so that its own hash and links still hold
+    _rewrite(5, tpp_ceiling=99_000_000)
+    assert verify_chain(get_deps().audit_log.walk()).ok
+    # Then verify against the anchor reports it as rewritten
+    report = verify_audit(get_deps(), get_anchors())
+    route = hx.call('POST', '/v1/audit/verify', hx.super_key).body
+    assert (report.ok, report.broken_seq, report.checked) == (False, 5, 4)
+    assert report.reason is not None and 'rewritten' in report.reason
+    assert (route['ok'], route['first_broken']['seq']) == (False, 5)
+
+
+def test_rewriting_an_older_entry_and_every_hash_after_it_is_reported_at_the_anchor(hx: Harness) -> None:
+    # Given five anchored entries, of which entry 2 is rewritten and every later hash and link recomputed
+    _writes(hx, 3)
+    run_anchor_audit()
+    _rewrite(2, name='Orang Lain')
+    for seq in (3, 4, 5):
+        item = AuditItem.get(AUDIT_CHAIN, seq)
+        item.prev_hash = AuditItem.get(AUDIT_CHAIN, seq - 1).hash
+        item.save()
+        _rewrite(seq)
+    # Then the links hold, but the anchored entry no longer has its anchored hash
+    assert verify_chain(get_deps().audit_log.walk()).ok
+    report = verify_audit(get_deps(), get_anchors())
+    assert (report.ok, report.broken_seq) == (False, 5)
+
+
+def test_entries_after_the_anchor_are_the_unanchored_tail(hx: Harness) -> None:
+    # Given five anchored entries and three written after the anchor
+    _writes(hx, 3)
+    run_anchor_audit()
+    for n in range(4, 7):
+        write(hx, 'POST', '/v1/employees', employee_body('OPDA', n))
+    # When the chain is verified
+    intact = verify_audit(get_deps(), get_anchors())
+    # Then it is intact, with 3 entries not yet anchored
+    assert (intact.ok, intact.checked, intact.anchor and intact.anchor.head.seq, intact.unanchored_tail) == (
+        True,
+        8,
+        5,
+        3,
+    )
+    # And deleting that tail goes unseen (the documented window), but deleting down past the anchor does not
+    for seq in (8, 7, 6):
+        AuditItem.get(AUDIT_CHAIN, seq).delete()
+    assert verify_audit(get_deps(), get_anchors()).ok
+    AuditItem.get(AUDIT_CHAIN, 5).delete()
+    AuditItem.get(AUDIT_CHAIN, 4).delete()
+    report = verify_audit(get_deps(), get_anchors())
+    assert (report.ok, report.broken_seq) == (False, 4)
+    assert report.reason is not None and 'entries 4 to 5 are missing' in report.reason
+
+
+def test_verify_holds_the_chain_to_the_newest_anchor_within_the_lookback(hx: Harness) -> None:
+    # Given an anchor at 02:55 with two entries, and one at 04:55 with five
+    base = datetime(2026, 12, 7, 2, 55, tzinfo=UTC)
+    write(hx, 'POST', '/v1/opds', opd_body('OPDA'))
+    anchor_audit(_at(get_deps(), base), get_anchors())
+    for n in range(1, 4):
+        write(hx, 'POST', '/v1/employees', employee_body('OPDA', n))
+    anchor_audit(_at(get_deps(), base + timedelta(hours=2)), get_anchors())
+    # When verified at 05:30, at 03:10, and two days later
+    at_0530 = verify_audit(_at(get_deps(), base + timedelta(hours=2, minutes=35)), get_anchors())
+    at_0310 = verify_audit(_at(get_deps(), base + timedelta(minutes=15)), get_anchors())
+    later = verify_audit(_at(get_deps(), base + timedelta(hours=2 + ANCHOR_LOOKBACK_PERIODS)), get_anchors())
+    # Then each uses the newest anchor it can see, and none beyond the lookback
+    assert at_0530.anchor is not None and (at_0530.anchor.period, at_0530.anchor.head.seq) == ('2026-12-07T04Z', 5)
+    assert at_0310.anchor is not None and (at_0310.anchor.period, at_0310.unanchored_tail) == ('2026-12-07T02Z', 3)
+    assert later.anchor is None and later.ok
+
+
+def test_the_windowed_check_starts_before_the_anchor_and_leaves_older_entries_to_the_whole_check(
+    hx: Harness,
+) -> None:
+    # Given eight anchored entries, of which entry 2 was edited without recomputing anything
+    _writes(hx, 6)
+    run_anchor_audit()
+    item = AuditItem.get(AUDIT_CHAIN, 2)
+    item.target = 'employee/someone-else'
+    item.save()
+    # When checked over a window of 4 entries up to the anchor, and over the whole chain
+    windowed = verify_audit(get_deps(), get_anchors(), window=4)
+    whole = verify_audit(get_deps(), get_anchors())
+    # Then the window (entries 5 to 8) holds, and the whole check finds entry 2
+    assert (windowed.ok, windowed.from_seq, windowed.checked) == (True, 5, 4)
+    assert (whole.ok, whole.broken_seq) == (False, 2)
+
+
+def test_verify_route_answers_super_and_auditor_with_the_anchor_and_the_tail(hx: Harness) -> None:
+    # Given five anchored entries and one after the anchor (the auditor key is the sixth write)
+    _writes(hx, 3)
+    run_anchor_audit()
+    auditor = hx.make_key('auditor')
+    # When super and auditor ask for the check
+    replies = [hx.call('POST', '/v1/audit/verify', key) for key in (hx.super_key, auditor)]
+    # Then both get the same intact result, windowed, naming the anchor
+    for reply in replies:
+        assert reply.status == 200, reply.body
+        body = reply.body
+        assert (body['ok'], body['checked'], body['unanchored_tail'], body['from_seq']) == (True, 6, 1, 1)
+        assert (body['whole_chain'], body['window'], 'first_broken' in body) == (True, CONSOLE_WINDOW, False)
+        assert (body['anchor']['seq'], body['anchor']['hash']) == (5, AuditItem.get(AUDIT_CHAIN, 5).hash)
+        assert body['anchor']['key'] == f'audit/{body["anchor"]["period"]}.json'
+
+
+def test_verify_route_refuses_opd_admin_finance_and_bridge_keys(hx: Harness) -> None:
+    write(hx, 'POST', '/v1/opds', opd_body('OPDA'))
+    bridge = write(hx, 'POST', '/v1/bridges', bridge_body('BR-1', 'OPDA'))
+    for key in (hx.make_key('opd_admin', 'OPDA'), hx.make_key('finance'), bridge['token']):
+        reply = hx.call('POST', '/v1/audit/verify', key)
+        assert (reply.status, reply.body['error']['code']) == (403, 'forbidden'), reply.body
+    assert hx.call('POST', '/v1/audit/verify').status == 401
+
+
+def test_the_service_refuses_other_roles_too(hx: Harness) -> None:
+    admin = Principal(key_id='k-admin', role=Role.OPD_ADMIN, opd_id='OPDA')
+    with pytest.raises(Forbidden):
+        verify_for_console(get_deps(), admin, get_anchors())
+
+
+def test_the_local_anchors_bucket_is_object_locked(aws: None) -> None:
+    s3 = boto3.client('s3', region_name=get_settings().region)
+    config = s3.get_object_lock_configuration(Bucket=get_settings().bucket(names.BUCKET_ANCHORS))
+    assert config['ObjectLockConfiguration']['ObjectLockEnabled'] == 'Enabled'
+    assert config['ObjectLockConfiguration']['Rule']['DefaultRetention']['Mode'] == 'GOVERNANCE'
+
+
+def test_hadir_job_help_lists_the_anchor_job(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(['job', '--help'])
+    listed = capsys.readouterr().out
+    assert 'anchor-audit' in listed and 'audit-verify' in listed
