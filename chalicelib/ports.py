@@ -169,6 +169,10 @@ class AllowanceRecords(Protocol):
         """The month records of one revision, in (OPD, employee) order."""
         ...
 
+    def opd_month_records(self, month: str, revision: int, opd_id: str) -> list[MonthRecord]:
+        """The month records of one OPD in one revision, in employee order, reading no other OPD's."""
+        ...
+
     def month_record(self, employee_id: str, month: str, revision: int) -> MonthRecord | None:
         """One employee's record in one revision of a month, or None."""
         ...
@@ -231,4 +235,21 @@ class WorkQueue(Protocol):
 class NonceBook(Protocol):
     def claim(self, scope: str, nonce: str, expires_at: datetime) -> bool:
         """Record a nonce once: True the first time, False if it was seen before (a replay)."""
+        ...
+
+
+@dataclass(frozen=True)
+class FilesReady:
+    """A month's finance files are written: what finance is told, already worded (services.allowance)."""
+
+    month: str
+    revision: int
+    subject: str  # at most 100 characters (an SNS e-mail subject)
+    message: str
+    link: str  # the console's Keuangan screen
+
+
+class FinanceNotices(Protocol):
+    def files_ready(self, notice: FilesReady) -> None:
+        """Tell finance (BPKAD) that a month's files can be downloaded: SNS e-mail deployed, the log locally."""
         ...

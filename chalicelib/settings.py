@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     selfie_link_seconds: int = Field(default=300, gt=0, le=3600)
     face_retry_seconds: int = Field(default=30, ge=0, le=900)  # a queued check the engine refused again waits this
 
+    # Finance's notice that a month's files are ready (SNS, e-mail subscribed in infra/); unset: the log only.
+    finance_topic_arn: str | None = None
+    # The site serving the console (https://<CloudFront domain> deployed); notices link to its Keuangan screen.
+    console_url: str = 'http://127.0.0.1:8000'
+
     def table(self, purpose: str) -> str:
         return names.table_name(self.stage, purpose)
 

@@ -11,10 +11,11 @@ from chalicelib.adapters.dynamodb.allowance import DynamoAllowanceRecords
 from chalicelib.adapters.dynamodb.directory import DynamoAuditLog, DynamoDirectoryStore
 from chalicelib.adapters.dynamodb.nonces import DynamoNonceBook
 from chalicelib.adapters.dynamodb.punches import DynamoPunchLedger
+from chalicelib.adapters.notices import PrintedFinanceNotices, SnsFinanceNotices
 from chalicelib.adapters.s3 import S3ObjectStore
 from chalicelib.adapters.sqs import SqsQueue
 from chalicelib.adapters.uploads import S3Uploads
-from chalicelib.ports import FaceEngine
+from chalicelib.ports import FaceEngine, FinanceNotices
 from chalicelib.services import profiles
 from chalicelib.services.allowance import AllowanceBooks
 from chalicelib.services.checkins import Mobile
@@ -57,7 +58,17 @@ def get_books() -> AllowanceBooks:
     """The allowance stores and the pemda's published rule profiles, read on every call: a publication
     prices the next close without waiting for a new Lambda container."""
     records, files = _allowance_stores()
-    return AllowanceBooks(records=records, files=files, profiles=profiles.published(get_deps()))
+    return AllowanceBooks(
+        records=records, files=files, profiles=profiles.published(get_deps()), notices=get_finance_notices(),
+        console_url=get_settings().console_url,
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def get_finance_notices() -> FinanceNotices:
+    """SNS when infra/ gave the topic (HADIR_FINANCE_TOPIC_ARN); otherwise the log (the local stack, tests)."""
+    topic_arn = get_settings().finance_topic_arn
+    return SnsFinanceNotices(topic_arn) if topic_arn else PrintedFinanceNotices()
 
 
 _face_engine: FaceEngine | None = None

@@ -41,6 +41,7 @@ from chalicelib.domain.errors import Conflict, FieldIssue, NotFound, ValidationF
 from chalicelib.domain.models import Employee, Holiday, Opd, PemdaSettings, Principal, Punch
 from chalicelib.domain.tpp.day import ApprovedStatus, DayResult, Outage
 from chalicelib.domain.tpp.defaults import default_profile
+from chalicelib.domain.tpp.finance_xlsx import XLSX_TYPE, WorkbookCover, finance_xlsx
 from chalicelib.domain.tpp.month import MonthFlags, compute_month
 from chalicelib.domain.tpp.pipeline import close_days as evaluate_shifts
 from chalicelib.domain.tpp.profile import RuleProfile, profile_in_force
@@ -59,6 +60,7 @@ from chalicelib.domain.tpp.records import (
     month_bounds,
     month_of,
     records_digest,
+    workbook_name,
 )
 from chalicelib.domain.tpp.schedule import (
     FIVE_DAY,
@@ -72,7 +74,16 @@ from chalicelib.domain.tpp.schedule import (
 )
 from chalicelib.domain.tpp.statuses import EmployeeStatus, earlier_status_days, months_touched, status_on
 from chalicelib.observability import logger
-from chalicelib.ports import AllowanceRecords, DayKey, ObjectStore, PunchLedger, Record, Remove
+from chalicelib.ports import (
+    AllowanceRecords,
+    DayKey,
+    FilesReady,
+    FinanceNotices,
+    ObjectStore,
+    PunchLedger,
+    Record,
+    Remove,
+)
 from chalicelib.services import discipline, schedules, scores, statuses
 from chalicelib.services.checkins import manipulation_confirmed
 from chalicelib.services.common import (
@@ -104,6 +115,8 @@ class AllowanceBooks:
     records: AllowanceRecords
     files: ObjectStore
     profiles: tuple[RuleProfile, ...] = field(default_factory=profiles_in_force)  # the closes price with these
+    notices: FinanceNotices | None = None  # finance is told when a month's files are written
+    console_url: str = ''  # the site whose Keuangan screen the notice links to
 
 
 @dataclass
@@ -389,6 +402,7 @@ def close_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]
                 opd_id=employee.opd_id,
                 employee_type=employee.employee_type,
                 nip=employee.nip,
+                nik=employee.nik if employee.nip is None else None,  # the workbook's identifier without a NIP
                 name=employee.name,
                 jabatan=employee.jabatan,
                 kelas=employee.kelas_jabatan,
@@ -423,27 +437,51 @@ def close_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]
 
 
 def export_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]:
-    """Write the finance CSVs of the month's latest revision, once: one per OPD, pemda.csv, manifest.json."""
+    """Write the finance files of the month's latest revision, once: per OPD and for the pemda a CSV and the
+    same rows as an XLSX workbook, then manifest.json; then tell finance the files are ready."""
     head = _latest(books, month)
     if head.files:
         return {'month': month, 'revision': head.revision, 'files': len(head.files), 'written': 0}
     records = books.records.month_records(month, head.revision)
     prefix = names.EXPORTS_PREFIX_TPP + export_prefix(month, head.revision)
+    groups = [(f'{o}.csv', o, [r for r in records if r.opd_id == o]) for o in sorted({r.opd_id for r in records})]
+    groups.append((PEMDA_FILE, 'seluruh pemda', records))
     bodies: list[tuple[ExportFile, bytes]] = []
-    for opd_id in sorted({r.opd_id for r in records}):
-        rows = [r for r in records if r.opd_id == opd_id]
+    for name, scope, rows in groups:
         body = finance_csv(rows)
-        bodies.append((export_file(prefix, f'{opd_id}.csv', body, len(rows)), body))
-    body = finance_csv(records)
-    bodies.append((export_file(prefix, PEMDA_FILE, body, len(records)), body))
+        table = export_file(prefix, name, body, len(rows))
+        cover = WorkbookCover(month=month, revision=head.revision, records_digest=head.digest, scope=scope,
+                              csv_name=name, csv_sha256=table.sha256, closed_at=head.created_at)  # fmt: skip
+        workbook = finance_xlsx(rows, cover, books.profiles)
+        bodies += [(table, body), (export_file(prefix, workbook_name(name), workbook, len(rows)), workbook)]
     listing = manifest(month, head.revision, head.digest, [f for f, _ in bodies])
     bodies.append((export_file(prefix, MANIFEST_FILE, listing, 0), listing))
     written = 0
     for file, content in bodies:  # the manifest goes last: its presence says the set is complete
-        kind = 'application/json' if file.name == MANIFEST_FILE else CSV_TYPE
-        written += books.files.put_new(file.key, content, kind)
+        written += books.files.put_new(file.key, content, _content_type(file.name))
+    # Told before the files are recorded: a failed notice fails the run, and the next run tells again.
+    if books.notices is not None:
+        books.notices.files_ready(_files_ready(books, head, len(records)))
     books.records.save_revision(head.model_copy(update={'files': tuple(f for f, _ in bodies)}))
     return {'month': month, 'revision': head.revision, 'files': len(bodies), 'written': written}
+
+
+def _content_type(name: str) -> str:
+    if name == MANIFEST_FILE:
+        return 'application/json'
+    return XLSX_TYPE if name.endswith('.xlsx') else CSV_TYPE
+
+
+def _files_ready(books: AllowanceBooks, head: MonthRevision, employees: int) -> FilesReady:
+    link = f'{books.console_url.rstrip("/")}/admin/#keuangan'
+    subject = f'Hadir: file TPP {head.month} revisi {head.revision} siap diunduh'
+    message = (
+        f'File TPP bulan {head.month}, revisi {head.revision} ({employees} pegawai), sudah dibuat: CSV dan XLSX '
+        f'per OPD dan untuk seluruh pemda, dengan manifest.json (SHA-256 setiap file).\n\n'
+        f'Unduh dari layar Keuangan di konsol Hadir: {link}\n\n'
+        f'Digest rekaman (records_digest): {head.digest}\n'
+    )
+    return FilesReady(month=head.month, revision=head.revision, subject=subject, message=message, link=link)
 
 
 def list_exports(deps: Deps, books: AllowanceBooks, month: str | None, link_seconds: int) -> dict[str, Any]:
@@ -454,8 +492,7 @@ def list_exports(deps: Deps, books: AllowanceBooks, month: str | None, link_seco
     check_month(month, 'query.month')
     items = []
     for head in (r for r in books.records.revisions(month) if r.complete):
-        files = [{**f.model_dump(mode='json'), 'url': books.files.download_url(f.key, link_seconds)}
-                 for f in head.files]  # fmt: skip
+        files = _listed_files(books, head.files, link_seconds)
         items.append(
             {'revision': head.revision, 'employees': head.employees, 'digest': head.digest,
              'closed_at': head.created_at.isoformat(), 'exported': bool(head.files), 'files': files}
@@ -463,6 +500,20 @@ def list_exports(deps: Deps, books: AllowanceBooks, month: str | None, link_seco
     flag = deps.store.get(KIND_MONTH_CHANGED, month)
     changed = {'since': flag.data['since']} if flag else None
     return {'month': month, 'items': items, 'count': len(items), 'changed_since_close': changed}
+
+
+def _listed_files(books: AllowanceBooks, files: Sequence[ExportFile], link_seconds: int) -> list[dict[str, Any]]:
+    """Every file with its format and download link; each CSV also names its workbook (``xlsx``), so a screen
+    shows the two side by side. Revisions exported before workbooks existed have CSVs only."""
+    listed = {
+        f.name: {**f.model_dump(mode='json'), 'format': f.name.rsplit('.', 1)[-1],
+                 'url': books.files.download_url(f.key, link_seconds)}
+        for f in files
+    }  # fmt: skip
+    for name, entry in listed.items():
+        if entry['format'] == 'csv':
+            entry['xlsx'] = listed.get(workbook_name(name))
+    return list(listed.values())
 
 
 def opd_recap(
@@ -476,8 +527,8 @@ def opd_recap(
         raise ValidationFailed('month is required', fields=(FieldIssue('query.month', 'YYYY-MM is required'),))
     check_month(month, 'query.month')
     head = _latest(books, month)
-    rows = sorted((r for r in books.records.month_records(month, head.revision) if r.opd_id == opd_id),
-                  key=lambda r: (r.nip or '', r.employee_id))  # fmt: skip
+    records = books.records.opd_month_records(month, head.revision, opd_id)
+    rows = sorted(records, key=lambda r: (r.nip or '', r.employee_id))
     items = [_recap_row(r) for r in rows]
     totals = {key: sum(item[key] for item in items) for key in ('pagu', 'deduction', 'discipline_cut', 'tpp_bruto')}
     return {'opd_id': opd_id, 'month': month, 'revision': head.revision, 'closed_at': head.created_at.isoformat(),

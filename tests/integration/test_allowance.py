@@ -158,12 +158,14 @@ def test_month_close_and_export_then_a_late_punch_makes_revision_two_beside_one(
     # When January is closed and exported
     first = JOBS['close-month'].run(date='2026-01')
     exported = JOBS['export-tpp'].run(date='2026-01-31')
-    # Then revision 1 holds three PNS (the TKK has no profile) and four files are written
+    # Then revision 1 holds three PNS (the TKK has no profile) and seven files are written (a CSV and its XLSX
+    # per OPD and for the pemda, and the manifest)
     assert (first['revision'], first['changed'], first['employees']) == (1, True, 3)
-    assert (exported['revision'], exported['files'], exported['written']) == (1, 4, 4)
+    assert (exported['revision'], exported['files'], exported['written']) == (1, 7, 7)
     rev1 = _objects()
-    assert sorted(rev1) == [PREFIX + f'rev-001/{n}' for n in ('DISKOMINFO.csv', 'PKM-KOTA.csv', 'manifest.json',
-                                                              'pemda.csv')]  # fmt: skip
+    assert sorted(rev1) == [PREFIX + f'rev-001/{n}' for n in ('DISKOMINFO.csv', 'DISKOMINFO.xlsx', 'PKM-KOTA.csv',
+                                                              'PKM-KOTA.xlsx', 'manifest.json', 'pemda.csv',
+                                                              'pemda.xlsx')]  # fmt: skip
     rows = {r['NIP']: r for r in _rows(rev1[PREFIX + 'rev-001/pemda.csv'])}
     assert list(next(iter(rows.values()))) == list(CSV_COLUMNS)
     late = rows['198503012010011001']
@@ -179,7 +181,7 @@ def test_month_close_and_export_then_a_late_punch_makes_revision_two_beside_one(
     assert (rows['198503012010011003']['OPD'], rows['198503012010011003']['TPP bruto']) == ('PKM-KOTA', '3250000')
     listing = json.loads(rev1[PREFIX + 'rev-001/manifest.json'])
     assert {f['name']: f['sha256'] for f in listing['files']} == {
-        k.rsplit('/', 1)[1]: hashlib.sha256(v).hexdigest() for k, v in rev1.items() if k.endswith('.csv')
+        k.rsplit('/', 1)[1]: hashlib.sha256(v).hexdigest() for k, v in rev1.items() if not k.endswith('.json')
     }
     assert _rows(rev1[PREFIX + 'rev-001/DISKOMINFO.csv'])[0]['NIP'] == '198503012010011001'
 
@@ -199,7 +201,7 @@ def test_month_close_and_export_then_a_late_punch_makes_revision_two_beside_one(
     # And the month close makes revision 2, exported beside revision 1, which is untouched
     third = allowance.close_month(deps, books, '2026-01')
     assert (third['revision'], third['changed']) == (2, True)
-    assert allowance.export_month(deps, books, '2026-01')['written'] == 4
+    assert allowance.export_month(deps, books, '2026-01')['written'] == 7
     both = _objects()
     assert {k: v for k, v in both.items() if '/rev-001/' in k} == rev1
     rev2 = {r['NIP']: r for r in _rows(both[PREFIX + 'rev-002/pemda.csv'])}
@@ -214,8 +216,8 @@ def test_month_close_and_export_then_a_late_punch_makes_revision_two_beside_one(
     listed = office.hx.call('GET', '/v1/exports?month=2026-01', finance)
     assert listed.status == 200, listed.body
     assert [(i['revision'], i['exported'], len(i['files'])) for i in listed.body['items']] == [
-        (1, True, 4),
-        (2, True, 4),
+        (1, True, 7),
+        (2, True, 7),
     ]
     link = listed.body['items'][1]['files'][0]
     assert link['key'] in link['url'] and 'Signature' in link['url']

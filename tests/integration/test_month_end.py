@@ -52,6 +52,10 @@ def _on(day: int, job: str, month: int = 2) -> dict[str, Any]:
     return run(deps, get_books())
 
 
+# A CSV and its workbook for the one OPD and for the pemda, and the manifest.
+FILES = ('DISKOMINFO.csv', 'DISKOMINFO.xlsx', 'manifest.json', 'pemda.csv', 'pemda.xlsx')
+
+
 def _keys() -> list[str]:
     s3 = boto3_client('s3')
     listing = s3.list_objects_v2(Bucket=get_settings().bucket(names.BUCKET_EXPORTS), Prefix='exports/tpp/2026-01/')
@@ -66,9 +70,9 @@ def test_the_month_is_closed_on_the_close_day_and_exported_from_the_export_day(j
     assert _on(4, 'close')['skipped'] == 'already closed; a correction is requested by hand'
     assert _on(4, 'export')['skipped'] == 'the files are written from day 5'
     # Then the files are written once, on the 5th
-    assert _on(5, 'export')['written'] == 3
+    assert _on(5, 'export')['written'] == 5
     assert _on(6, 'export')['written'] == 0
-    assert _keys() == ['rev-001/DISKOMINFO.csv', 'rev-001/manifest.json', 'rev-001/pemda.csv']
+    assert _keys() == [f'rev-001/{f}' for f in FILES]
 
 
 def test_a_missed_close_day_is_caught_up_and_an_export_waits_for_the_close(january: str) -> None:
@@ -76,7 +80,7 @@ def test_a_missed_close_day_is_caught_up_and_an_export_waits_for_the_close(janua
     assert _on(5, 'export')['skipped'] == 'the month has not been closed'
     # When the close runs late on the 5th, then the export the next day
     assert _on(5, 'close')['revision'] == 1
-    assert _on(6, 'export')['written'] == 3
+    assert _on(6, 'export')['written'] == 5
 
 
 def test_a_correction_closed_by_hand_gets_a_new_revision_beside_the_old_files(hx: Harness, january: str) -> None:
@@ -97,7 +101,7 @@ def test_a_correction_closed_by_hand_gets_a_new_revision_beside_the_old_files(hx
     assert (correction['revision'], correction['changed']) == (2, True)
     assert _on(6, 'export')['revision'] == 2
     assert hx.call('GET', '/v1/exports?month=2026-01', finance).body['changed_since_close'] is None
-    assert _keys() == [f'rev-00{n}/{f}' for n in (1, 2) for f in ('DISKOMINFO.csv', 'manifest.json', 'pemda.csv')]
+    assert _keys() == [f'rev-00{n}/{f}' for n in (1, 2) for f in FILES]
     # And the request is done: the next run has none; a new request for an unchanged month changes nothing
     assert _on(7, 'close')['requested'] == []
     assert hx.call('POST', '/v1/months/2026-01/close', hx.super_key).status == 202
@@ -125,7 +129,7 @@ def test_last_months_request_waits_for_the_close_day_and_an_older_correction_is_
     [correction] = _on(10, 'close', month=3)['requested']
     assert (correction['month'], correction['revision']) == ('2026-01', 2)
     [files] = _on(10, 'export', month=3)['corrections']
-    assert (files['month'], files['revision'], files['written']) == ('2026-01', 2, 3)
+    assert (files['month'], files['revision'], files['written']) == ('2026-01', 2, 5)
     assert _on(10, 'export', month=3)['corrections'] == []
 
 

@@ -51,6 +51,10 @@ def months_index_pk(month: str, revision: int) -> str:
     return f'MONTHS#{month}#R{revision:03d}'
 
 
+def months_index_sk(opd_id: str, employee_id: str) -> str:
+    return f'{opd_id}#{employee_id}'
+
+
 def _day_item(record: DayRecord) -> AllowanceItem:
     return AllowanceItem(
         pk=employee_pk(record.employee_id),
@@ -68,7 +72,7 @@ def _month_item(revision: int, record: MonthRecord) -> AllowanceItem:
         sk=month_sk(record.month, revision),
         kind=KIND_MONTH,
         month_pk=months_index_pk(record.month, revision),
-        month_sk=f'{record.opd_id}#{record.employee_id}',
+        month_sk=months_index_sk(record.opd_id, record.employee_id),
         body=record.model_dump_json(),
     )
 
@@ -126,6 +130,14 @@ class DynamoAllowanceRecords:
 
     def month_records(self, month: str, revision: int) -> list[MonthRecord]:
         items = AllowanceItem.by_month.query(months_index_pk(month, revision))
+        return [MonthRecord.model_validate_json(i.body) for i in items]
+
+    def opd_month_records(self, month: str, revision: int, opd_id: str) -> list[MonthRecord]:
+        # The index's sort key starts with the OPD ("<opd>#<employee>"), so one OPD is a key range: only its
+        # items are read. The '#' ends the OPD id (ids are [A-Za-z0-9_-]), so DINKES never reads DINKES-2.
+        items = AllowanceItem.by_month.query(
+            months_index_pk(month, revision), AllowanceItem.month_sk.startswith(months_index_sk(opd_id, ''))
+        )
         return [MonthRecord.model_validate_json(i.body) for i in items]
 
     def month_record(self, employee_id: str, month: str, revision: int) -> MonthRecord | None:

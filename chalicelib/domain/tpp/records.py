@@ -15,8 +15,9 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from chalicelib.domain.models import EmployeeType, Frozen
 from chalicelib.domain.text import spreadsheet_text
@@ -30,6 +31,7 @@ CSV_COLUMNS = (
 )  # fmt: skip
 PEMDA_FILE = 'pemda.csv'
 MANIFEST_FILE = 'manifest.json'
+CSV_SUFFIX, XLSX_SUFFIX = '.csv', '.xlsx'
 BOM = '\ufeff'
 
 
@@ -59,6 +61,16 @@ class MonthRecord(Frozen):
     jabatan: str
     kelas: int
     result: MonthResult
+    # The identifier of staff without a NIP (TKK) in the finance workbook. Left out of the canonical JSON when
+    # absent, so the records (and digests) of every month closed before it existed stay byte-identical.
+    nik: str | None = None
+
+    @model_serializer(mode='wrap')
+    def _without_absent_nik(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        body: dict[str, Any] = handler(self)
+        if body.get('nik') is None:
+            body.pop('nik', None)
+        return body
 
 
 class ExportFile(Frozen):
@@ -138,6 +150,11 @@ def manifest(month: str, revision: int, digest: str, files: Sequence[ExportFile]
         'files': [f.model_dump(mode='json') for f in sorted(files, key=lambda f: f.name)],
     }
     return (json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True) + '\n').encode('utf-8')
+
+
+def workbook_name(csv_name: str) -> str:
+    """The finance workbook written beside a finance CSV: ``DINKES.csv`` -> ``DINKES.xlsx``."""
+    return csv_name.removesuffix(CSV_SUFFIX) + XLSX_SUFFIX
 
 
 def export_file(prefix: str, name: str, body: bytes, rows: int) -> ExportFile:
