@@ -30,6 +30,7 @@ KNOWN_REFUSALS = {
     ('POST', '/v1/bridge/backfills/{request_id}'): (404, 'no backfill was requested in this walk'),
     ('POST', '/v1/outages/{outage_id}/decision'): (404, 'no outage was proposed for that day in this walk'),
     ('POST', '/v1/checkins/{checkin_id}/review'): (404, 'no check-in waits for review in this walk'),
+    ('POST', '/v1/alerts/{alert_id}/resolve'): (404, 'no enrolment raised a duplicate-face alert in this walk'),
     ('POST', '/v1/employees/{employee_id}/enrolment/reset'): (404, 'no phone was activated in this walk'),
     ('GET', '/v1/opds/{opd_id}/recap'): (404, 'no month was closed in this walk'),
     ('DELETE', '/v1/profiles/{profile_id}/versions/{version}'): (409, 'the walk publishes the draft it made'),
@@ -64,6 +65,7 @@ class Side:
             'request_id': f'bf-of-{self.bridge_id.lower()}',
             'outage_id': f'{self.opd_id}@2026-11-20',
             'checkin_id': f'chk-of-{self.opd_id.lower()}',
+            'alert_id': f'alr-of-{self.opd_id.lower()}',
             'status_id': self.status_id,
             'month': '2026-01',
             'profile_id': 'matrix-tkk',  # drafted, then published, by the walk itself
@@ -153,6 +155,7 @@ BODY_SAMPLES: dict[tuple[str, str], BodySample] = {
     ('POST', 'OutageDecision'): lambda s, n: {'decision': 'confirm', 'reason': 'mesin rusak'},
     ('POST', 'ReviewBody'): lambda s, n: {'decision': 'approve', 'reason': 'wajah cocok'},
     ('POST', 'ResetBody'): lambda s, n: {'reason': 'ganti ponsel'},
+    ('POST', 'ResolveBody'): lambda s, n: {'decision': 'different_people', 'reason': 'kembar identik'},
     ('POST', 'StatusRequest'): lambda s, n: {
         'code': 'DL',
         'first': (date(2026, 3, 1) + timedelta(days=n)).isoformat(),
