@@ -17,6 +17,7 @@ from hadir_bridge import __version__
 from hadir_bridge.cloud import CloudError, HttpCloudClient
 from hadir_bridge.config import Config, ConfigError, load_config
 from hadir_bridge.doctor import run_doctor
+from hadir_bridge.report import format_quarantine, format_status, status_data
 from hadir_bridge.runner import Bridge
 from hadir_bridge.spool import Spool
 from hadir_bridge.uploader import Uploader
@@ -44,9 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     usb.add_argument('--serial', help="the machine's serial (required unless the file's first line states it)")
     usb.add_argument('--no-progress', action='store_true')
     commands.add_parser('upload', help='upload everything unsent now, then exit')
-    commands.add_parser('status', help='spool counts and machine state as JSON')
-    quarantine = commands.add_parser('quarantine', help='lines that did not parse, with their reasons, as JSON')
+    status = commands.add_parser('status', help='the spool, each machine, the latest deliveries and uploads')
+    status.add_argument('--json', action='store_true', help='print JSON for scripts')
+    quarantine = commands.add_parser('quarantine', help='lines that did not parse, with their reasons')
     quarantine.add_argument('--limit', type=int, default=100)
+    quarantine.add_argument('--json', action='store_true', help='print JSON for scripts')
     return parser
 
 
@@ -70,10 +73,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == 'import-usb':
             return _import_usb(spool, config, args)
         if args.command == 'status':
-            print(json.dumps({'spool': spool.stats(), 'batches': spool.batches()[-10:]}, indent=2))
+            data = status_data(spool, config)
+            print(json.dumps(data, indent=2) if args.json else format_status(data, str(config.spool)))
             return 0
         if args.command == 'quarantine':
-            print(json.dumps(spool.quarantined(args.limit), indent=2))
+            items = spool.quarantined(args.limit)
+            print(json.dumps(items, indent=2) if args.json else format_quarantine(items))
             return 0
         cloud = HttpCloudClient(config.cloud_url, config.read_key())
         if args.command == 'upload':

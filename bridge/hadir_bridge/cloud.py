@@ -7,6 +7,7 @@ Endpoints (relative to ``[cloud] url``; every call but the presigned PUT carries
 - ``POST /v1/bridge/heartbeat``
 - ``GET /v1/bridge/backfills`` → pending backfill requests for this bridge's machines
 - ``POST /v1/bridge/backfills/{request_id}`` → progress of one request
+- ``GET /v1/bridge/uploads`` → this bridge's uploads of the last 24 hours, with their rejected lines (doctor)
 - ``GET /v1/health`` (doctor only)
 """
 
@@ -132,7 +133,19 @@ class HttpCloudClient:
             raise CloudError(f'PUT {target.key}: HTTP {status}', status)
 
     def heartbeat(self, payload: dict[str, Any]) -> None:
-        self._call('POST', '/v1/bridge/heartbeat', payload)
+        self.check_in(payload)
+
+    def check_in(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """A heartbeat whose answer is read: the machines the cloud ``accepted`` as this bridge's, and those it
+        ``ignored`` (unknown, or another bridge's: their punches would be rejected)."""
+        answer = self._call('POST', '/v1/bridge/heartbeat', payload)
+        return answer if isinstance(answer, dict) else {}
+
+    def recent_uploads(self) -> list[dict[str, Any]]:
+        """This bridge's uploads the cloud reconciled in the last 24 hours, newest first, with counts and rejects."""
+        answer = self._call('GET', '/v1/bridge/uploads')
+        items = answer.get('items', []) if isinstance(answer, dict) else []
+        return [item for item in items if isinstance(item, dict)]
 
     def backfill_requests(self) -> list[BackfillRequest]:
         answer = self._call('GET', '/v1/bridge/backfills')

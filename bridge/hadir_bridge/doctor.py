@@ -1,19 +1,35 @@
-"""``hadir-bridge doctor``: is the config sound, is the spool healthy, can we reach the cloud and each machine?"""
+"""``hadir-bridge doctor``: is the config sound, is the spool healthy, does the cloud take this bridge's key and
+know its machines, what did it reject lately, and can we reach each machine?"""
 
 from __future__ import annotations
 
 import socket
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, Protocol
 
-from hadir_bridge.cloud import CloudClient, CloudError, HttpCloudClient
+from hadir_bridge.cloud import CloudError, HttpCloudClient
 from hadir_bridge.config import Config, ConfigError, Machine, load_config
+from hadir_bridge.health import heartbeat_payload
 from hadir_bridge.pull import Connector, Puller, PullError, pyzk_connector
 from hadir_bridge.spool import Spool, utc_now
 
 PUSH_STALE = timedelta(minutes=15)
 SKEW_WARN_SECONDS = 120
+REJECT_REASONS_SHOWN = 5
+
+
+class DoctorCloud(Protocol):
+    """What the doctor asks the cloud: an open health check, and two calls that need the bridge's key."""
+
+    def health(self) -> dict[str, Any]: ...
+
+    def check_in(self, payload: dict[str, Any]) -> dict[str, Any]: ...
+
+    def recent_uploads(self) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -28,7 +44,7 @@ class Finding:
 
 def run_doctor(
     config_path: Path,
-    cloud: CloudClient | None = None,
+    cloud: DoctorCloud | None = None,
     connector: Connector = pyzk_connector,
     tcp_timeout: float = 3.0,
 ) -> list[Finding]:
@@ -66,16 +82,83 @@ def run_doctor(
     findings.append(_listener(config))
     if cloud is None and key is not None:
         cloud = HttpCloudClient(config.cloud_url, key, timeout=10)
+    ignored: set[str] = set()
     if cloud is not None:
         try:
             cloud.health()
             findings.append(Finding('ok', 'cloud', f'{config.cloud_url} answers'))
         except CloudError as exc:
             findings.append(Finding('error', 'cloud', str(exc)))
+        key_finding, ignored = _key_and_machines(cloud, config, spool)
+        findings.append(key_finding)
+        if key_finding.level != 'error':
+            findings.extend(_recent_rejects(cloud))
     for machine in config.machines:
         findings.extend(_machine(machine, spool, connector, tcp_timeout))
+        if machine.serial in ignored:
+            findings.append(
+                Finding(
+                    'error',
+                    f'cloud-machine {machine.serial}',
+                    "the cloud does not know this machine as one of this bridge's: every punch from it will be"
+                    ' rejected (unknown machine serial). Register it in Hadir with this bridge.',
+                )
+            )
     if spool is not None:
         spool.close()
+    return findings
+
+
+def _key_and_machines(cloud: DoctorCloud, config: Config, spool: Spool | None) -> tuple[Finding, set[str]]:
+    """Prove the key with an authenticated call, a heartbeat (what the running bridge sends anyway), and read
+    from its answer which configured machines the cloud does not count as this bridge's."""
+    machines: Mapping[str, Machine] = {machine.serial: machine for machine in config.machines}
+    try:
+        payload = heartbeat_payload(spool, machines) if spool is not None else {'machines': []}
+        if spool is None:
+            payload['machines'] = [{'serial': serial} for serial in machines]
+        answer = cloud.check_in(payload)
+    except CloudError as exc:
+        if exc.status in (401, 403):
+            return Finding('error', 'cloud-key', f"the cloud refuses this bridge's key: {exc}"), set()
+        return Finding('error', 'cloud-key', f'could not prove the key: {exc}'), set()
+    ignored = {str(serial) for serial in answer.get('ignored') or []}
+    accepted = len(answer.get('accepted') or [])
+    return Finding(
+        'ok', 'cloud-key', f"the cloud accepts this bridge's key and knows {accepted} of its machines"
+    ), ignored
+
+
+def _recent_rejects(cloud: DoctorCloud) -> list[Finding]:
+    try:
+        uploads = cloud.recent_uploads()
+    except CloudError as exc:
+        if exc.status == 404:
+            return [Finding('warn', 'cloud-uploads', 'this cloud does not show a bridge its uploads (older version)')]
+        return [Finding('warn', 'cloud-uploads', f'could not read recent uploads: {exc}')]
+    if not uploads:
+        return [Finding('ok', 'cloud-uploads', 'no upload reconciled in the last 24 hours')]
+    rejected = [item for item in uploads if int(item.get('rejected') or 0) > 0]
+    lines = sum(int(item.get('rejected') or 0) for item in uploads)
+    accepted = sum(int(item.get('accepted') or 0) for item in uploads)
+    if not rejected:
+        return [Finding('ok', 'cloud-uploads', f'{len(uploads)} upload(s) in the last 24 hours, none rejected a line')]
+    findings = [
+        Finding(
+            'warn',
+            'cloud-uploads',
+            f'{len(rejected)} of {len(uploads)} upload(s) in the last 24 hours had rejected lines: {lines} rejected,'
+            f' {accepted} accepted',
+        )
+    ]
+    reasons = Counter(
+        str(reject.get('reason'))
+        for item in rejected
+        for reject in item.get('rejects') or []
+        if isinstance(reject, dict)
+    )
+    for reason, count in reasons.most_common(REJECT_REASONS_SHOWN):
+        findings.append(Finding('warn', 'cloud-rejects', f'{count}x {reason}'))
     return findings
 
 

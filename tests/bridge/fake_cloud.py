@@ -29,6 +29,8 @@ class FakeCloud:
         self.backfills: list[dict[str, str]] = []
         self.backfill_reports: list[tuple[str, dict[str, Any]]] = []
         self.unauthorized = 0
+        self.known_serials: set[str] | None = None  # the machines registered to this bridge; None: any
+        self.reconciled: list[dict[str, Any]] = []  # what GET /v1/bridge/uploads answers (newest first)
         self.put_delay = 0.0
         self._lock = threading.Lock()
         handler = type('FakeCloudHandler', (_Handler,), {'cloud': self})
@@ -94,6 +96,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path == '/v1/health':
             self._json(200, {'status': 'ok'})
+        elif path == '/v1/bridge/uploads' and self._authorized():
+            self._json(200, {'hours': 24, 'items': self.cloud.reconciled})
         elif path == '/v1/bridge/backfills' and self._authorized():
             reported = {request_id for request_id, report in self.cloud.backfill_reports if report['state'] == 'done'}
             items = [item for item in self.cloud.backfills if item['request_id'] not in reported]
@@ -118,7 +122,11 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == '/v1/bridge/heartbeat':
             with cloud._lock:
                 cloud.heartbeats.append(data)
-            self._json(200, {'ok': True})
+            serials = [str(machine.get('serial')) for machine in data.get('machines', [])]
+            known = cloud.known_serials
+            accepted = [serial for serial in serials if known is None or serial in known]
+            ignored = [serial for serial in serials if serial not in accepted]
+            self._json(200, {'accepted': accepted, 'ignored': ignored, 'received_at': '2026-01-05T00:00:00+00:00'})
         elif path.startswith('/v1/bridge/backfills/'):
             with cloud._lock:
                 cloud.backfill_reports.append((path.rsplit('/', 1)[1], data))
