@@ -77,7 +77,8 @@ def code_names(records: Iterable[MonthRecord], profiles: Sequence[RuleProfile]) 
         profile = by_version.get((record.result.profile_id, record.result.profile_version))
         for code in [*record.result.counts, *record.result.month_rules]:
             if code not in names:
-                names[code] = _code_name(code, profile)
+                priced_by = f'{record.result.profile_id} v{record.result.profile_version}'
+                names[code] = _code_name(code, profile) or f'Kode {code} (profil {priced_by}; nama tidak tersedia)'
     return dict(sorted(names.items(), key=lambda item: _code_order(item[0])))
 
 
@@ -210,7 +211,7 @@ def _shown_length(value: Any) -> int:
     return len(str(value))
 
 
-def _code_name(code: str, profile: RuleProfile | None) -> str:
+def _code_name(code: str, profile: RuleProfile | None) -> str | None:
     if code in _FIXED_NAMES:
         return _FIXED_NAMES[code]
     if profile is not None:
@@ -237,8 +238,7 @@ def _code_name(code: str, profile: RuleProfile | None) -> str:
                 first, last = month_tier.days_from, month_tier.days_to
                 days = f'{first}-{last}' if last else f'{first} atau lebih'
                 return f'{rule.name}: {days} hari dalam sebulan'
-    source = f'{profile.profile_id} v{profile.version}' if profile else 'profil yang tidak tersedia'
-    return f'Kode {code} ({source})'
+    return None
 
 
 def _minutes(tier: Tier) -> str:
