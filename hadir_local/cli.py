@@ -2,7 +2,7 @@
 
 hadir run [--api-port 8000] [--aws-port 4566]   start moto + API + scheduler, seed on first start
 hadir reset                                     forget the local state
-hadir job NAME [--date YYYY-MM-DD] [--full]     run a scheduled function now
+hadir job NAME [--date YYYY-MM-DD] [--full] [--force]  run a scheduled function now
 hadir audit verify                              check the audit hash chain
 hadir keys create --role ROLE [--opd ID]        issue an API key
 """
@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     job.add_argument('name', help='one of the jobs listed below')
     job.add_argument('--date', help='business date YYYY-MM-DD, for jobs that take one')
     job.add_argument('--full', action='store_true', help='reconcile: list every upload, not only the recent ones')
+    job.add_argument('--force', action='store_true', help='close-day: close a --date that is not over yet')
     audit = sub.add_parser('audit', help='audit log tools')
     audit.add_argument('action', choices=['verify'])
     key = sub.add_parser('keys', help='API keys')
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     if not _attach():
         return 2
     if args.command == 'job':
-        return run_job(args.name, args.date, full=args.full)
+        return run_job(args.name, args.date, full=args.full, force=args.force)
     if args.command == 'audit':
         return verify_audit()
     return create_key(args.role, args.opd, args.name)
@@ -89,7 +90,8 @@ def reset() -> int:
     return 0
 
 
-def run_job(name: str, date: str | None, *, full: bool = False) -> int:
+def run_job(name: str, date: str | None, *, full: bool = False, force: bool = False) -> int:
+    from chalicelib.domain.errors import DomainError
     from chalicelib.events.jobs import JOBS
 
     if name not in JOBS:
@@ -98,7 +100,14 @@ def run_job(name: str, date: str | None, *, full: bool = False) -> int:
     kwargs: dict[str, Any] = {'date': date} if date else {}
     if full:
         kwargs['full'] = True
-    print(json.dumps(JOBS[name].run(**kwargs), indent=2, default=str))
+    if force:
+        kwargs['force'] = True
+    try:
+        result = JOBS[name].run(**kwargs)
+    except DomainError as refused:  # a date that is not one, or a day not over yet: say why, no traceback
+        print(f'{name}: {refused.message}', file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=2, default=str))
     return 0
 
 

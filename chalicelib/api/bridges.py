@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from chalicelib.api.routing import Ctx, QueryParam, page, route
+from chalicelib.api.routing import Ctx, QueryParam, date_param, page, route
 from chalicelib.services import ingest, machine_summary, outages
 from chalicelib.wiring import get_uploads
 
@@ -60,7 +60,7 @@ def machine_health(ctx: Ctx) -> Any:
 
 @route(bp, '/v1/machines/summary', 'GET',
        summary="Each OPD's machine day: states, ledger punches per machine, count shortfalls, backfills, flags",
-       tag='machine', roles=READERS, query=(QueryParam('date', 'YYYY-MM-DD, default yesterday'),
+       tag='machine', roles=READERS, query=(date_param('YYYY-MM-DD, default yesterday'),
                                             QueryParam('opd', 'only this OPD')))  # fmt: skip
 def machine_summaries(ctx: Ctx) -> Any:
     return machine_summary.machine_summaries(ctx.deps, ctx.principal, ctx.query('date'), ctx.query('opd'))

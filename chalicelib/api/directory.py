@@ -6,8 +6,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from chalicelib.api.routing import Ctx, QueryParam, page, route
-from chalicelib.domain.errors import FieldIssue, ValidationFailed
+from chalicelib.api.routing import Ctx, QueryParam, page, route, year_param
 from chalicelib.domain.models import Bridge, Employee, Holiday, Machine, Opd, PemdaSettings, PinMapping
 from chalicelib.services import directory as svc
 from chalicelib.services import schedules, unmapped_pins
@@ -156,11 +155,11 @@ def delete_pin(ctx: Ctx) -> Any:
     p = ctx.params
     return svc.delete_pin_mapping(ctx.deps, ctx.principal, p['serial'], p['pin'], p['valid_from'])
 
+
 @route(bp, '/v1/opds/{opd_id}/unmapped-pins', 'GET', summary="PINs of the OPD's machines waiting for a mapping",
        tag='machine', roles=READERS)  # fmt: skip
 def list_unmapped_pins(ctx: Ctx) -> Any:
     return unmapped_pins.unmapped_pins(ctx.deps, ctx.principal, ctx.params['opd_id'])
-
 
 
 @route(bp, '/v1/bridges', 'GET', summary='List bridges', tag='bridge', roles=READERS, query=OPD_FILTER, paginated=True)
@@ -202,12 +201,9 @@ def bridge_machines(ctx: Ctx) -> Any:
 
 
 @route(bp, '/v1/holidays', 'GET', summary='Holidays of a year', tag='pemda', roles=READERS,
-       query=(QueryParam('year', 'calendar year, e.g. 2026', 'integer'),))  # fmt: skip
+       query=(year_param('calendar year, e.g. 2026', required=True),))  # fmt: skip
 def list_holidays(ctx: Ctx) -> Any:
-    raw = ctx.query('year') or ''
-    if not (raw.isdigit() and 2000 <= int(raw) <= 2100):
-        raise ValidationFailed('year is required', fields=(FieldIssue('query.year', 'a year from 2000 to 2100'),))
-    return page(svc.list_holidays(ctx.deps, ctx.principal, int(raw)), None)
+    return page(svc.list_holidays(ctx.deps, ctx.principal, int(ctx.query('year') or 0)), None)
 
 
 @route(bp, '/v1/holidays', 'POST', summary='Add a regional holiday or closure', tag='pemda', roles=SUPER, body=Holiday,

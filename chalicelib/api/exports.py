@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from chalicelib.api.routing import Ctx, QueryParam, route
+from chalicelib.api.routing import Ctx, month_param, route
 from chalicelib.services import allowance, month_end
 from chalicelib.wiring import get_books
 
@@ -17,7 +17,7 @@ FINANCE_READERS = ('finance', 'super', 'auditor')
 
 
 @route(bp, '/v1/exports', 'GET', summary='Finance TPP files of a month, every revision, with download links',
-       tag='exports', roles=FINANCE_READERS, query=(QueryParam('month', 'YYYY-MM (required)'),))  # fmt: skip
+       tag='exports', roles=FINANCE_READERS, query=(month_param('YYYY-MM', required=True),))  # fmt: skip
 def list_exports(ctx: Ctx) -> Any:
     return allowance.list_exports(ctx.deps, get_books(), ctx.query('month'), ctx.settings.export_link_seconds)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from chalicelib.api.routing import CSV, XLSX, Ctx, QueryParam, route
+from chalicelib.api.routing import CSV, XLSX, Ctx, QueryParam, flag_param, route
 from chalicelib.domain.employee_import import import_options
 from chalicelib.services import employee_import as svc
 
@@ -16,8 +16,8 @@ bp = Blueprint(__name__)
 IMPORT_TYPES = (CSV, XLSX, 'text/plain', 'application/octet-stream', 'application/vnd.ms-excel')
 IMPORT_QUERY = (
     QueryParam('mode', 'all_or_nothing (default): nothing is written unless every row is valid; best_effort: '
-               'valid rows are written and the others reported'),
-    QueryParam('dry_run', 'true: validate and report, write nothing (default false)', 'boolean'),
+               'valid rows are written and the others reported', enum=('all_or_nothing', 'best_effort')),
+    flag_param('dry_run', 'true: validate and report, write nothing (default false)'),
 )  # fmt: skip
 
 

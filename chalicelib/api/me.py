@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from chalicelib.api.routing import Ctx, QueryParam, route
+from chalicelib.api.routing import Ctx, month_param, route
 from chalicelib.services import me
 from chalicelib.wiring import get_books, get_mobile
 
@@ -14,7 +14,7 @@ bp = Blueprint(__name__)
 
 
 @route(bp, '/v1/me/month', 'GET', tag='mobile', device=True,
-       query=(QueryParam('month', 'YYYY-MM, default this month'),),
+       query=(month_param('YYYY-MM, default this month'),),
        summary='My month: every closed day with codes, times, deduction and reason; the TPP of the latest closed '
                'revision, or closed: false')  # fmt: skip
 def my_month(ctx: Ctx) -> Any:

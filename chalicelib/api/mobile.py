@@ -10,7 +10,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from chalice.app import Blueprint
 
 from chalicelib import resource_names as names
-from chalicelib.api.routing import Ctx, QueryParam, page, route
+from chalicelib.api.routing import Ctx, QueryParam, month_param, page, route
+from chalicelib.domain.checkin import Outcome
 from chalicelib.observability import metrics
 from chalicelib.services import checkins
 from chalicelib.wiring import get_books, get_mobile
@@ -18,6 +19,7 @@ from chalicelib.wiring import get_books, get_mobile
 bp = Blueprint(__name__)
 ADMINS = ('super', 'opd_admin')
 READERS = ('super', 'auditor', 'opd_admin')
+REVIEW_STATES = tuple(o.value for o in Outcome)
 MOBILE_BODY_BYTES = 2 * 1024 * 1024  # a selfie as base64 JPEG; the settings' max_selfie_bytes bounds the image
 
 
@@ -51,7 +53,7 @@ def check_in(ctx: Ctx) -> Any:
 
 
 @route(bp, '/v1/mobile/checkins', 'GET', summary="This month's check-ins and closed days of the signed-in employee",
-       tag='mobile', device=True, query=(QueryParam('month', 'YYYY-MM, default this month'),))  # fmt: skip
+       tag='mobile', device=True, query=(month_param('YYYY-MM, default this month'),))  # fmt: skip
 def my_checkins(ctx: Ctx) -> Any:
     mobile = get_mobile()
     month = checkins.parse_month(ctx.query('month'))
@@ -86,7 +88,8 @@ def reset_enrolment(ctx: Ctx) -> Any:
 @route(bp, '/v1/checkins/review', 'GET', summary='Check-ins by state (default: waiting for review), with evidence',
        tag='checkin-admin', roles=READERS, paginated=True,
        query=(QueryParam('opd', 'only this OPD'),
-              QueryParam('state', 'review (default), pending, accepted, refused or rejected')))  # fmt: skip
+              QueryParam('state', 'review (default), pending, accepted, refused or rejected',
+                         enum=REVIEW_STATES)))  # fmt: skip
 def review_queue(ctx: Ctx) -> Any:
     state = ctx.query('state') or 'review'
     return page(*checkins.list_reviews(get_mobile(), ctx.principal, ctx.query('opd'), state, ctx.limit, ctx.cursor))

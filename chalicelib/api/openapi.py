@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from chalicelib.api.routing import REGISTRY, RouteSpec
+from chalicelib.api.routing import IDEMPOTENCY_KEY_PATTERN, MAX_PARAM_LENGTH, PATH_PARAMS, REGISTRY, RouteSpec
 
 ERROR_SCHEMA = {
     'type': 'object',
@@ -36,8 +36,11 @@ ERROR_STATUSES = {
     '404': 'No such record',
     '409': 'Conflict with the stored state',
     '413': 'Body too large',
+    '410': 'No longer available (an expired activation code, a retired record)',
     '415': 'Unsupported Content-Type',
     '422': 'Invalid fields (see error.fields)',
+    '429': 'Too many requests; try again later',
+    '503': 'A service the request needs is busy; try again later',
 }
 
 
@@ -56,13 +59,19 @@ def _body_schema(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def _path_schema(name: str) -> dict[str, Any]:
+    if name in PATH_PARAMS:
+        return PATH_PARAMS[name].schema()
+    return {'type': 'string', 'minLength': 1, 'maxLength': MAX_PARAM_LENGTH}
+
+
 def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
     params: list[dict[str, Any]] = [
-        {'name': name, 'in': 'path', 'required': True, 'schema': {'type': 'string'}}
+        {'name': name, 'in': 'path', 'required': True, 'schema': _path_schema(name)}
         for name in re.findall(r'{(\w+)}', spec.path)
     ]
     params += [
-        {'name': q.name, 'in': 'query', 'required': False, 'description': q.description, 'schema': {'type': q.type}}
+        {'name': q.name, 'in': 'query', 'required': q.required, 'description': q.description, 'schema': q.schema()}
         for q in spec.query
     ]
     if spec.idempotent:
@@ -72,7 +81,7 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
                 'in': 'header',
                 'required': False,
                 'description': 'retries with the same key get the first answer',
-                'schema': {'type': 'string', 'maxLength': 128},
+                'schema': {'type': 'string', 'pattern': IDEMPOTENCY_KEY_PATTERN},
             }
         )
     operation: dict[str, Any] = {

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from chalicelib.api.routing import Ctx, QueryParam, route
+from chalicelib.api.routing import Ctx, month_param, route
 from chalicelib.services import allowance
 from chalicelib.wiring import get_books
 
@@ -16,6 +16,6 @@ READERS = ('super', 'auditor', 'opd_admin')
 
 @route(bp, '/v1/opds/{opd_id}/recap', 'GET', tag='recap', roles=READERS,
        summary="An OPD's closed month per employee: day codes, deductions and TPP of the latest revision",
-       query=(QueryParam('month', 'YYYY-MM (required)'),))  # fmt: skip
+       query=(month_param('YYYY-MM', required=True),))  # fmt: skip
 def opd_recap(ctx: Ctx) -> Any:
     return allowance.opd_recap(ctx.deps, get_books(), ctx.principal, ctx.params['opd_id'], ctx.query('month'))

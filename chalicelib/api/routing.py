@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from chalice.app import Blueprint, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from chalicelib.adapters import idempotency
 from chalicelib.api.errors import error_response, internal_error_response, json_response
@@ -25,6 +26,19 @@ from chalicelib.domain.errors import (
     ValidationFailed,
 )
 from chalicelib.domain.models import Principal
+from chalicelib.domain.strict import (
+    BOOLEAN_VALUES,
+    DATE_PATTERN,
+    FIRST_DAY,
+    FIRST_YEAR,
+    LAST_DAY,
+    LAST_YEAR,
+    MONTH_PATTERN,
+    YEAR_PATTERN,
+    ascii_int,
+    date_or_none,
+    parse_int,
+)
 from chalicelib.observability import logger
 from chalicelib.services import checkins, keys
 from chalicelib.services.checkins import DeviceCaller
@@ -38,13 +52,92 @@ XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 # Chalice answers unlisted types itself, in its own error shape; _parse_body answers them in ours.
 ACCEPTED_CONTENT_TYPES = ['*/*']
 MAX_IDEMPOTENCY_KEY_LENGTH = 128
+IDEMPOTENCY_KEY_PATTERN = f'^[!-~]{{1,{MAX_IDEMPOTENCY_KEY_LENGTH}}}$'
+MAX_PARAM_LENGTH = 200  # ids, codes and filters; a cursor is longer
+MAX_CURSOR_LENGTH = 2000
+MAX_INTEGER = 999_999_999  # an integer parameter declared without bounds
+
+
+_PATTERN_WORDS = {
+    DATE_PATTERN: f'a date YYYY-MM-DD from {FIRST_DAY} to {LAST_DAY}',
+    MONTH_PATTERN: f'a month YYYY-MM from {FIRST_YEAR}-01 to {LAST_YEAR}-12',
+    YEAR_PATTERN: f'a year from {FIRST_YEAR} to {LAST_YEAR}',
+}
 
 
 @dataclass(frozen=True)
 class QueryParam:
+    """A query (or path) parameter: its OpenAPI schema and the server's check are both read from here."""
+
     name: str
     description: str
-    type: str = 'string'
+    type: str = 'string'  # string, integer or boolean
+    required: bool = False
+    pattern: str | None = None
+    enum: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    max_length: int = MAX_PARAM_LENGTH
+
+    @property
+    def low(self) -> int:
+        return 0 if self.minimum is None else self.minimum
+
+    @property
+    def high(self) -> int:
+        return MAX_INTEGER if self.maximum is None else self.maximum
+
+    def schema(self) -> dict[str, Any]:
+        if self.type == 'integer':
+            return {'type': 'integer', 'minimum': self.low, 'maximum': self.high}
+        if self.type == 'boolean':
+            return {'type': 'boolean'}
+        schema: dict[str, Any] = {'type': 'string'}
+        if self.enum:
+            schema['enum'] = list(self.enum)
+        elif self.pattern:
+            schema['pattern'] = self.pattern
+        else:
+            schema |= {'minLength': 1, 'maxLength': self.max_length}
+        return schema
+
+    def problem(self, raw: str) -> str | None:
+        """Why `raw` is not a value of this parameter, or None when it is."""
+        if self.type == 'integer':
+            value = ascii_int(raw, max_digits=len(str(self.high)))
+            ok = value is not None and self.low <= value <= self.high
+            return None if ok else f'must be an integer from {self.low} to {self.high}'
+        if self.type == 'boolean':
+            return None if raw in BOOLEAN_VALUES else 'must be true or false'
+        if self.enum:
+            return None if raw in self.enum else f'must be one of {", ".join(self.enum)}'
+        if self.pattern == DATE_PATTERN:
+            return None if date_or_none(raw) else 'must be a date YYYY-MM-DD from 2000-01-01 to 2100-12-31'
+        if self.pattern:
+            return (
+                None
+                if re.fullmatch(self.pattern, raw, re.ASCII)
+                else f'{self.description}: does not match {self.pattern}'
+            )
+        if not 1 <= len(raw) <= self.max_length or not raw.isprintable():
+            return f'must be 1-{self.max_length} printable characters'
+        return None
+
+
+def month_param(description: str, *, name: str = 'month', required: bool = False) -> QueryParam:
+    return QueryParam(name, description, required=required, pattern=MONTH_PATTERN)
+
+
+def date_param(description: str, *, name: str = 'date', required: bool = False) -> QueryParam:
+    return QueryParam(name, description, required=required, pattern=DATE_PATTERN)
+
+
+def year_param(description: str, *, name: str = 'year', required: bool = False) -> QueryParam:
+    return QueryParam(name, description, required=required, pattern=YEAR_PATTERN)
+
+
+def flag_param(name: str, description: str) -> QueryParam:
+    return QueryParam(name, description, 'boolean')
 
 
 @dataclass(frozen=True)
@@ -67,10 +160,19 @@ class RouteSpec:
 
 
 REGISTRY: list[RouteSpec] = []
+MAX_PAGE_SIZE = 500  # the settings' default; a stage that lowers it answers 422 above its own bound
 PAGINATION = (
-    QueryParam('limit', 'page size (1-500, default 50)', 'integer'),
-    QueryParam('cursor', 'next_cursor from the previous page'),
+    QueryParam('limit', f'page size (1-{MAX_PAGE_SIZE}, default 50)', 'integer', minimum=1, maximum=MAX_PAGE_SIZE),
+    QueryParam('cursor', 'next_cursor from the previous page', max_length=MAX_CURSOR_LENGTH),
 )
+# Path segments that are not ids, by name: the same name means the same kind of value on every route.
+PATH_PARAMS = {
+    'month': month_param('YYYY-MM'),
+    'year': year_param('YYYY'),
+    'day': date_param('YYYY-MM-DD', name='day'),
+    'valid_from': date_param('YYYY-MM-DD', name='valid_from'),
+    'kind': QueryParam('kind', 'the kind of holiday', enum=('national', 'cuti_bersama', 'regional')),
+}
 
 
 @dataclass
@@ -101,17 +203,16 @@ class Ctx:
         params: dict[str, str] = dict(self.request.query_params or {})
         return params.get(name) or None
 
+    def flag(self, name: str) -> bool:
+        """A boolean query parameter (already checked against its declaration): absent is false."""
+        return self.query(name) == 'true'
+
     @property
     def limit(self) -> int:
         raw = self.query('limit')
         if raw is None:
             return self.settings.default_page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.settings.max_page_size:
-            raise ValidationFailed(
-                'limit is out of range',
-                fields=(FieldIssue('query.limit', f'must be an integer from 1 to {self.settings.max_page_size}'),),
-            )
-        return int(raw)
+        return parse_int(raw, 'query.limit', minimum=1, maximum=self.settings.max_page_size)
 
     @property
     def cursor(self) -> str | None:
@@ -166,15 +267,60 @@ def _parse_body(request: Request, spec: RouteSpec, settings: Settings) -> tuple[
         ) from None
     if not isinstance(parsed, dict):
         raise MalformedRequest(f'request body must be a JSON object, not {type(parsed).__name__}')
+    if spec.body is not None:
+        _check_json_types(spec, raw)
     return parsed, raw, content_type
+
+
+def _check_params(spec: RouteSpec, request: Request, params: dict[str, str]) -> None:
+    """The path and query parameters against their declarations, every problem reported at once."""
+    issues = [
+        FieldIssue(name, problem)
+        for name, raw in params.items()
+        if name in PATH_PARAMS and (problem := PATH_PARAMS[name].problem(raw))
+    ]
+    given: dict[str, str] = dict(request.query_params or {})
+    for param in spec.query:
+        raw = given.get(param.name)
+        if raw is None:
+            if param.required:
+                issues.append(FieldIssue(f'query.{param.name}', f'is required: {param.description}'))
+        elif problem := param.problem(raw):
+            issues.append(FieldIssue(f'query.{param.name}', problem))
+    if issues:
+        raise ValidationFailed('invalid parameters: ' + '; '.join(f'{i.path} {i.message}' for i in issues),
+                               fields=tuple(issues))  # fmt: skip
+
+
+# Errors pydantic's lax mode would have coerced away: `true` as 1, 1700000000 as a date, "5" as 5. Other errors are
+# the service's to report (with the stored record in hand for a PATCH).
+_STRICT_ONLY_ERRORS = ('_type', '_parsing', 'date_from_datetime_inexact', 'date_from_datetime_parsing')
+
+
+def _check_json_types(spec: RouteSpec, raw: bytes) -> None:
+    """Each field of a JSON body is of the JSON type its schema declares: no number read from `true`, no date
+    from a number. The service then validates the body as usual."""
+    assert spec.body is not None
+    try:
+        spec.body.model_validate_json(raw, strict=True)
+    except ValidationError as exc:
+        issues = tuple(
+            FieldIssue('.'.join(str(part) for part in err['loc']) or 'body', err['msg'])
+            for err in exc.errors()
+            if err['type'].endswith(_STRICT_ONLY_ERRORS) and err['type'] != 'model_type'
+        )
+        if issues:
+            raise ValidationFailed('the request has fields of the wrong type', fields=issues) from None
 
 
 def _idempotency_key(request: Request) -> str | None:
     key: str | None = request.headers.get('idempotency-key')
     if key is None:
         return None
-    if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH or not key.isprintable():
-        raise MalformedRequest(f'Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY_LENGTH} printable characters')
+    if not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key, re.ASCII):
+        raise MalformedRequest(
+            f'Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters (a UUID will do)'
+        )
     return key
 
 
@@ -246,6 +392,7 @@ def _handle(view: View, spec: RouteSpec, request: Request, params: dict[str, str
         )  # fmt: skip
         caller = checkins.authenticate_device(get_mobile(), signed)
         logger.append_keys(device_id=caller.device.device_id, employee_id=caller.employee.employee_id)
+    _check_params(spec, request, params)
     body, raw, content_type = _parse_body(request, spec, settings)
     ctx = Ctx(request, params, deps, settings, principal, body, raw, content_type, caller)
     key = _idempotency_key(request) if spec.idempotent else None

@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from chalicelib.api.routing import CSV, Ctx, QueryParam, page, route
+from chalicelib.api.routing import CSV, Ctx, QueryParam, flag_param, month_param, page, route, year_param
 from chalicelib.services import allowance, discipline, scores
 from chalicelib.wiring import get_books
 
@@ -16,7 +16,7 @@ READERS = ('super', 'auditor', 'opd_admin')
 WRITERS = ('super', 'opd_admin')
 # Windows browsers label .csv files as application/vnd.ms-excel; the content decides.
 SCORE_FILE_TYPES = (CSV, 'text/plain', 'application/octet-stream', 'application/vnd.ms-excel')
-DRY_RUN = QueryParam('dry_run', 'true: check and report what would change, write nothing (default false)', 'boolean')
+DRY_RUN = flag_param('dry_run', 'true: check and report what would change, write nothing (default false)')
 
 
 @route(bp, '/v1/scores/{month}', 'PUT', tag='scores', roles=WRITERS, body=scores.ScoreBatch, query=(DRY_RUN,),
@@ -28,7 +28,7 @@ def set_scores(ctx: Ctx) -> Any:
 
 
 @route(bp, '/v1/imports/scores', 'POST', tag='scores', roles=WRITERS, body_types=SCORE_FILE_TYPES,
-       query=(QueryParam('month', 'YYYY-MM (required)'), DRY_RUN),
+       query=(month_param('YYYY-MM', required=True), DRY_RUN),
        summary='Import performance scores of a month from an e-kinerja CSV export (audited; the file is accepted '
                'or refused whole, every problem listed with its line)')  # fmt: skip
 def import_scores(ctx: Ctx) -> Any:
@@ -38,7 +38,7 @@ def import_scores(ctx: Ctx) -> Any:
 
 @route(bp, '/v1/scores', 'GET', tag='scores', roles=READERS, paginated=True,
        summary='Performance scores of a month, by OPD then employee',
-       query=(QueryParam('month', 'YYYY-MM (required)'), QueryParam('opd', 'only this OPD')))  # fmt: skip
+       query=(month_param('YYYY-MM', required=True), QueryParam('opd', 'only this OPD')))  # fmt: skip
 def list_scores(ctx: Ctx) -> Any:
     return page(*scores.list_scores(ctx.deps, ctx.principal, ctx.query('month'), ctx.query('opd'), ctx.limit,
                                     ctx.cursor))  # fmt: skip
@@ -46,7 +46,7 @@ def list_scores(ctx: Ctx) -> Any:
 
 @route(bp, '/v1/discipline/alerts', 'GET', tag='discipline', roles=READERS, paginated=True,
        summary='PP 94 discipline alerts of a year (alert only), each with the employee\'s current standing',
-       query=(QueryParam('year', 'YYYY, default this year'), QueryParam('opd', 'only this OPD')))  # fmt: skip
+       query=(year_param('YYYY, default this year'), QueryParam('opd', 'only this OPD')))  # fmt: skip
 def discipline_alerts(ctx: Ctx) -> Any:
     today = allowance.local_today(ctx.deps)
     return page(*discipline.list_alerts(ctx.deps, ctx.principal, ctx.query('year'), ctx.query('opd'), today,

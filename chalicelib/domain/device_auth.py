@@ -16,9 +16,12 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from chalicelib.domain.strict import ascii_int
+
 SCHEME = 'HADIR-DEVICE-V1'
 MAX_CLOCK_DIFFERENCE = timedelta(minutes=2)
-NONCE_PATTERN = re.compile(r'^[A-Za-z0-9_-]{16,64}$')
+NONCE_PATTERN = re.compile(r'[A-Za-z0-9_-]{16,64}')
+TIMESTAMP_DIGITS = 15
 P256_COORDINATE_BYTES = 32
 
 
@@ -84,11 +87,12 @@ def signature_is_valid(jwk: Mapping[str, object], text: bytes, signature: str) -
 
 
 def check_freshness(timestamp: str, nonce: str, now: datetime) -> None:
-    if not timestamp.isdigit() or len(timestamp) > 15:
+    millis = ascii_int(timestamp, max_digits=TIMESTAMP_DIGITS)
+    if millis is None:
         raise DeviceAuthError('device_signature_missing', 'X-Hadir-Timestamp must be Unix milliseconds')
-    if not NONCE_PATTERN.match(nonce):
+    if not NONCE_PATTERN.fullmatch(nonce):
         raise DeviceAuthError('device_signature_missing', 'X-Hadir-Nonce must be 16-64 base64url characters')
-    difference = abs(now.timestamp() * 1000 - int(timestamp))
+    difference = abs(now.timestamp() * 1000 - millis)
     if difference > MAX_CLOCK_DIFFERENCE.total_seconds() * 1000:
         raise DeviceAuthError(
             'stale_timestamp',

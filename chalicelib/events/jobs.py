@@ -51,14 +51,15 @@ def run_reconcile(full: bool = False, **_: Any) -> dict[str, Any]:
     return totals
 
 
-def run_close_day(date: str | None = None, **_: Any) -> dict[str, Any]:
+def run_close_day(date: str | None = None, force: bool = False, **_: Any) -> dict[str, Any]:
     """Hourly: close, in each OPD zone, the local date that has ended there (services.nightly). With a date:
-    close that date for every OPD, with the days marked for re-close up to it."""
+    close that date for every OPD, with the days marked for re-close up to it; a date not over yet in some
+    zone is refused unless forced (allowance.day_to_close)."""
     deps = get_deps()
     if date is None:
         report = nightly.run_nightly(deps, get_books)
     else:
-        report = nightly.close_date(deps, get_books, allowance.day_to_close(deps, date))
+        report = nightly.close_date(deps, get_books, allowance.day_to_close(deps, date, force=force))
     metrics.add_metric(name='DayRecordsWritten', unit=MetricUnit.Count, value=report['written'])
     return report
 

@@ -26,11 +26,10 @@ Choices where the brief leaves room, and why:
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,7 +37,8 @@ from zoneinfo import ZoneInfo
 from chalicelib import resource_names as names
 from chalicelib.domain.access import Permission, authorize
 from chalicelib.domain.errors import Conflict, FieldIssue, NotFound, ValidationFailed
-from chalicelib.domain.models import Employee, Holiday, Opd, PemdaSettings, Principal, Punch
+from chalicelib.domain.models import ZONE_LABELS, Employee, Holiday, Opd, PemdaSettings, Principal, Punch
+from chalicelib.domain.strict import parse_date, parse_month
 from chalicelib.domain.tpp.day import ApprovedStatus, DayResult, Outage
 from chalicelib.domain.tpp.defaults import default_profile
 from chalicelib.domain.tpp.finance_xlsx import XLSX_TYPE, WorkbookCover, finance_xlsx
@@ -47,7 +47,6 @@ from chalicelib.domain.tpp.pipeline import close_days as evaluate_shifts
 from chalicelib.domain.tpp.profile import RuleProfile, profile_in_force
 from chalicelib.domain.tpp.records import (
     MANIFEST_FILE,
-    MONTH_PATTERN,
     PEMDA_FILE,
     DayRecord,
     ExportFile,
@@ -560,10 +559,12 @@ def _latest(books: AllowanceBooks, month: str) -> MonthRevision:
 
 # --- dates the jobs default to ---------------------------------------------------------------------
 
+DAY_CLOSES_AT_LOCAL_HOUR = 1  # services.nightly.CLOSE_AFTER_LOCAL_HOUR: a day is over at 01:00 local next morning
+
 
 def check_month(month: str, field: str = 'month') -> None:
-    if not re.fullmatch(MONTH_PATTERN, month):
-        raise ValidationFailed(f'{month!r} is not a month', fields=(FieldIssue(field, 'expected YYYY-MM'),))
+    """A month YYYY-MM of 2000 to 2100 (domain.strict): a close for `0001-01` is a typo, never a request."""
+    parse_month(month, field)
 
 
 def local_today(deps: Deps) -> date:
@@ -573,16 +574,45 @@ def local_today(deps: Deps) -> date:
     return now.astimezone(ZoneInfo(zone)).date()
 
 
-def day_to_close(deps: Deps, value: str | None) -> date:
-    """``value`` (YYYY-MM-DD) or yesterday in the pemda's zone."""
+def day_to_close(deps: Deps, value: str | None, *, force: bool = False) -> date:
+    """``value`` (YYYY-MM-DD) or yesterday in the pemda's zone.
+
+    A day is over where an OPD works at ``DAY_CLOSES_AT_LOCAL_HOUR`` the next morning (the nightly close's
+    hour). A date closed for every OPD must be over in every zone in use: a day closed while it is still
+    going has every employee who has not yet checked in TK, with a deduction beside their check-in an hour
+    later. Refused with the time it can be closed from, unless ``force``; a forced close is closed again by
+    the nightly run once the day is over (it writes no zone marker).
+    """
     if value is None:
         return local_today(deps) - timedelta(days=1)
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
+    day = parse_date(value, 'date')
+    now: datetime = deps.clock()
+    open_in = [(zone, at) for zone, at in _day_over_at(deps, day).items() if now < at]
+    if open_in and not force:
+        zone, at = max(open_in, key=lambda item: item[1])
         raise ValidationFailed(
-            f'{value!r} is not a date', fields=(FieldIssue('date', 'expected YYYY-MM-DD'),)
-        ) from None
+            f'{day} is not over yet in {zone} ({ZONE_LABELS[zone]}): it can be closed from '
+            f'{at:%Y-%m-%d %H:%M} {ZONE_LABELS[zone]} ({at.astimezone(UTC):%H:%M} UTC). Closing it now would '
+            'record TK for everyone who has not checked in yet; use --force to close it anyway',
+            fields=(FieldIssue('date', f'not over until {at.isoformat()}'),),
+            code='day_not_over',
+        )
+    return day
+
+
+def _day_over_at(deps: Deps, day: date) -> dict[str, datetime]:
+    """When ``day`` is over in each zone of the pemda's OPDs (the pemda's own zone when it has none)."""
+    zones = {load(Opd, r).zone for r in all_records(deps.store, KIND_OPD)} or {_pemda_zone(deps)}
+    after = day + timedelta(days=1)
+    return {
+        zone: datetime(after.year, after.month, after.day, DAY_CLOSES_AT_LOCAL_HOUR, tzinfo=ZoneInfo(zone))
+        for zone in sorted(zones)
+    }
+
+
+def _pemda_zone(deps: Deps) -> str:
+    record = deps.store.get(KIND_PEMDA, 'settings')
+    return PemdaSettings.model_validate(record.data).zone if record else DEFAULT_ZONE
 
 
 def month_to_close(deps: Deps, value: str | None) -> str:
@@ -590,7 +620,7 @@ def month_to_close(deps: Deps, value: str | None) -> str:
     if value is None:
         return month_of(local_today(deps).replace(day=1) - timedelta(days=1))
     if len(value) == 10:
-        return month_of(day_to_close(deps, value))
+        return month_of(parse_date(value, 'date'))
     check_month(value, 'date')
     return value
 

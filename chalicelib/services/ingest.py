@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib import resource_names as names
 from chalicelib.domain.access import Permission, authorize, scope_opd
@@ -21,6 +21,7 @@ from chalicelib.domain.machine_health import MachineState, machine_state, parse_
 from chalicelib.domain.machine_logs import EventLine, PunchLine, RejectedLine, implausible_time, parse_line
 from chalicelib.domain.models import Bridge, Employee, Machine, PinMapping, Principal, Punch, PunchSource
 from chalicelib.domain.punch_keys import local_to_utc
+from chalicelib.domain.strict import DATETIME_PATTERN, local_datetime_or_none
 from chalicelib.domain.text import FreeText
 from chalicelib.domain.upload_keys import key_time, plan_listing, upload_key
 from chalicelib.ports import AuditDraft, Create, Record, Remove, Replace
@@ -48,6 +49,7 @@ KIND_RECLOSE = 'reclose'  # a local date whose day records must be recomputed: p
 KIND_RECONCILE_STATE = 'reconcile_state'  # where the last completed reconcile run started, and its last full listing
 RECONCILE_STATE_ID = 'uploads'
 MAX_REJECTS_KEPT_INLINE = 100
+MAX_BACKFILL_DAYS = 62  # two months: what a month close can need re-read, with room
 LATE_UPLOAD = timedelta(hours=2)  # punches received later than this after their time may belong to yesterday's shift
 SYSTEM_ACTOR = 'system'  # the actor of audit entries the system writes on its own (automatic backfills)
 _BATCH_ID = re.compile(r'^[0-9a-f]{32}$')
@@ -79,9 +81,25 @@ class UploadUrlRequest(BaseModel):
 class BackfillRequest(BaseModel):
     model_config = ConfigDict(extra='forbid')
 
-    start: str = Field(pattern=r'^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$', description='machine-local time')
-    end: str = Field(pattern=r'^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$', description='machine-local time')
+    start: str = Field(pattern=DATETIME_PATTERN, description='machine-local time YYYY-MM-DD HH:MM:SS')
+    end: str = Field(
+        pattern=DATETIME_PATTERN,
+        description=f'machine-local time, after start and at most {MAX_BACKFILL_DAYS} days after it',
+    )
     reason: FreeText = Field(default='requested by an administrator', max_length=200)
+
+    @model_validator(mode='after')
+    def _bounded_window(self) -> BackfillRequest:
+        # A machine keeps a few months of records at most; a window of years is a typo that would have the
+        # bridge re-read (and re-upload) everything the machine holds.
+        start, end = local_datetime_or_none(self.start), local_datetime_or_none(self.end)
+        if start is None or end is None:
+            raise ValueError('start and end must be real times YYYY-MM-DD HH:MM:SS of 2000 to 2100')
+        if end <= start:
+            raise ValueError('end must be after start')
+        if end - start > timedelta(days=MAX_BACKFILL_DAYS):
+            raise ValueError(f'a backfill window is at most {MAX_BACKFILL_DAYS} days; ask for several')
+        return self
 
 
 class DayCountReport(BaseModel):

@@ -23,7 +23,6 @@ Choices where the brief leaves room, and why:
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -37,7 +36,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from chalicelib.domain.access import OPD_BOUND_ROLES, Permission, authorize
 from chalicelib.domain.errors import Conflict, FieldIssue, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.models import Code, Employee, Frozen, Holiday, Opd, OpdKind, Principal
-from chalicelib.domain.tpp.records import MONTH_PATTERN, month_bounds
+from chalicelib.domain.strict import Day, check_day_in_range, parse_date, parse_month, parse_year
+from chalicelib.domain.tpp.records import month_bounds
 from chalicelib.domain.tpp.schedule import (
     BUILT_IN_TEMPLATES,
     FIVE_DAY,
@@ -102,8 +102,8 @@ class AssignmentRequest(_Request):
     kind: ScheduleKind = 'WEEKLY'
     template_code: Code | None = Field(default=None, description='a WEEKLY assignment: built-in or pemda template')
     observes_holidays: bool = Field(default=False, description='a ROSTER unit that closes on holidays')
-    valid_from: date
-    valid_to: date | None = Field(default=None, description='inclusive; open-ended when absent')
+    valid_from: Day
+    valid_to: Day | None = Field(default=None, description='inclusive; open-ended when absent')
     note: str | None = Field(default=None, max_length=500)
 
     @field_validator('valid_to')
@@ -116,7 +116,7 @@ class AssignmentRequest(_Request):
 
 
 class AssignmentEnd(_Request):
-    valid_to: date = Field(description='the last day the assignment is in force')
+    valid_to: Day = Field(description='the last day the assignment is in force')
 
 
 class ShiftCodesRequest(_Request):
@@ -133,12 +133,12 @@ class ShiftCodesRequest(_Request):
 
 
 class RosterRequest(_Request):
-    days: dict[date, str] = Field(description='day (YYYY-MM-DD) → shift code; days left out are not rostered')
+    days: dict[Day, str] = Field(description='day (YYYY-MM-DD) → shift code; days left out are not rostered')
 
 
 class RamadanRequest(_Request):
-    start: date
-    end: date = Field(description='inclusive')
+    start: Day
+    end: Day = Field(description='inclusive')
 
     @field_validator('end')
     @classmethod
@@ -457,8 +457,7 @@ def put_shift_codes(deps: Deps, principal: Principal, opd_id: str, body: Mapping
 
 
 def _check_month(month: str) -> None:
-    if not re.fullmatch(MONTH_PATTERN, month):
-        raise ValidationFailed(f'{month!r} is not a month', fields=(FieldIssue('month', 'expected YYYY-MM'),))
+    parse_month(month, 'month')
 
 
 def put_roster(
@@ -545,8 +544,7 @@ def get_roster(deps: Deps, principal: Principal, employee_id: str, month: str) -
 def put_ramadan(deps: Deps, principal: Principal, year: str, body: Mapping[str, Any]) -> dict[str, Any]:
     """Set the Ramadan period of a year (audited); the days whose hours change are re-closed."""
     _authorize_pemda_wide(principal, 'Ramadan periods')
-    if not (year.isdigit() and 2000 <= int(year) <= 2100):
-        raise ValidationFailed(f'{year!r} is not a year', fields=(FieldIssue('year', 'a year from 2000 to 2100'),))
+    parse_year(year, 'year')
     request = build(RamadanRequest, body)
     if request.start.year != int(year):
         raise ValidationFailed(f'Ramadan {year} must start in {year}',
@@ -621,6 +619,7 @@ def import_holidays_for(deps: Deps, principal: Principal, body: Mapping[str, Any
 
 def add_holiday(deps: Deps, principal: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
     """Add a regional holiday or closure (directory.add_holiday); a past day is re-closed."""
+    check_day_in_range(build(Holiday, body).day, 'day')
     added = directory.add_holiday(deps, principal, dict(body))
     _reclose(deps, {date.fromisoformat(added['day'])}, f'holiday {added["day"]} added')
     return added
@@ -630,10 +629,7 @@ def remove_holiday(deps: Deps, principal: Principal, day: str, kind: str) -> dic
     """Remove a wrong holiday (audited); an imported kind leaves a tombstone so the import does not bring it
     back. A past day is re-closed."""
     authorize(principal, Permission.PEMDA_WRITE)
-    try:
-        on = date.fromisoformat(day)
-    except ValueError:
-        raise ValidationFailed(f'{day!r} is not a date', fields=(FieldIssue('day', 'expected YYYY-MM-DD'),)) from None
+    on = parse_date(day, 'day')
     record_id = _holiday_id(on, kind)
     stored = deps.store.get(KIND_HOLIDAY, record_id)
     if stored is None:

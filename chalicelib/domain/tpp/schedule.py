@@ -31,6 +31,7 @@ from typing import Literal
 from pydantic import Field, PrivateAttr, model_validator
 
 from chalicelib.domain.models import Code, Frozen, Holiday
+from chalicelib.domain.strict import LocalTime
 from chalicelib.domain.text import Name
 
 CalendarKind = Literal['national', 'cuti_bersama', 'regional', 'closure']
@@ -38,10 +39,10 @@ END_OF_DAY = time(23, 59, 59)
 
 
 class ScanWindows(Frozen):
-    check_in_from: time = time(6, 0)
-    check_in_until: time = time(12, 0)
-    check_out_from: time = time(12, 0)
-    check_out_until: time = END_OF_DAY
+    check_in_from: LocalTime = time(6, 0)
+    check_in_until: LocalTime = time(12, 0)
+    check_out_from: LocalTime = time(12, 0)
+    check_out_until: LocalTime = END_OF_DAY
 
     @model_validator(mode='after')
     def _ordered(self) -> ScanWindows:
@@ -54,8 +55,8 @@ class ScanWindows(Frozen):
 
 class DayHours(Frozen):
     weekday: int = Field(ge=0, le=6, description='0 = Monday')
-    start: time
-    end: time
+    start: LocalTime
+    end: LocalTime
     windows: ScanWindows | None = None
 
     @model_validator(mode='after')
@@ -89,8 +90,8 @@ class ShiftCode(Frozen):
     code: str = Field(pattern=r'^[A-Z][A-Z0-9]{0,5}$')
     name: Name
     working: bool = True
-    start: time | None = None
-    end: time | None = None  # at or before start: the shift crosses midnight
+    start: LocalTime | None = None
+    end: LocalTime | None = None  # at or before start: the shift crosses midnight
     check_in_before_minutes: int = Field(default=120, ge=0, le=12 * 60)
     check_out_after_minutes: int = Field(default=360, ge=0, le=12 * 60)
 
