@@ -227,7 +227,7 @@ def _seed_if_empty(deps: Any) -> None:
         return
     started = time.monotonic()
     print('seeding the demo pemda (first start)...')
-    summary = seed_demo(deps)
+    summary = seed_demo(deps, progress=lambda step: print(f'  {time.monotonic() - started:5.1f} s  {step}', flush=True))
     env.LOCAL_DIR.mkdir(parents=True, exist_ok=True)
     env.ADMIN_KEY_FILE.write_text(summary.admin_token + '\n')
     env.KEYS_FILE.write_text(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -20,6 +20,7 @@ from chalicelib.domain.nip import PPPK_CODE
 from chalicelib.domain.tpp.defaults import TKK_EXAMPLE
 from chalicelib.services import directory, keys, profiles, schedules
 from chalicelib.services.common import KIND_PEMDA, Deps
+from hadir_local import seed_store
 
 T = TypeVar('T')
 PNS, PPPK, TKK = EmployeeType.PNS, EmployeeType.PPPK, EmployeeType.TKK
@@ -655,11 +656,16 @@ def demo_is_seeded(deps: Deps) -> bool:
     return deps.store.get(KIND_PEMDA, directory.PEMDA_ID) is not None
 
 
-def seed_demo(deps: Deps, *, seed: int = 2026) -> SeedSummary:
-    """Write the demo pemda through the use cases. The pemda settings go last: they mark a finished seed."""
+def seed_demo(deps: Deps, *, seed: int = 2026, progress: Callable[[str], None] = lambda _: None) -> SeedSummary:
+    """Write the demo pemda through the use cases, staged in memory and landed in batch writes (seed_store).
+
+    The pemda settings land last: they mark a finished seed.
+    """
     if demo_is_seeded(deps):
         raise Conflict('the demo pemda is already seeded; reset the local state to seed again')
     plan = plan_demo(seed)
+    target = deps
+    deps, staged = seed_store.staging(target)
     admin_token = keys.bootstrap_super_key(deps, 'Demo super key (hadir run)')
     parsed = api_keys.parse_token(admin_token)
     if parsed is None:
@@ -680,8 +686,7 @@ def seed_demo(deps: Deps, *, seed: int = 2026) -> SeedSummary:
     pins_of: dict[int, list[PinSeed]] = {}
     for pin in plan.pins:
         pins_of.setdefault(pin.employee_index, []).append(pin)
-    # Each employee's PINs right after the employee: on moto every transaction copies whole tables, so writes
-    # that add fewer items (mappings) are better spread out than all queued behind the bigger ones.
+    progress(f'{len(plan.opds)} OPD, {len(plan.bridges)} bridges, {len(plan.machines)} machines')
     for index, employee in enumerate(plan.employees):
         employee_id = directory.create_employee(deps, admin, employee.body())['employee_id']
         for pin in pins_of.get(index, []):
@@ -692,7 +697,10 @@ def seed_demo(deps: Deps, *, seed: int = 2026) -> SeedSummary:
     draft = profiles.create_draft(deps, admin, DEMO_TKK_PROFILE)
     approval = {'approval_note': DEMO_TKK_APPROVAL}
     profiles.publish_version(deps, admin, draft['profile_id'], str(draft['version']), approval)
+    progress(f'{len(plan.employees)} employees, {len(plan.pins)} PIN mappings, {len(plan.holidays)} holidays')
     directory.put_pemda(deps, admin, plan.pemda)
+    written = seed_store.land(target, staged)
+    progress(f'{written} items written to the embedded AWS')
 
     counts = {
         'opds': len(plan.opds),

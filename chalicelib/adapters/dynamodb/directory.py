@@ -201,6 +201,12 @@ def _audit_item(entry: AuditEntry) -> AuditItem:
 
 
 class DynamoAuditLog:
+    def put_entries(self, entries: Sequence[AuditEntry]) -> None:
+        """Land entries already chained elsewhere (the demo seed's staging) in one batch write."""
+        with AuditItem.batch_write() as batch:
+            for entry in entries:
+                batch.save(_audit_item(entry))
+
     def entries(self, *, opd_id: str | None, limit: int, cursor: str | None) -> AuditPage:
         if opd_id is None:
             results = AuditItem.query(
