@@ -89,7 +89,9 @@ function windowText(ui, window) {
 function profilePart(ui, ctx, profile, pane) {
   const isSuper = ctx.principal.role === 'super';
   const result = ui.el('div', { class: 'b-form-host' });
-  const versions = (profile.versions || []).slice().sort((a, b) => b.version - a.version);
+  // The API spells states in capitals (DRAFT, PUBLISHED); the chips know them in lower case.
+  const versions = (profile.versions || []).map((v) => ({ ...v, state: String(v.state).toLowerCase() }))
+    .sort((a, b) => b.version - a.version);
   const table = ui.table({
     caption: `Versi ${profile.profile_id}`, pageSize: 0, maxHeight: false, sortable: false,
     columns: [

@@ -65,7 +65,7 @@ export const screen = {
       const actions = [...new Set(entries.map((e) => e.action))].sort();
       const chosen = action.value;
       action.replaceChildren(ui.el('option', { value: '' }, 'Semua tindakan'),
-        actions.map((a) => ui.el('option', { value: a }, ACTIONS[a] ? `${ACTIONS[a]} (${a})` : a)));
+        ...actions.map((a) => ui.el('option', { value: a }, ACTIONS[a] ? `${ACTIONS[a]} (${a})` : a)));
       action.value = actions.includes(chosen) ? chosen : '';
       filters.action = action.value;
       draw();

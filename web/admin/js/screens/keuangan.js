@@ -46,8 +46,8 @@ export const screen = {
     const body = ui.el('div', { class: 'b-body' });
     const month = monthPicker(state.month, (value) => { state.month = value; load(); }, 'Bulan TPP');
     root.replaceChildren(
-      ui.el('p', { class: 'b-lead' }, 'Berkas TPP bulanan untuk BPKAD: satu berkas per OPD dan satu untuk seluruh '
-        + 'pemda, dalam CSV dan Excel (XLSX). Setiap koreksi setelah penutupan menjadi revisi baru; berkas lama tetap ada.'),
+      ui.el('p', { class: 'b-lead' }, 'Satu berkas per OPD dan satu untuk seluruh pemda, masing-masing dalam Excel '
+        + '(XLSX) dan CSV. Setiap koreksi setelah bulan ditutup menjadi revisi baru; berkas revisi lama tetap tersedia.'),
       toolbar(month.element, ui.button('Muat ulang', () => load())),
       body);
 
@@ -107,9 +107,9 @@ function revisionPart(ui, ctx, month, revision, latest) {
       { key: 'stem', label: 'Berkas', render: (r) => ui.el('div', {},
         ui.el('strong', {}, r.stem === 'pemda' ? 'Seluruh pemda' : `OPD ${r.stem}`),
         ui.el('div', { class: 'hint' }, `${ui.angka((r.csv || r.xlsx).rows)} baris`)) },
-      { key: 'csv', label: 'CSV', render: (r) => fileCell(ui, ctx, r.csv) },
-      { key: 'xlsx', label: 'Excel (XLSX)', render: (r) => (r.xlsx ? fileCell(ui, ctx, r.xlsx)
+      { key: 'xlsx', label: 'Excel (XLSX)', render: (r) => (r.xlsx ? fileCell(ui, ctx, r.xlsx, 'primary')
         : ui.el('span', { class: 'hint' }, anyXlsx ? 'tidak ada' : 'belum tersedia untuk revisi ini')) },
+      { key: 'csv', label: 'CSV', render: (r) => fileCell(ui, ctx, r.csv, anyXlsx ? 'secondary' : 'primary') },
     ],
     rows,
   }));
@@ -118,20 +118,20 @@ function revisionPart(ui, ctx, month, revision, latest) {
       ui.el('h3', {}, 'Manifest'),
       ui.el('p', { class: 'hint' }, 'Daftar setiap berkas revisi ini dengan SHA-256-nya. Bandingkan SHA-256 berkas '
         + 'yang Anda terima dengan yang tertulis di sini untuk memastikan berkas tidak berubah.'),
-      fileCell(ui, ctx, manifest)));
+      fileCell(ui, ctx, manifest, 'secondary')));
   }
   return part;
 }
 
-function fileCell(ui, ctx, file) {
+function fileCell(ui, ctx, file, kind) {
   if (!file) return null;
   return ui.el('div', { class: 'b-file' },
-    downloadControl(ui, ctx, file),
+    downloadControl(ui, ctx, file, kind),
     ui.el('span', { class: 'hint' }, bytes(file.size ?? file.bytes)),
     ui.el('div', { class: 'b-file-sha' }, ui.el('span', { class: 'b-sha-label' }, 'SHA-256'), digest(file.sha256)));
 }
 
-function downloadControl(ui, ctx, file) {
+function downloadControl(ui, ctx, file, kind) {
   const label = `Unduh ${file.name}`;
   if (file.path) {
     // An API route that streams the file: fetched with the key in a header, saved from a Blob.
@@ -145,9 +145,9 @@ function downloadControl(ui, ctx, file) {
       } finally {
         button.disabled = false;
       }
-    }, { kind: 'primary' });
+    }, { kind });
   }
   // A presigned S3 link: it carries its own short-lived signature, never the API key.
-  return ui.el('a', { class: 'btn btn-primary b-download', href: file.url, download: file.name, rel: 'noopener',
+  return ui.el('a', { class: `btn btn-${kind} b-download`, href: file.url, download: file.name, rel: 'noopener',
     'data-file': file.name }, label);
 }

@@ -205,6 +205,7 @@ function outagePart(ui, ctx, outages, reload) {
   part.appendChild(ui.table({
     caption: 'Gangguan mesin',
     pageSize: 10,
+    maxHeight: false,
     columns: [
       { key: 'day', label: 'Tanggal', render: (o) => ui.tanggal(o.day) },
       { key: 'opd_id', label: 'OPD' },
@@ -267,6 +268,7 @@ function unmappedPart(ui, ctx, unmapped, opd, reload) {
   part.appendChild(ui.table({
     caption: 'PIN belum dipetakan',
     pageSize: 20,
+    maxHeight: false,
     sort: { key: 'punches', dir: 'desc' },
     columns: [
       { key: 'machine_name', label: 'Mesin', render: (r) => ui.el('div', {}, r.machine_name || r.serial,
