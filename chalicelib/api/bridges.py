@@ -40,6 +40,12 @@ def report_backfill(ctx: Ctx) -> Any:
     return ingest.report_backfill(ctx.deps, ctx.principal, ctx.params['request_id'], ctx.body)
 
 
+@route(bp, '/v1/bridge/uploads', 'GET', summary="This bridge's uploads of the last 24 hours: counts and rejected lines",
+       tag='bridge-self', roles=BRIDGE)  # fmt: skip
+def own_uploads(ctx: Ctx) -> Any:
+    return ingest.recent_own_uploads(ctx.deps, ctx.principal)
+
+
 @route(bp, '/v1/machines/{serial}/backfills', 'POST', summary="Ask the machine's bridge to re-read a time window",
        tag='machine', roles=ADMINS, body=ingest.BackfillRequest, status=201, idempotent=True)  # fmt: skip
 def request_backfill(ctx: Ctx) -> Any:

@@ -51,6 +51,8 @@ RECONCILE_STATE_ID = 'uploads'
 MAX_REJECTS_KEPT_INLINE = 100
 MAX_BACKFILL_DAYS = 62  # two months: what a month close can need re-read, with room
 LATE_UPLOAD = timedelta(hours=2)  # punches received later than this after their time may belong to yesterday's shift
+RECENT_UPLOAD_HOURS = 24  # what a bridge sees of its own uploads (doctor)
+RECENT_UPLOADS_MAX = 50
 SYSTEM_ACTOR = 'system'  # the actor of audit entries the system writes on its own (automatic backfills)
 _BATCH_ID = re.compile(r'^[0-9a-f]{32}$')
 
@@ -554,6 +556,21 @@ def list_uploads(
     authorize(principal, Permission.KEY_READ)  # all bridges' files: personnel office and auditors only
     page = deps.store.list(KIND_UPLOAD, f'{bridge_id}#' if bridge_id else '', limit=limit, cursor=cursor)
     return [r.data for r in page.items], page.next_cursor
+
+
+def recent_own_uploads(deps: Deps, principal: Principal) -> dict[str, Any]:
+    """The calling bridge's own uploads reconciled in the last RECENT_UPLOAD_HOURS, newest first, with their counts
+    and the reasons of rejected lines (what ``hadir-bridge doctor`` shows). One query per hour, newest hour first."""
+    bridge = _own_bridge(deps, principal)
+    now = deps.clock()
+    items: list[dict[str, Any]] = []
+    for back in range(RECENT_UPLOAD_HOURS):
+        hour = (now - timedelta(hours=back)).strftime('%Y-%m-%dT%H')
+        page = deps.store.list(KIND_UPLOAD, f'{bridge.bridge_id}#{hour}', limit=RECENT_UPLOADS_MAX)
+        items.extend(reversed([record.data for record in page.items]))
+        if len(items) >= RECENT_UPLOADS_MAX:
+            break
+    return {'hours': RECENT_UPLOAD_HOURS, 'items': items[:RECENT_UPLOADS_MAX]}
 
 
 def machine_health(deps: Deps, settings: Settings, principal: Principal | None, opd_id: str | None) -> dict[str, Any]:
