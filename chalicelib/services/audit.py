@@ -35,7 +35,7 @@ ANCHOR_LOOKBACK_PERIODS = 48
 # The console's check (POST /v1/audit/verify) walks the anchored entry and this many entries before it, then the
 # tail after it: a bounded time whatever the chain's length (docs/audit.md has the figures). The nightly job and
 # `hadir audit verify` walk the whole chain.
-CONSOLE_WINDOW = 20_000
+CONSOLE_WINDOW = 10_000
 VERIFIERS = frozenset({Role.SUPER, Role.AUDITOR})
 
 

@@ -131,3 +131,9 @@ def test_anchor_listing_is_bound_to_the_anchors_prefix(template: Template, stage
 
 def test_app_and_infra_name_the_anchors_bucket_alike(template: Template, stage: str) -> None:
     assert names.bucket_name(stage, ANCHORS, ACCOUNT) in by_name(template, 'AWS::S3::Bucket', 'BucketName')
+
+
+def test_the_nightly_whole_chain_check_has_lambdas_full_time(template: Template, stage: str) -> None:
+    # The whole walk grows with the chain (docs/audit.md): minutes after a year, not the default 30 s
+    verify = functions(template)[names.function_name(stage, 'audit-verify')]
+    assert (verify['Timeout'], verify['MemorySize']) == (900, 1769)

@@ -1,11 +1,24 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import json
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
-from chalicelib.domain.audit_chain import GENESIS_HASH, canonical_json, entry_hash, hash_of, verify_chain
+from chalicelib.domain.audit_chain import (
+    EMPTY_HEAD,
+    GENESIS_HASH,
+    Anchor,
+    anchor_period,
+    canonical_json,
+    entry_hash,
+    hash_of,
+    head_of,
+    recent_periods,
+    verify_anchored,
+    verify_chain,
+)
 from chalicelib.domain.models import AuditEntry
 
 T0 = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
@@ -112,3 +125,72 @@ def test_hash_of_matches_the_stored_hash_of_a_well_formed_entry() -> None:
     entry = chain(1)[0]
     assert hash_of(entry) == entry.hash
     assert len(entry.hash) == 64 and int(entry.hash, 16) >= 0
+
+
+# ---------------------------------------------------------------- anchors
+
+
+def anchor_of(entry: AuditEntry | None, period: str = '2026-01-05T01Z') -> Anchor:
+    return Anchor(period=period, anchored_at=T0 + timedelta(minutes=55), head=head_of(entry))
+
+
+def test_an_anchor_round_trips_through_its_json() -> None:
+    anchor = anchor_of(chain(3)[-1])
+    assert Anchor.from_json(json.loads(canonical_json(anchor.to_json()))) == anchor
+    assert Anchor.from_json(anchor_of(None).to_json()).head == EMPTY_HEAD
+
+
+@pytest.mark.parametrize(
+    ('field', 'value'),
+    [('version', 2), ('seq', -1), ('seq', True), ('seq', '3'), ('hash', 'abc'), ('period', None)],
+)
+def test_an_object_that_is_not_an_anchor_is_refused(field: str, value: object) -> None:
+    with pytest.raises(ValueError):
+        Anchor.from_json({**anchor_of(chain(1)[0]).to_json(), field: value})
+
+
+def test_periods_are_utc_hours_newest_first() -> None:
+    wib = timezone(timedelta(hours=7))
+    assert anchor_period(datetime(2026, 12, 7, 9, 59, tzinfo=wib)) == '2026-12-07T02Z'
+    assert recent_periods(datetime(2026, 12, 7, 1, 5, tzinfo=UTC), 3) == [
+        '2026-12-07T01Z',
+        '2026-12-07T00Z',
+        '2026-12-06T23Z',
+    ]
+
+
+def test_a_chain_matching_its_anchor_reports_the_tail_after_it() -> None:
+    entries = chain(6)
+    report = verify_anchored(entries, anchor_of(entries[3]))
+    assert (report.ok, report.checked, report.last_seq, report.unanchored_tail) == (True, 6, 6, 2)
+    assert verify_anchored(entries, None).unanchored_tail == 6
+    assert verify_anchored([], anchor_of(None)).ok
+
+
+def test_a_chain_shorter_than_its_anchor_names_the_first_missing_entry() -> None:
+    entries = chain(6)
+    report = verify_anchored(entries[:3], anchor_of(entries[5]))
+    assert (report.ok, report.broken_seq, report.checked) == (False, 4, 3)
+    assert report.reason is not None and 'entries 4 to 6 are missing' in report.reason
+    emptied = verify_anchored([], anchor_of(entries[0]))
+    assert (emptied.broken_seq, emptied.reason is not None and 'entry 1 is missing' in emptied.reason) == (1, True)
+
+
+def test_a_recomputed_anchored_entry_is_reported_as_rewritten() -> None:
+    entries = chain(4)
+    anchor = anchor_of(entries[3])
+    fields = {**entries[3].model_dump(exclude={'hash'}), 'after': {'grade': 99}}
+    forged = [*entries[:3], AuditEntry(**fields, hash=entry_hash(**fields))]
+    assert verify_chain(forged).ok
+    report = verify_anchored(forged, anchor)
+    assert (report.ok, report.broken_seq) == (False, 4) and report.reason is not None and 'rewritten' in report.reason
+
+
+def test_a_window_takes_its_first_link_as_read_but_checks_its_hash() -> None:
+    entries = chain(6)
+    assert verify_anchored(entries[3:], anchor_of(entries[4]), from_seq=4).ok
+    altered = [entries[3].model_copy(update={'target': 'employee/other'}), *entries[4:]]
+    report = verify_anchored(altered, anchor_of(entries[4]), from_seq=4)
+    assert (report.ok, report.broken_seq) == (False, 4)
+    gap = verify_anchored(entries[4:], anchor_of(entries[4]), from_seq=4)
+    assert (gap.ok, gap.broken_seq) == (False, 4)
