@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from chalicelib.domain.faces import DetectedFace, FaceBox, FaceMatch
+from chalicelib.domain.liveness import FaceComparison
 from chalicelib.domain.models import AuditEntry, Punch
 from chalicelib.domain.tpp.records import DayRecord, MonthRecord, MonthRevision
 
@@ -222,8 +223,15 @@ class FaceEngine(Protocol):
         """Forget indexed faces (an admin reset of an enrolment)."""
         ...
 
+    def compare_detail(self, reference: bytes, probe: bytes) -> FaceComparison:
+        """One comparison that also reads the probe: the similarity of its largest face to the face in `reference`
+        (None if it has no face) and every face in it with pose, box and quality (Rekognition's CompareFaces
+        returns them for the compared faces). Liveness and the check-in gate use it so that a check-in costs at
+        most two engine calls. Raises ValueError for bytes that are not a JPEG or PNG."""
+        ...
 
-__all__ = ['DetectedFace', 'FaceBox', 'FaceMatch']  # the face port's value types live in the domain
+
+__all__ = ['DetectedFace', 'FaceBox', 'FaceMatch', 'FaceComparison']  # the face port's value types live in the domain
 
 
 class WorkQueue(Protocol):

@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     max_mobile_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
     selfie_link_seconds: int = Field(default=300, gt=0, le=3600)
     face_retry_seconds: int = Field(default=30, ge=0, le=900)  # a queued check the engine refused again waits this
+    # Liveness (chalicelib/domain/liveness.py): a challenge answers within this window, once.
+    liveness_window_seconds: int = Field(default=120, ge=10, le=900)
+    # Refuse enrolments and check-ins that carry no liveness frames (an app from before the liveness step).
+    liveness_required: bool = True
+    # Rekognition's Pose.Yaw onto the port's scale (positive: the face turns towards the image's right). Its sign is
+    # not documented; flip it here if a real account measures the opposite (docs/checkin.md says how to check).
+    rekognition_yaw_sign: int = Field(default=1, ge=-1, le=1)
 
     # Finance's notice that a month's files are ready (SNS, e-mail subscribed in infra/); unset: the log only.
     finance_topic_arn: str | None = None

@@ -50,7 +50,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from chalicelib.ports import DetectedFace, FaceBox, FaceMatch
+from chalicelib.ports import DetectedFace, FaceBox, FaceComparison, FaceMatch
 
 ACCEPT_DISTANCE = 0.5  # similarity 95
 REVIEW_DISTANCE = 0.6  # dlib's same-person cut: similarity 80
@@ -180,6 +180,14 @@ class DlibFaceEngine:
         if reference_descriptor is None or probe_descriptor is None:
             return None
         return distance_to_similarity(float(np.linalg.norm(reference_descriptor - probe_descriptor)))
+
+    def compare_detail(self, reference: bytes, probe: bytes) -> FaceComparison:
+        """compare and detect in one: the similarity of the largest face in `probe`, and every face in it (pose
+        from the 68 landmarks, as detect reports it)."""
+        faces = tuple(self.detect(probe))
+        if not faces:
+            return FaceComparison(similarity=None, faces=())
+        return FaceComparison(similarity=self.compare(reference, probe), faces=faces)
 
     def search(self, image: bytes, threshold: float) -> list[FaceMatch]:
         """Indexed faces at least `threshold` similar to the largest face in `image`, most similar first."""

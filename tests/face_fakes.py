@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.ports import DetectedFace, FaceBox, FaceEngineBusy, FaceMatch
+from chalicelib.ports import DetectedFace, FaceBox, FaceComparison, FaceEngineBusy, FaceMatch
 
 FAKE_IMAGE_MAGIC = b'\xff\xd8\xffFAKEIMG'
 SAME_PERSON_SIMILARITY = 99.0
@@ -34,12 +34,15 @@ def fake_image(
     eyes_open: bool = True,
     sunglasses: bool = False,
     size: float = 0.3,
+    left: float = 0.05,
     nonce: str = '',
 ) -> bytes:
     """A fake photo of `person` (None: nobody) for `FakeFaceEngine`.
 
     `faces` counts every face in it: the person's (of height `size`, a fraction of the photo) and smaller
-    strangers'. `nonce` makes two otherwise equal photos different bytes (a fresh selfie, not a replay).
+    strangers', the person's `left` of the photo's width from the left edge (a new shot frames the face
+    elsewhere: liveness's face print tells a replay by it). `nonce` makes two otherwise equal photos different
+    bytes (a fresh selfie, not a replay).
     """
     description = {
         'person': person,
@@ -52,6 +55,7 @@ def fake_image(
         'eyes_open': eyes_open,
         'sunglasses': sunglasses,
         'size': size,
+        'left': left,
         'nonce': nonce,
     }
     return FAKE_IMAGE_MAGIC + json.dumps(description, sort_keys=True).encode('utf-8')
@@ -84,6 +88,15 @@ class FakeFaceEngine:
         if reference_person is None or probe_person is None:
             return None
         return self.similarity(reference_person, probe_person)
+
+    def compare_detail(self, reference: bytes, probe: bytes) -> FaceComparison:
+        """compare, with the probe's faces as detect describes them: one call, as Rekognition's CompareFaces."""
+        self._called('compare_detail')
+        reference_person, description = _parse(reference)['person'], _parse(probe)
+        faces = tuple(_faces(description))
+        if reference_person is None or description['person'] is None:
+            return FaceComparison(similarity=None, faces=faces)
+        return FaceComparison(similarity=self.similarity(reference_person, description['person']), faces=faces)
 
     def search(self, image: bytes, threshold: float) -> list[FaceMatch]:
         """Indexed faces at least `threshold` similar to the person in `image`, most similar first."""
@@ -146,7 +159,12 @@ def _faces(description: dict[str, Any]) -> list[DetectedFace]:
         width = height * 0.75
         faces.append(
             DetectedFace(
-                box=FaceBox(left=min(0.05 + 0.3 * position, 1.0 - width), top=0.2, width=width, height=height),
+                box=FaceBox(
+                    left=min(description.get('left', 0.05) + 0.3 * position, 1.0 - width),
+                    top=0.2,
+                    width=width,
+                    height=height,
+                ),
                 confidence=99.9,
                 sharpness=description['sharpness'],
                 brightness=description['brightness'],

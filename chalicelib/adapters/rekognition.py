@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.clients import boto3_client
-from chalicelib.ports import DetectedFace, FaceBox, FaceEngineBusy, FaceMatch
+from chalicelib.ports import DetectedFace, FaceBox, FaceComparison, FaceEngineBusy, FaceMatch
 from chalicelib.settings import get_settings
 
 _BUSY_CODES = frozenset({'ThrottlingException', 'ProvisionedThroughputExceededException', 'LimitExceededException'})
@@ -31,12 +32,13 @@ class RekognitionFaceEngine:
     def __init__(self, collection_id: str, client: Any | None = None) -> None:
         self._collection_id = collection_id
         self._client = client or boto3_client('rekognition', region=get_settings().rekognition_region)
+        self._yaw_sign = get_settings().rekognition_yaw_sign
 
     def detect(self, image: bytes) -> list[DetectedFace]:
         """Every face in the image, largest first. Raises ValueError for bytes that are not a JPEG or PNG."""
         with _translated_errors():
             reply = self._client.detect_faces(Image={'Bytes': image}, Attributes=['ALL'])
-        faces = [_detected_face(detail) for detail in reply.get('FaceDetails', [])]
+        faces = [self._on_port_scale(_detected_face(detail)) for detail in reply.get('FaceDetails', [])]
         return sorted(faces, key=lambda face: face.box.width * face.box.height, reverse=True)
 
     def compare(self, reference: bytes, probe: bytes) -> float | None:
@@ -60,6 +62,28 @@ class RekognitionFaceEngine:
             return float(largest['Similarity'])
         # With a threshold of 0 every face in the probe should be a match: an unmatched one scored nothing.
         return 0.0 if reply.get('UnmatchedFaces') else None
+
+    def compare_detail(self, reference: bytes, probe: bytes) -> FaceComparison:
+        """One CompareFaces: the similarity of the largest face in `probe` and every face in it, read from the
+        reply's compared faces (BoundingBox, Confidence, Pose and Quality; CompareFaces reports no eyes or
+        sunglasses). Yaw is put on the port's sign (settings `rekognition_yaw_sign`)."""
+        try:
+            with _translated_errors():
+                reply = self._client.compare_faces(
+                    SourceImage={'Bytes': reference}, TargetImage={'Bytes': probe}, SimilarityThreshold=0
+                )
+        except ClientError as exc:
+            if _error_code(exc) == 'InvalidParameterException':
+                return FaceComparison(similarity=None, faces=())
+            raise
+        scored = [(float(m['Similarity']), m.get('Face', {})) for m in reply.get('FaceMatches', [])]
+        scored += [(0.0, face) for face in reply.get('UnmatchedFaces', [])]
+        scored.sort(key=lambda pair: _box_area(pair[1].get('BoundingBox', {})), reverse=True)
+        faces = tuple(self._on_port_scale(_detected_face(face)) for _, face in scored)
+        return FaceComparison(similarity=scored[0][0] if scored else None, faces=faces)
+
+    def _on_port_scale(self, face: DetectedFace) -> DetectedFace:
+        return face if face.yaw is None else replace(face, yaw=face.yaw * self._yaw_sign)
 
     def search(self, image: bytes, threshold: float) -> list[FaceMatch]:
         """Indexed faces at least `threshold` similar to the largest face in `image`, most similar first."""

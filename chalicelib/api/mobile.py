@@ -41,6 +41,12 @@ def enrol_face(ctx: Ctx) -> Any:
     return checkins.enrol_face(get_mobile(), ctx.caller, ctx.body)
 
 
+@route(bp, '/v1/mobile/liveness', 'POST', summary='A one-time head-turn challenge for the next enrolment or check-in',
+       tag='mobile', body=liveness.ChallengeBody, device=True, status=201)  # fmt: skip
+def liveness_challenge(ctx: Ctx) -> Any:
+    return liveness.issue_challenge(get_mobile(), ctx.caller, ctx.request.headers.get('x-hadir-nonce', ''), ctx.body)
+
+
 @route(bp, '/v1/mobile/checkins', 'POST', summary='Check in or out: geofence, selfie against the enrolled face',
        tag='mobile', body=checkins.CheckinBody, device=True, status=201, idempotent=True,
        max_body_bytes=MOBILE_BODY_BYTES)  # fmt: skip

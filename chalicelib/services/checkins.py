@@ -40,6 +40,7 @@ from chalicelib.domain.checkin import (
 )
 from chalicelib.domain.errors import (
     Conflict,
+    Forbidden,
     Gone,
     NotFound,
     ServiceBusy,
@@ -48,6 +49,7 @@ from chalicelib.domain.errors import (
     ValidationFailed,
 )
 from chalicelib.domain.faces import QualityGate, quality_problems
+from chalicelib.domain.liveness import Purpose
 from chalicelib.domain.models import Employee, Opd, Principal, Punch, PunchSource
 from chalicelib.domain.punch_keys import phone_punch_id
 from chalicelib.domain.text import FreeText, PlainName
@@ -63,6 +65,7 @@ from chalicelib.ports import (
     WorkQueue,
     Write,
 )
+from chalicelib.services import liveness
 from chalicelib.services.common import (
     KIND_EMPLOYEE,
     KIND_OPD,
@@ -75,6 +78,7 @@ from chalicelib.services.common import (
     require,
 )
 from chalicelib.services.ingest import mark_for_reclose
+from chalicelib.services.liveness import LivenessAnswer
 from chalicelib.services.statuses import duty_places
 from chalicelib.settings import Settings
 
@@ -372,6 +376,7 @@ def authenticate_device(mobile: Mobile, request: SignedRequest) -> DeviceCaller:
         raise Unauthenticated('Perangkat tidak dikenal. Aktivasi ulang aplikasi.', code='unknown_device')
     device = load(Device, stored)
     if device.revoked_at is not None:
+        _refuse_inactive(deps, device)
         raise Unauthenticated(
             'Perangkat ini sudah dinonaktifkan oleh admin. Aktivasi ulang dengan kode baru.', code='device_revoked'
         )
@@ -392,7 +397,35 @@ def authenticate_device(mobile: Mobile, request: SignedRequest) -> DeviceCaller:
     if enrolment.device_id != device.device_id:
         raise Unauthenticated('Perangkat ini sudah dinonaktifkan oleh admin.', code='device_revoked')
     employee = load(Employee, require(deps.store, KIND_EMPLOYEE, device.employee_id))
+    if not employee.active:
+        _revoke_for_inactive(deps, device, enrolment, employee)
     return DeviceCaller(device, enrolment, employee)
+
+
+_INACTIVE = ('Akun pegawai Anda tidak aktif (dinonaktifkan atau pindah ke luar pemda), jadi ponsel ini tidak bisa '
+             'dipakai untuk presensi lagi. Hubungi admin OPD Anda.')  # fmt: skip
+
+
+def _refuse_inactive(deps: Deps, device: Device) -> None:
+    stored = deps.store.get(KIND_EMPLOYEE, device.employee_id)
+    if stored is not None and not load(Employee, stored).active:
+        raise Forbidden(_INACTIVE, code='employee_inactive')
+
+
+def _revoke_for_inactive(deps: Deps, device: Device, enrolment: Enrolment, employee: Employee) -> None:
+    """A deactivated employee's phone (a transfer out of the pemda deactivates too) is revoked at its first request
+    and refused on every one after: activating again needs the employee active and a new code."""
+    revoked = device.model_copy(update={'revoked_at': deps.clock()})
+    unbound = enrolment.model_copy(update={'device_id': None})
+    try:
+        deps.store.commit(
+            [Replace(_device_record(revoked)), Replace(_enrolment_record(unbound))],
+            AuditDraft(SYSTEM_ACTOR, 'device.revoke', f'employee/{employee.employee_id}', employee.opd_id,
+                       {'device_id': device.device_id}, {'device_id': None, 'reason': 'employee_inactive'}),
+        )  # fmt: skip
+    except Conflict:
+        pass  # a concurrent request revoked it first
+    raise Forbidden(_INACTIVE, code='employee_inactive')
 
 
 def me(mobile: Mobile, caller: DeviceCaller) -> dict[str, Any]:
@@ -428,6 +461,20 @@ class FaceBody(BaseModel):
     model_config = ConfigDict(extra='forbid')
 
     image: str = Field(min_length=8)
+    liveness: LivenessAnswer | None = None
+
+
+def _live(
+    mobile: Mobile, caller: DeviceCaller, answer: LivenessAnswer | None, image: bytes, purpose: Purpose
+) -> liveness.Live | None:
+    """The liveness frames, once the challenge they answer is consumed; None when sent without and not required."""
+    if answer is None:
+        if mobile.settings.liveness_required:
+            raise ValidationFailed('Aplikasi perlu diperbarui: presensi kini meminta gerakan kepala. Muat ulang '
+                                   'halaman ini.', code='liveness_required')  # fmt: skip
+        return None
+    turned = _image(mobile, answer.turned_image)
+    return liveness.Live(liveness.claim(mobile, caller, answer, purpose, purpose), image, turned)
 
 
 def _detect(mobile: Mobile, image: bytes) -> list[Any]:
@@ -439,16 +486,21 @@ def _detect(mobile: Mobile, image: bytes) -> list[Any]:
 
 def enrol_face(mobile: Mobile, caller: DeviceCaller, body: Mapping[str, Any]) -> dict[str, Any]:
     deps, employee = mobile.deps, caller.employee
-    image = _image(mobile, build(FaceBody, body).image)
+    request = build(FaceBody, body)
+    image = _image(mobile, request.image)
     if caller.enrolment.face_id is not None:
         raise Conflict('Wajah Anda sudah terdaftar. Perubahan perlu reset oleh admin.', code='face_already_enrolled')
+    live = _live(mobile, caller, request.liveness, image, 'enrol')
     try:
-        problems = quality_problems(_detect(mobile, image), mobile.gate)
+        faces = _detect(mobile, image)
+        problems = quality_problems(faces, mobile.gate)
         if problems:
             raise ValidationFailed(
                 'Foto wajah belum memenuhi syarat.', code='face_quality',
                 details={'problems': [{'code': p.code, 'message': p.message} for p in problems]},
             )  # fmt: skip
+        if live is not None:
+            liveness.check_enrolment(mobile, live, faces[0])
         matches = [
             m for m in mobile.faces.search(image, mobile.settings.duplicate_face_threshold)
             if m.external_id != employee.employee_id and not _cleared(deps, employee.employee_id, m.external_id)
@@ -471,6 +523,7 @@ def enrol_face(mobile: Mobile, caller: DeviceCaller, body: Mapping[str, Any]) ->
     except Conflict:
         mobile.faces.remove([face_id])  # a concurrent enrolment won; leave no orphan face in the collection
         raise
+    liveness.remember_reference(mobile, employee.employee_id, image, faces[0])
     return {'face_enrolled': True, 'enrolled_at': now.isoformat()}
 
 
@@ -509,6 +562,7 @@ class CheckinBody(BaseModel):
     lon: float = Field(ge=-180, le=180)
     accuracy_m: float = Field(ge=0, le=100_000)
     client_time: str | None = Field(default=None, max_length=40)
+    liveness: LivenessAnswer | None = None
 
 
 def check_in(mobile: Mobile, caller: DeviceCaller, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -517,6 +571,7 @@ def check_in(mobile: Mobile, caller: DeviceCaller, body: Mapping[str, Any]) -> d
     image = _image(mobile, request.image)
     if caller.enrolment.face_id is None or caller.enrolment.face_key is None:
         raise Conflict('Rekam wajah dulu sebelum presensi.', code='face_not_enrolled')
+    live = _live(mobile, caller, request.liveness, image, 'checkin')
     opd = load(Opd, require(deps.store, KIND_OPD, employee.opd_id))
     now = deps.clock()
     local = now.astimezone(ZoneInfo(opd.zone))
@@ -529,9 +584,17 @@ def check_in(mobile: Mobile, caller: DeviceCaller, body: Mapping[str, Any]) -> d
         selfie_seen_before=deps.store.get(KIND_SELFIE, selfie_sha) is not None,
         speed_kmh=travel_speed_kmh(caller.enrolment.last_fix, request.lat, request.lon, now, policy),
     )  # fmt: skip
+    measured = liveness.Measured(evidence)
     if location_refusal(distance, office, request.accuracy_m, policy) is None:
-        evidence = _with_face(mobile, evidence, caller.enrolment.face_key, image)
+        if live is not None:
+            measured = liveness.measure_checkin(mobile, evidence, mobile.media.get(caller.enrolment.face_key), live)
+            evidence = measured.evidence
+        else:
+            evidence = _with_face(mobile, evidence, caller.enrolment.face_key, image)
     outcome, reasons = decide(evidence, policy)
+    if live is not None:
+        signals = liveness.reuse_signals(mobile, employee.employee_id, live, measured.frontal_print)
+        outcome, reasons = liveness.combine(outcome, reasons, measured, signals)
     checkin_id = deps.new_id('chk')
     selfie_key = f'selfies/{local.date().isoformat()}/{checkin_id}.jpg'
     mobile.media.put_new(selfie_key, image, 'image/jpeg')
@@ -551,6 +614,8 @@ def check_in(mobile: Mobile, caller: DeviceCaller, body: Mapping[str, Any]) -> d
         _checkin_record(checkin),
         Record(KIND_SELFIE, selfie_sha, {'checkin_id': checkin_id, 'employee_id': employee.employee_id}),
     ])  # fmt: skip
+    if live is not None:
+        liveness.keep(mobile, checkin_id, employee.employee_id, local.date(), live, measured)
     if outcome is not Outcome.REFUSED:
         fix = Fix(lat=request.lat, lon=request.lon, at=now)
         deps.store.set_field(KIND_ENROLMENT, employee.employee_id, 'last_fix', fix.model_dump(mode='json'))
@@ -614,13 +679,23 @@ def verify_queued(mobile: Mobile, checkin_id: str) -> str:
             selfie_seen_before=checkin.selfie_seen_before, speed_kmh=checkin.speed_kmh,
             quality_passed=checkin.quality_passed,
         )  # fmt: skip
-        evidence = _with_face(mobile, evidence, enrolment.face_key, mobile.media.get(checkin.selfie_key))
+        selfie = mobile.media.get(checkin.selfie_key)
+        live = liveness.stored_live(mobile, checkin_id, selfie)
+        if live is not None:
+            measured = liveness.measure_checkin(mobile, evidence, mobile.media.get(enrolment.face_key), live)
+            evidence = measured.evidence
+        else:
+            evidence = _with_face(mobile, evidence, enrolment.face_key, selfie)
         if not evidence.face_checked:
             if evidence.quality_passed and not checkin.quality_passed:
                 deps.store.set_field(KIND_CHECKIN, checkin_id, 'quality_passed', True)
             mobile.queue.send({'checkin_id': checkin_id}, delay_seconds=mobile.settings.face_retry_seconds)
             return 'requeued'
         outcome, reasons = decide(evidence, mobile.policy)
+        if live is not None:
+            signals = liveness.reuse_signals(mobile, checkin.employee_id, live, measured.frontal_print, checkin_id)
+            outcome, reasons = liveness.combine(outcome, reasons, measured, signals)
+            liveness.record_measures(mobile, checkin_id, measured)
         similarity = None if evidence.similarity is None else round(evidence.similarity, 1)
     decided = checkin.model_copy(update={'outcome': outcome, 'reasons': reasons, 'similarity': similarity})
     if outcome is Outcome.ACCEPTED:
