@@ -3,7 +3,8 @@
 Each stage is two stacks: `hadir-<stage>` in the home region, and `hadir-<stage>-rekognition` (alarms that
 must live in the Rekognition region), which `hadir-<stage>` depends on, so deploying it deploys both.
 
-    python app.py [stage=dev|prod] [pemda=...] [zone=Asia/Jakarta] [alarm_email=...] [account=...]
+    python app.py [stage=dev|prod] [pemda=...] [zone=Asia/Jakarta] [alarm_email=...] [finance_email=...]
+                  [account=...]
 
 The same keys work as CDK context (`cdk synth -c key=value`, or CDK_CONTEXT_JSON); without `stage`
 every stage is synthesised. Output goes to $CDK_OUTDIR, else infra/cdk.out. See docs/deploy.md.

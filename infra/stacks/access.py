@@ -44,6 +44,7 @@ class Access:
     )  # (bucket, prefix) -> get/put/delete
     faces: frozenset[str] = frozenset()  # 'compare', 'collection'
     sends: tuple[str, ...] = ()  # queue purposes of resource_names.QUEUES the function sends to
+    notices: bool = False  # publishes to finance's notice topic (notices.py), and nothing else of SNS
 
 
 API = Access(
@@ -128,7 +129,8 @@ PROFILES: Mapping[str, Access] = {
         tables={**ALLOWANCE_JOB.tables, names.TABLE_DIRECTORY: frozenset({'read', 'delete'})},
         objects=ALLOWANCE_JOB.objects,
     ),
-    'export-tpp': ALLOWANCE_JOB,
+    # The finance export also tells finance the files are ready (one SNS topic, its KMS key).
+    'export-tpp': Access(tables=ALLOWANCE_JOB.tables, objects=ALLOWANCE_JOB.objects, notices=True),
     'reconcile': Access(
         tables={
             # Unmapped-punch index and re-close markers: put_many (batch) and removal once mapped.
@@ -178,6 +180,8 @@ class Targets:
     media_key_arn: str
     collection_arn: str
     rekognition_region: str
+    finance_topic_arn: str | None = None
+    finance_topic_key_arn: str | None = None
 
 
 def statements(
@@ -248,6 +252,16 @@ def statements(
     if access.sends:
         queues = [arns.queue(stack, names.queue_name(targets.stage, purpose)) for purpose in access.sends]
         result.append(iam.PolicyStatement(actions=list(_SEND), resources=queues))
+    if access.notices:
+        if targets.finance_topic_arn is None or targets.finance_topic_key_arn is None:
+            raise ValueError(f'{function_name} publishes finance notices, but no finance topic was given')
+        result.append(iam.PolicyStatement(actions=['sns:Publish'], resources=[targets.finance_topic_arn]))
+        # SNS encrypts the message with the topic's key on the publisher's behalf.
+        result.append(
+            iam.PolicyStatement(
+                actions=['kms:Decrypt', 'kms:GenerateDataKey'], resources=[targets.finance_topic_key_arn]
+            )
+        )
     if dead_letter_queue_arn is not None:
         result.append(iam.PolicyStatement(actions=['sqs:SendMessage'], resources=[dead_letter_queue_arn]))
     return result

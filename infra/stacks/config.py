@@ -38,6 +38,7 @@ class StageConfig:
     pemda: str = 'Pemda Contoh'
     zone: str = 'Asia/Jakarta'
     alarm_email: str | None = None
+    finance_email: str | None = None  # BPKAD's address: told when a month's finance files are ready
     account: str | None = None  # None: account-agnostic template (names use ${AWS::AccountId})
     region: str = names.HOME_REGION
     rekognition_region: str = names.DEFAULT_REKOGNITION_REGION
@@ -91,8 +92,9 @@ class StageConfig:
             raise ValueError(f'unknown stage {self.stage!r}; expected one of {STAGES}')
         if self.zone not in ZONE_OFFSETS:
             raise ValueError(f'unknown zone {self.zone!r}; expected one of {sorted(ZONE_OFFSETS)}')
-        if self.alarm_email is not None and not _EMAIL.match(self.alarm_email):
-            raise ValueError(f'alarm_email {self.alarm_email!r} is not an e-mail address')
+        for key, email in (('alarm_email', self.alarm_email), ('finance_email', self.finance_email)):
+            if email is not None and not _EMAIL.match(email):
+                raise ValueError(f'{key} {email!r} is not an e-mail address')
         if self.account is not None and not _ACCOUNT.match(self.account):
             raise ValueError(f'account {self.account!r} is not a 12-digit AWS account id')
         if self.rekognition_region == 'ap-southeast-3':
@@ -120,7 +122,9 @@ STAGE_DEFAULTS: dict[str, StageConfig] = {
 }
 
 # CDK context keys (`-c key=value`); each applies to every stage synthesised in that run.
-CONTEXT_KEYS = ('stage', 'pemda', 'zone', 'alarm_email', 'account', 'region', 'rekognition_region', 'web_dir')
+CONTEXT_KEYS = (
+    'stage', 'pemda', 'zone', 'alarm_email', 'finance_email', 'account', 'region', 'rekognition_region', 'web_dir',
+)  # fmt: skip
 
 
 def stage_configs(context: Callable[[str], Any], default_account: str | None = None) -> list[StageConfig]:
@@ -132,7 +136,7 @@ def stage_configs(context: Callable[[str], Any], default_account: str | None = N
         if stage not in STAGE_DEFAULTS:
             raise ValueError(f'unknown stage {stage!r}; expected one of {STAGES}')
         overrides: dict[str, Any] = {}
-        for key in ('pemda', 'zone', 'alarm_email', 'account', 'region', 'rekognition_region'):
+        for key in ('pemda', 'zone', 'alarm_email', 'finance_email', 'account', 'region', 'rekognition_region'):
             value = context(key)
             if value not in (None, ''):
                 overrides[key] = str(value)

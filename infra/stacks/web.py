@@ -1,10 +1,14 @@
-"""The PWA: a private S3 bucket behind CloudFront (origin access control); content deployed if web/ exists.
+"""The PWA and the console: a private S3 bucket behind CloudFront (origin access control); the whole web/ folder
+(the phone app, web/admin/ and web/shared/) is deployed if it exists.
 
 The same distribution passes /v1/* to the REST API, so the app calls its own origin and the API needs no CORS.
+The files are served with a strict Content-Security-Policy (no inline script or style, no other origin but the
+media bucket's selfies as images), HSTS, nosniff, no referrer and no framing (``security_headers``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from aws_cdk import Aws, Duration, RemovalPolicy, Stack
@@ -25,14 +29,26 @@ API_PATH_PATTERN = '/v1/*'  # web/js/api.js calls the page's own origin; sw.js n
 _CACHED_ERROR_CODES = (400, 403, 404, 405, 414, 500, 501, 502, 503, 504)
 # The screens are hash routes; a path whose last segment has no extension is the one page. A viewer-request
 # function instead of custom error pages, which CloudFront applies to every behaviour (API 403/404s included).
+# The console (web/admin/) is a page of its own: its paths fall back to its index.html, not the phone app's.
 _SPA_FALLBACK = """function handler(event) {
   var request = event.request;
   if (request.uri.indexOf('.', request.uri.lastIndexOf('/')) === -1) {
-    request.uri = '/index.html';
+    var console_path = request.uri === '/admin' || request.uri.indexOf('/admin/') === 0;
+    request.uri = console_path ? '/admin/index.html' : '/index.html';
   }
   return request;
 }
 """
+HSTS_SECONDS = 2 * 365 * 24 * 3600  # two years, as the HSTS preload list asks
+
+
+def content_security_policy(image_hosts: Sequence[str]) -> str:
+    """Only the site's own files run or style the pages; images may also be selfies from the media bucket."""
+    images = ' '.join(["'self'", 'data:', 'blob:', *(f'https://{host}' for host in image_hosts)])
+    return '; '.join([
+        "default-src 'self'", "script-src 'self'", "style-src 'self'", f'img-src {images}', "connect-src 'self'",
+        "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'",
+    ])  # fmt: skip
 
 
 def has_content(web_dir: Path | None) -> bool:
@@ -49,8 +65,10 @@ class Web(Construct):
         bucket_suffix: str,
         access_logs: s3.IBucket,
         api: ApiEdge,
+        image_hosts: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
+        self.headers = self.security_headers(config, image_hosts)
         self.bucket = s3.Bucket(
             self,
             'WebBucket',
@@ -87,7 +105,7 @@ class Web(Construct):
                 origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
-                response_headers_policy=cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+                response_headers_policy=self.headers,
                 function_associations=[
                     cloudfront.FunctionAssociation(
                         function=spa_fallback, event_type=cloudfront.FunctionEventType.VIEWER_REQUEST
@@ -154,6 +172,32 @@ class Web(Construct):
                         "CDK's own BucketDeployment handler: aws-cdk-lib pins its runtime and moves it forward "
                         'with each release (infra/requirements.txt).',
                     )
+
+    def security_headers(self, config: StageConfig, image_hosts: Sequence[str]) -> cloudfront.ResponseHeadersPolicy:
+        return cloudfront.ResponseHeadersPolicy(
+            self,
+            'SecurityHeaders',
+            response_headers_policy_name=names.resource_name(config.stage, 'web-security-headers'),
+            comment='Hadir web app and console: strict CSP, HSTS, nosniff, no referrer, no framing',
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                    content_security_policy=content_security_policy(image_hosts), override=True
+                ),
+                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=Duration.seconds(HSTS_SECONDS),
+                    include_subdomains=True,
+                    preload=True,
+                    override=True,
+                ),
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.NO_REFERRER, override=True
+                ),
+                frame_options=cloudfront.ResponseHeadersFrameOptions(
+                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+                ),
+            ),
+        )
 
     @property
     def url(self) -> str:

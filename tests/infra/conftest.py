@@ -21,6 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = '123456789012'
 ALARM_EMAIL = 'tim-tik@example.go.id'
+FINANCE_EMAIL = 'bpkad@example.go.id'
 PEMDA = 'Kabupaten Contoh'
 SYNTH_TIMEOUT_SECONDS = 600
 STAGES = ('dev', 'prod')
@@ -69,7 +70,8 @@ def assembly(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assembly]:
     web = work / 'web'
     web.mkdir()
     (web / 'index.html').write_text('<!doctype html><title>Hadir</title>')
-    context = {'account': ACCOUNT, 'alarm_email': ALARM_EMAIL, 'pemda': PEMDA, 'web_dir': str(web)}
+    context = {'account': ACCOUNT, 'alarm_email': ALARM_EMAIL, 'finance_email': FINANCE_EMAIL, 'pemda': PEMDA,
+               'web_dir': str(web)}  # fmt: skip
     env = _child_env() | {'CDK_OUTDIR': str(work / 'cdk.out'), 'CDK_CONTEXT_JSON': json.dumps(context)}
     started = time.monotonic()
     result = subprocess.run(

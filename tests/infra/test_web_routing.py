@@ -86,12 +86,15 @@ def test_everything_else_is_still_the_web_bucket(template: Template) -> None:
     default = distribution['DefaultCacheBehavior']
     origin = _origin(distribution, default)
 
-    # Then the private web bucket answers through origin access control, cached, with the security headers
+    # Then the private web bucket answers through origin access control, cached, with Hadir's own security headers
+    # (the strict CSP: tests/infra/test_web_headers.py)
     assert origin['OriginAccessControlId']['Fn::GetAtt'][1] == 'Id'
     assert 'S3OriginConfig' in origin
     assert default['CachePolicyId'] == CACHING_OPTIMIZED
     assert default['ViewerProtocolPolicy'] == 'redirect-to-https'
-    assert default['ResponseHeadersPolicyId'] == SECURITY_HEADERS
+    kind = 'AWS::CloudFront::ResponseHeadersPolicy'
+    (policy_id,) = [k for k, r in template['Resources'].items() if r['Type'] == kind]
+    assert default['ResponseHeadersPolicyId'] == {'Ref': policy_id}
     assert distribution['DefaultRootObject'] == 'index.html'
     assert len(distribution['Origins']) == 2
     assert [b['PathPattern'] for b in distribution['CacheBehaviors']] == ['/v1/*']
