@@ -69,9 +69,8 @@ $(CHROMIUM_STAMP): $(STAMP)
 	command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
 	@touch $@
 
-# Both cores: one worker per core, each test file whole on one worker (module fixtures, one Chromium per worker).
 test: lint typecheck $(CHROMIUM_STAMP)
-	$(BIN)/pytest -n 2 --dist loadfile --durations=10
+	$(BIN)/pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
