@@ -27,11 +27,12 @@ bp = Blueprint(__name__)
 
 def run_audit_verify(**_: Any) -> dict[str, Any]:
     """Nightly: the whole chain, held to the latest anchor."""
-    report = verify_audit(get_deps(), get_anchors())
+    deps = get_deps()
+    report = verify_audit(deps, get_anchors())
     metrics.add_metric(name='AuditChainBroken', unit=MetricUnit.Count, value=0 if report.ok else 1)
     if not report.ok:
         logger.error('audit chain broken', extra={'seq': report.broken_seq, 'reason': report.reason})
-    return {'broken_seq': report.broken_seq, 'reason': report.reason, **report_json(report)}
+    return {'broken_seq': report.broken_seq, 'reason': report.reason, **report_json(report, now=deps.clock())}
 
 
 def run_anchor_audit(**_: Any) -> dict[str, Any]:

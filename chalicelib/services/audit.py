@@ -9,11 +9,13 @@ catch is in docs/audit.md.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from chalicelib import resource_names as names
 from chalicelib.domain.access import Permission, scope_opd
 from chalicelib.domain.audit_chain import (
+    ANCHOR_PERIOD,
     Anchor,
     AnchoredReport,
     ChainHead,
@@ -37,6 +39,8 @@ ANCHOR_LOOKBACK_PERIODS = 48
 # `hadir audit verify` walk the whole chain.
 CONSOLE_WINDOW = 10_000
 VERIFIERS = frozenset({Role.SUPER, Role.AUDITOR})
+# An anchor older than this means runs were missed: the tail that can change unseen is longer than one period.
+STALE_ANCHOR_AGE = 2 * ANCHOR_PERIOD
 
 
 def list_audit(
@@ -113,10 +117,11 @@ def verify_for_console(deps: Deps, principal: Principal, anchors: ObjectStore) -
     """POST /v1/audit/verify: the windowed check, for the personnel office and auditors."""
     if principal.role not in VERIFIERS:
         raise Forbidden('only the super admin and auditors may verify the whole audit chain')
-    return report_json(verify_audit(deps, anchors, window=CONSOLE_WINDOW), window=CONSOLE_WINDOW)
+    report = verify_audit(deps, anchors, window=CONSOLE_WINDOW)
+    return report_json(report, now=deps.clock(), window=CONSOLE_WINDOW)
 
 
-def report_json(report: AnchoredReport, *, window: int | None = None) -> dict[str, Any]:
+def report_json(report: AnchoredReport, *, now: datetime, window: int | None = None) -> dict[str, Any]:
     anchor = report.anchor
     result: dict[str, Any] = {
         'ok': report.ok,
@@ -133,6 +138,7 @@ def report_json(report: AnchoredReport, *, window: int | None = None) -> dict[st
             'anchored_at': anchor.anchored_at.isoformat(),
             'seq': anchor.head.seq,
             'hash': anchor.head.hash,
+            'stale': now - anchor.anchored_at > STALE_ANCHOR_AGE,
         },
         'unanchored_tail': report.unanchored_tail,
     }

@@ -22,6 +22,7 @@ from chalicelib.services.audit import (
     CONSOLE_WINDOW,
     anchor_audit,
     current_head,
+    report_json,
     verify_audit,
     verify_for_console,
 )
@@ -332,6 +333,10 @@ def test_verify_holds_the_chain_to_the_newest_anchor_within_the_lookback(hx: Har
     assert at_0530.anchor is not None and (at_0530.anchor.period, at_0530.anchor.head.seq) == ('2026-12-07T04Z', 5)
     assert at_0310.anchor is not None and (at_0310.anchor.period, at_0310.unanchored_tail) == ('2026-12-07T02Z', 3)
     assert later.anchor is None and later.ok
+    # And an anchor more than two periods old is flagged stale: runs were missed, the tail is longer than an hour
+    fresh = report_json(at_0530, now=base + timedelta(hours=2, minutes=35))
+    missed = report_json(at_0530, now=base + timedelta(hours=5))
+    assert (fresh['anchor']['stale'], missed['anchor']['stale']) == (False, True)
 
 
 def test_the_windowed_check_starts_before_the_anchor_and_leaves_older_entries_to_the_whole_check(
@@ -365,7 +370,7 @@ def test_verify_route_answers_super_and_auditor_with_the_anchor_and_the_tail(hx:
         assert (body['ok'], body['checked'], body['unanchored_tail'], body['from_seq']) == (True, 6, 1, 1)
         assert (body['whole_chain'], body['window'], 'first_broken' in body) == (True, CONSOLE_WINDOW, False)
         assert (body['anchor']['seq'], body['anchor']['hash']) == (5, AuditItem.get(AUDIT_CHAIN, 5).hash)
-        assert body['anchor']['key'] == f'audit/{body["anchor"]["period"]}.json'
+        assert (body['anchor']['key'], body['anchor']['stale']) == (f'audit/{body["anchor"]["period"]}.json', False)
 
 
 def test_verify_route_refuses_opd_admin_finance_and_bridge_keys(hx: Harness) -> None:
