@@ -120,9 +120,10 @@ def verify_audit() -> int:
     if anchor is None:
         anchored = 'no anchor yet (`hadir job anchor-audit` writes one): the newest entries are not anchored'
     else:
+        tail = report.unanchored_tail
         anchored = (
             f'anchored at entry {anchor.head.seq} ({anchor.period}); '
-            f'{report.unanchored_tail} newer entries not yet anchored'
+            f'{tail} {"entry" if tail == 1 else "entries"} after it not yet anchored'
         )
     if report.ok:
         print(f'audit chain intact: {report.checked} entries verified, {anchored}')

@@ -400,3 +400,25 @@ def test_hadir_job_help_lists_the_anchor_job(capsys: pytest.CaptureFixture[str])
         cli.main(['job', '--help'])
     listed = capsys.readouterr().out
     assert 'anchor-audit' in listed and 'audit-verify' in listed
+
+
+def test_hadir_audit_verify_prints_the_anchor_and_fails_on_a_deleted_anchored_entry(
+    hx: Harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given five entries: first unanchored, then anchored with one entry after
+    _writes(hx, 3)
+    assert cli.verify_audit() == 0
+    unanchored = capsys.readouterr().out
+    run_anchor_audit()
+    write(hx, 'POST', '/v1/employees', employee_body('OPDA', 4))
+    assert cli.verify_audit() == 0
+    anchored = capsys.readouterr().out
+    # When the anchored entry and the one after it are deleted
+    for seq in (6, 5):
+        AuditItem.get(AUDIT_CHAIN, seq).delete()
+    # Then the CLI (what `hadir audit verify` runs) fails, naming entry 5
+    assert cli.verify_audit() == 1
+    broken = capsys.readouterr().out
+    assert 'intact: 5 entries verified, no anchor yet' in unanchored
+    assert 'intact: 6 entries verified, anchored at entry 5' in anchored and '1 entry after it not yet' in anchored
+    assert 'BROKEN at entry 5' in broken and 'deleted' in broken
