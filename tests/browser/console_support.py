@@ -12,7 +12,7 @@ tests/browser/conftest.py provides. What it seeds, relative to today in the OPDs
   her second selfie 88%), Budi Santoso (on time today: 07.20 and, after his enrolment was blocked because his face
   is Ani's, a `duplicate_face` alert), Citra Dewi (late today: 07.52), Dedi Kurniawan (annual leave, CT, today and
   tomorrow). DISPAR: Eko Prasetyo (no punch yet).
-- Keys: `super`, `opd_admin` (DIKES), `auditor`, `finance`.
+- The pemda: Pemerintah Kota Makassar. Keys: `super`, `opd_admin` (DIKES), `auditor`, `finance`.
 
 The photos are real JPEGs (tests/photos.py), so the browser shows them; the face engine is `PhotoFaceEngine`, which
 knows who is in each photo. The page gets the photos from presigned S3 links: `serve_s3(page)` answers those links
@@ -48,6 +48,7 @@ OFFICE = {'kind': 'circle', 'name': 'Kantor Dinas Kesehatan', 'center': {'lat': 
           'radius_m': 100}  # fmt: skip
 INSIDE = {'lat': -5.1478, 'lon': 119.4328, 'accuracy_m': 12.0}
 EVERY_DAY_TEMPLATE = 'SETIAP'
+PEMDA = {'name': 'Pemerintah Kota Makassar', 'code': '7371', 'zone': ZONE, 'province': 'Sulawesi Selatan'}
 BORDERLINE_SIMILARITY = 88.0
 # The nav entries each role must see, in order (web/admin/js/screens.js).
 NAV: dict[str, list[str]] = {
@@ -142,6 +143,7 @@ def seed(hx: Harness, faces: PhotoFaceEngine) -> dict[str, Any]:
 
     today = datetime.now(ZoneInfo(ZONE)).date()
     su = hx.super_key
+    _created(hx.call('PUT', '/v1/pemda', su, PEMDA))
     _created(hx.call('POST', '/v1/opds', su, opd_body(OPD_A, name='Dinas Kesehatan', zone=ZONE, locations=[OFFICE])))
     _created(hx.call('POST', '/v1/opds', su, opd_body(OPD_B, name='Dinas Pariwisata', zone=ZONE)))
     week = [{'weekday': d, 'start': '07:30', 'end': '16:00'} for d in range(7)]

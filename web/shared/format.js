@@ -72,7 +72,8 @@ export function bulan(month) {
 export function jam(value, { zone, withZone = false, seconds = false } = {}) {
   if (value === null || value === undefined || value === '') return '';
   let text;
-  const clock = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(String(value));
+  // "07:30", "07:30:15", or a naive local date-time "2026-12-07T07:30:00" (the OPD's wall clock, shown as is)
+  const clock = /^(?:\d{4}-\d{2}-\d{2}T)?(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/.exec(String(value));
   if (clock) {
     text = `${clock[1].padStart(2, '0')}.${clock[2]}${seconds && clock[3] ? `.${clock[3]}` : ''}`;
   } else {

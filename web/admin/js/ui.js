@@ -386,7 +386,7 @@ export function ask({ title, text, confirmLabel = 'Ya', cancelLabel = 'Batal', d
     if (input && reason.value) input.value = reason.value;
     const problem = el('p', { class: 'field-error', hidden: true });
     const dialog = el('dialog', { class: 'dialog', 'aria-labelledby': 'dialog-title' });
-    const form = el('form', { method: 'dialog' },
+    const form = el('form', { method: 'dialog', novalidate: true },
       el('h2', { id: 'dialog-title' }, title),
       text ? el('p', {}, text) : null,
       body || null,

@@ -1,0 +1,277 @@
+// Tinjauan: phone check-ins the face engine or the other checks could not decide, each with the selfie beside the
+// enrolled face and the evidence, to approve, reject, or reject as manipulation (audited); and the fraud alerts
+// (duplicate faces, confirmed manipulation) with both photos, where super can resolve a duplicate as different people.
+
+const KIND_NAMES = { in: 'Absen masuk', out: 'Absen pulang' };
+const REASON_HINTS = {
+  borderline_similarity: 'Kemiripan wajah di bawah batas yakin',
+  face_uncertain: 'Kemiripan wajah di bawah batas yakin',
+  poor_accuracy: 'Akurasi GPS rendah',
+  selfie_replayed: 'Foto yang sama pernah dikirim',
+  reused_selfie: 'Foto yang sama pernah dikirim',
+  too_fast: 'Berpindah terlalu cepat dari absensi sebelumnya',
+  face_reset: 'Wajah baru saja didaftarkan ulang',
+};
+
+export const screen = {
+  async render(root, ctx) {
+    const { ui, principal } = ctx;
+    const toolbar = ui.el('div', { class: 'toolbar' });
+    const tabs = ui.el('div', { class: 'tabs', role: 'tablist' });
+    const body = ui.el('div', { class: 'review-body' });
+    root.replaceChildren(toolbar, tabs, body);
+    ui.loading(body);
+
+    const picker = await ui.opdPicker(ctx, { allowAll: principal.role !== 'opd_admin', onChange: () => show() });
+    toolbar.replaceChildren(picker.element, ui.el('div', { class: 'grow' }), ui.button('Muat ulang', () => show()));
+    if (!ui.canEdit(principal)) {
+      toolbar.after(ui.notice('Peran auditor hanya dapat melihat. Keputusan diambil oleh admin OPD atau BKPSDM.', 'info'));
+    }
+
+    const tabNames = [['antrean', 'Perlu ditinjau'], ['peringatan', 'Peringatan kecurangan']];
+    let current = ctx.params.query.tab === 'peringatan' ? 'peringatan' : 'antrean';
+    const tabButtons = tabNames.map(([id, label]) => ui.el('button', {
+      type: 'button', role: 'tab', id: `tab-${id}`, 'aria-selected': String(id === current), dataset: { tab: id },
+      onclick: () => { current = id; show(); },
+    }, label, ui.el('span', { class: 'tab-count', dataset: { for: id } })));
+    tabs.replaceChildren(...tabButtons);
+
+    let seq = 0;
+    async function show() {
+      const mine = ++seq;
+      for (const b of tabButtons) b.setAttribute('aria-selected', String(b.dataset.tab === current));
+      ui.loading(body);
+      try {
+        if (current === 'antrean') await showQueue(body, ctx, picker.value, () => mine !== seq, setCount);
+        else await showAlerts(body, ctx, picker.value, () => mine !== seq, setCount);
+      } catch (err) {
+        if (mine === seq) ui.showError(body, err);
+      }
+    }
+    function setCount(tab, n) {
+      const span = tabs.querySelector(`.tab-count[data-for="${tab}"]`);
+      if (span) span.textContent = ` (${n})`;
+    }
+    await show();
+  },
+};
+
+// ---- the queue --------------------------------------------------------------------------------------------
+
+async function showQueue(body, ctx, opdId, stale, setCount) {
+  const { ui, api } = ctx;
+  const items = await api.all('/v1/checkins/review', { opd: opdId || undefined, state: 'review' });
+  if (stale()) return;
+  setCount('antrean', items.length);
+  if (!items.length) {
+    ui.empty(body, 'Tidak ada absensi yang perlu ditinjau.',
+      'Absensi swafoto yang diragukan sistem (wajah kurang mirip, GPS kurang akurat, foto berulang) muncul di sini.');
+    return;
+  }
+  const list = ui.el('ul', { class: 'queue-list' });
+  for (const item of items) list.appendChild(reviewCard(item, ctx, () => {
+    const left = list.querySelectorAll(':scope > li').length;
+    setCount('antrean', left);
+    if (!left) ui.empty(body, 'Semua absensi sudah ditinjau.', 'Tidak ada lagi yang menunggu keputusan.');
+  }));
+  body.replaceChildren(ui.el('p', { class: 'queue-count' }, `${items.length} absensi menunggu keputusan, yang terlama lebih dulu.`), list);
+}
+
+/** A photo from a presigned link, with a caption; a plain message in the frame when there is none or it fails. */
+export function photo(ui, url, caption, missingText = 'Tidak ada foto') {
+  const frame = ui.el('div', { class: 'frame' });
+  if (url) {
+    const img = ui.el('img', { src: url, alt: caption, loading: 'lazy', referrerpolicy: 'no-referrer' });
+    img.addEventListener('error', () => {
+      frame.replaceChildren(ui.el('span', { class: 'missing' }, 'Foto tidak dapat dimuat (tautan kedaluwarsa?). Muat ulang halaman.'));
+    });
+    frame.appendChild(img);
+  } else {
+    frame.appendChild(ui.el('span', { class: 'missing' }, missingText));
+  }
+  return ui.el('figure', { class: 'photo' }, frame, ui.el('figcaption', {}, caption));
+}
+
+function reviewCard(item, ctx, onDecided) {
+  const { ui, api, principal } = ctx;
+  const employee = item.employee || { employee_id: item.employee_id, name: item.employee_id };
+  const zone = ui.zoneLabel(item.zone);
+  const li = ui.el('li', { class: 'panel review-item', dataset: { checkin: item.checkin_id } });
+  const recent = ui.el('div', { class: 'recent' }, ui.el('p', { class: 'hint' }, 'Memuat absensi terakhir…'));
+  const outcome = ui.el('div', { class: 'review-outcome' });
+  const similarity = item.similarity === null || item.similarity === undefined ? null : ui.persen(item.similarity);
+  const distance = item.distance_m === null || item.distance_m === undefined ? null
+    : (item.distance_m === 0 ? `Di dalam area ${item.office || 'kantor'}` : `${ui.jarak(item.distance_m)} di luar area ${item.office || 'kantor'}`);
+  const reasons = item.reasons || [];
+
+  const actions = ui.el('div', { class: 'review-actions' });
+  if (ui.canEdit(principal)) {
+    const decide = async (decision, manipulation) => {
+      const titles = {
+        approve: ['Setujui absensi ini?', 'Setujui', 'Absensi dihitung pada jam saat dikirim. Tulis alasan singkat untuk jejak audit.'],
+        reject: ['Tolak absensi ini?', 'Tolak', 'Absensi tidak dihitung. Pegawai tetap dapat absen ulang.'],
+        manipulation: ['Tolak sebagai manipulasi?', 'Tolak: manipulasi',
+          'Gunakan hanya bila foto jelas dipalsukan (foto dari layar atau cetakan, orang lain). Bagian kehadiran TPP pegawai bulan ini menjadi 0, dan peringatan kecurangan dicatat.'],
+      }[manipulation ? 'manipulation' : decision];
+      const reason = await ui.ask({
+        title: titles[0], text: titles[2], confirmLabel: titles[1], danger: decision === 'reject',
+        reason: { label: 'Alasan', min: 5, max: 300, hint: 'Minimal 5 huruf; tercatat di jejak audit.' },
+      });
+      if (reason === null) return;
+      for (const b of actions.querySelectorAll('button')) b.disabled = true;
+      outcome.replaceChildren();
+      try {
+        await api.post(`/v1/checkins/${encodeURIComponent(item.checkin_id)}/review`,
+          { decision, reason, manipulation: Boolean(manipulation) });
+        ui.flash(decision === 'approve' ? `Absensi ${employee.name} disetujui.`
+          : (manipulation ? `Absensi ${employee.name} ditolak sebagai manipulasi.` : `Absensi ${employee.name} ditolak.`));
+        li.remove();
+        onDecided();
+      } catch (err) {
+        for (const b of actions.querySelectorAll('button')) b.disabled = false;
+        outcome.replaceChildren(ui.errorBox(err));
+      }
+    };
+    actions.append(
+      ui.button('Setujui', () => decide('approve'), { kind: 'primary' }),
+      ui.button('Tolak', () => decide('reject'), { kind: 'secondary' }),
+      ui.button('Tolak: manipulasi', () => decide('reject', true), { kind: 'danger' }));
+  }
+
+  li.append(
+    ui.el('div', { class: 'photos' },
+      photo(ui, item.selfie_url, 'Swafoto saat absen'),
+      photo(ui, item.reference_url, 'Wajah terdaftar', 'Belum ada wajah terdaftar')),
+    ui.el('div', { class: 'review-detail' },
+      ui.el('div', { class: 'review-head' },
+        ui.el('h2', {}, ui.el('a', { href: `#/pegawai/${encodeURIComponent(employee.employee_id)}` }, employee.name || employee.employee_id)),
+        ui.el('span', { class: 'mono muted' }, employee.nip || employee.employee_id),
+        ui.chip(item.outcome)),
+      ui.facts([
+        ['Absensi', `${KIND_NAMES[item.kind] || item.kind}, ${ui.tanggal(item.local_date, { style: 'long' })} ${ui.jam(item.local_time)} ${zone}`],
+        ['OPD', item.opd_id],
+        ['Kemiripan wajah', similarity ? ui.el('strong', { class: item.similarity < 90 ? 'warn-text' : null }, similarity) : 'Belum dibandingkan'],
+        ['Lokasi', distance],
+        ['Akurasi GPS', item.accuracy_m !== null && item.accuracy_m !== undefined ? `± ${ui.jarak(item.accuracy_m)}` : null],
+        item.speed_kmh ? ['Kecepatan dari absensi sebelumnya', `${ui.angka(item.speed_kmh, 0)} km/jam`] : null,
+        item.client_time ? ['Jam di ponsel', ui.jam(item.client_time)] : null,
+      ]),
+      ui.el('h3', {}, 'Alasan ditinjau'),
+      reasons.length ? ui.el('ul', { class: 'signals' }, reasons.map((r) => ui.el('li', {},
+        r.message || REASON_HINTS[r.code] || r.code, ' ', ui.el('span', { class: 'mono muted' }, `(${r.code})`))))
+        : ui.el('p', { class: 'muted' }, 'Tidak ada alasan tercatat.'),
+      ui.el('h3', {}, 'Absensi terakhir pegawai ini'),
+      recent,
+      actions,
+      outcome));
+
+  api.get(`/v1/employees/${encodeURIComponent(item.employee_id)}/checkins`, { limit: 6 })
+    .then((answer) => {
+      const rows = (answer.items || []).filter((r) => r.checkin_id !== item.checkin_id).slice(0, 5);
+      if (!rows.length) {
+        recent.replaceChildren(ui.el('p', { class: 'muted' }, 'Belum ada absensi lain dalam 3 bulan terakhir.'));
+        return;
+      }
+      recent.replaceChildren(ui.table({
+        sortable: false, pageSize: 0, maxHeight: false, rows, caption: 'Absensi terakhir',
+        columns: [
+          { key: 'local_date', label: 'Tanggal', render: (r) => `${ui.tanggal(r.local_date)} ${ui.jam(r.local_time)}` },
+          { key: 'kind', label: 'Jenis', render: (r) => (r.kind === 'out' ? 'Pulang' : 'Masuk') },
+          { key: 'outcome', label: 'Hasil', render: (r) => ui.chip(r.outcome) },
+          { key: 'similarity', label: 'Kemiripan', align: 'end', render: (r) => (r.similarity ? ui.persen(r.similarity) : null) },
+          { key: 'distance_m', label: 'Jarak', align: 'end', render: (r) => (r.distance_m === null || r.distance_m === undefined ? null : ui.jarak(r.distance_m)) },
+        ],
+      }));
+    })
+    .catch((err) => recent.replaceChildren(ui.el('p', { class: 'hint' }, ui.messageFor(err))));
+  return li;
+}
+
+// ---- fraud alerts -----------------------------------------------------------------------------------------
+
+async function showAlerts(body, ctx, opdId, stale, setCount) {
+  const { ui, api } = ctx;
+  const items = await api.all('/v1/alerts', { opd: opdId || undefined });
+  if (stale()) return;
+  setCount('peringatan', items.filter((a) => !a.resolution).length);
+  if (!items.length) {
+    ui.empty(body, 'Tidak ada peringatan kecurangan.',
+      'Wajah yang sama pada dua pegawai, dan manipulasi yang dikonfirmasi, muncul di sini.');
+    return;
+  }
+  const names = new Map();
+  const nameOf = async (id) => {
+    if (!id) return null;
+    if (!names.has(id)) {
+      names.set(id, api.get(`/v1/employees/${encodeURIComponent(id)}`).then((e) => e).catch(() => null));
+    }
+    return names.get(id);
+  };
+  const list = ui.el('ul', { class: 'queue-list' });
+  for (const alert of items) list.appendChild(alertCard(alert, ctx, nameOf));
+  body.replaceChildren(list);
+}
+
+function personLabel(ui, id, nameOf) {
+  const span = ui.el('span', {}, ui.el('a', { href: `#/pegawai/${encodeURIComponent(id)}` }, id));
+  nameOf(id).then((employee) => {
+    if (employee) {
+      span.replaceChildren(ui.el('a', { href: `#/pegawai/${encodeURIComponent(id)}` }, employee.name),
+        ' ', ui.el('span', { class: 'mono muted' }, employee.nip || id));
+    }
+  });
+  return span;
+}
+
+function alertCard(alert, ctx, nameOf) {
+  const { ui, api, principal } = ctx;
+  const duplicate = alert.kind === 'duplicate_face';
+  const li = ui.el('li', { class: 'panel review-item', dataset: { alert: alert.alert_id } });
+  const outcome = ui.el('div', { class: 'review-outcome' });
+  const resolution = alert.resolution
+    ? ui.notice(`Diselesaikan: ${alert.resolution === 'different_people' ? 'orang yang berbeda' : alert.resolution}`
+      + `${alert.resolution_reason ? ` — ${alert.resolution_reason}` : ''}`
+      + `${alert.resolved_at ? ` (${ui.waktu(alert.resolved_at)})` : ''}`, 'ok')
+    : null;
+  const actions = ui.el('div', { class: 'review-actions' });
+  if (duplicate && !alert.resolution && principal.role === 'super') {
+    actions.appendChild(ui.button('Orang berbeda: izinkan pendaftaran', async () => {
+      const reason = await ui.ask({
+        title: 'Tandai sebagai dua orang berbeda?',
+        text: 'Lakukan hanya setelah memeriksa kedua pegawai secara langsung (misalnya kembar). Pegawai yang diblokir dapat mendaftarkan wajah lagi dari ponselnya.',
+        confirmLabel: 'Tandai orang berbeda',
+        reason: { label: 'Alasan', min: 5, max: 300, hint: 'Minimal 5 huruf; tercatat di jejak audit.' },
+      });
+      if (reason === null) return;
+      actions.querySelector('button').disabled = true;
+      try {
+        const resolved = await api.post(`/v1/alerts/${encodeURIComponent(alert.alert_id)}/resolve`,
+          { decision: 'different_people', reason });
+        ui.flash('Peringatan diselesaikan: dua orang berbeda.');
+        li.replaceWith(alertCard({ ...alert, ...resolved }, ctx, nameOf));
+      } catch (err) {
+        actions.querySelector('button').disabled = false;
+        outcome.replaceChildren(ui.errorBox(err));
+      }
+    }, { kind: 'primary' }));
+  }
+  const photos = duplicate
+    ? [photo(ui, alert.photo_url, 'Foto pendaftaran yang diblokir'), photo(ui, alert.other_photo_url, 'Wajah terdaftar pegawai lain')]
+    : [photo(ui, alert.photo_url, 'Swafoto yang ditolak'), photo(ui, alert.other_photo_url, 'Wajah terdaftar')];
+  li.append(
+    ui.el('div', { class: 'photos' }, photos),
+    ui.el('div', { class: 'review-detail' },
+      ui.el('div', { class: 'review-head' },
+        ui.el('h2', {}, duplicate ? 'Wajah ganda' : 'Manipulasi dikonfirmasi'),
+        ui.chip(alert.resolution ? 'resolved' : alert.kind, alert.resolution ? 'Selesai' : undefined)),
+      ui.facts([
+        ['Waktu', ui.waktu(alert.at)],
+        [duplicate ? 'Pegawai yang diblokir' : 'Pegawai', personLabel(ui, alert.employee_id, nameOf)],
+        duplicate && alert.other_employee_id ? ['Wajahnya terdaftar atas nama', personLabel(ui, alert.other_employee_id, nameOf)] : null,
+        ['OPD', alert.opd_id],
+        alert.similarity ? ['Kemiripan', ui.persen(alert.similarity)] : null,
+      ]),
+      ui.el('p', { class: 'hint alert-message' }, alert.message),
+      resolution, actions, outcome));
+  return li;
+}
