@@ -1,11 +1,13 @@
 """Real-browser tests: Debian's Chromium, driven by Playwright, against the local web server in this process.
 
 The API behind the server is the real Chalice app on moto (the integration tier's `aws`/`hx` fixtures) with the
-offline dlib face engine; the fake camera plays a photo from tests/photos.py.
+offline dlib face engine; the fake camera plays a photo from tests/photos.py, or is scripted by the test to show
+photos of the shared face set (a frontal photo, then a turned one when the app asks for the turn).
 """
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -106,6 +108,83 @@ def face_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def camera_browser(playwright: Playwright, face_video: Path) -> Iterator[Browser]:
     """A browser whose front camera films person A."""
     launched = _launch(playwright, '--use-fake-ui-for-media-stream', f'--use-file-for-fake-video-capture={face_video}')
+    yield launched
+    launched.close()
+
+
+SHARED_FACES = Path(__file__).resolve().parents[3] / 'shared' / 'faces'
+
+# A camera the test holds: getUserMedia answers with a canvas stream that shows the photo the test puts up
+# (window.__camera.show), mirrored on request, with a few pixels of sensor noise so no two frames are the same
+# bytes, as with a real camera. The app cannot tell it from a camera: it reads frames from a <video> as always.
+SCRIPTED_CAMERA = """(() => {
+  const canvas = document.createElement('canvas');
+  canvas.width = 640;
+  canvas.height = 480;
+  const ctx = canvas.getContext('2d');
+  const shown = { image: null, mirror: false };
+  let tick = 0;
+  function draw() {
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.fillStyle = '#c8c8c8';
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    const image = shown.image;
+    if (image) {
+      const scale = Math.min(canvas.width / image.naturalWidth, canvas.height / image.naturalHeight);
+      const w = image.naturalWidth * scale;
+      const h = image.naturalHeight * scale;
+      if (shown.mirror) ctx.setTransform(-1, 0, 0, 1, canvas.width, 0);
+      ctx.drawImage(image, (canvas.width - w) / 2, (canvas.height - h) / 2, w, h);
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+    }
+    tick += 1;
+    for (let i = 0; i < 6; i += 1) {
+      ctx.fillStyle = `rgb(${(tick * 37 + i * 11) % 256}, ${(tick * 17) % 256}, ${(i * 53) % 256})`;
+      ctx.fillRect(2 + i, 2 + (tick % 4), 1, 1);
+    }
+  }
+  setInterval(draw, 40);
+  window.__camera = {
+    show: async (url, mirror = false) => {
+      const image = new Image();
+      image.src = url;
+      await image.decode();
+      shown.image = image;
+      shown.mirror = mirror;
+      draw();
+    },
+  };
+  navigator.mediaDevices.getUserMedia = async () => canvas.captureStream(25);
+})();"""
+
+
+def shared_face(name: str) -> Path:
+    """A photo of the shared public face set (read in place, never copied into the repository)."""
+    path = SHARED_FACES / name
+    if not path.exists():
+        pytest.skip(f'the shared face set is not at {SHARED_FACES}')
+    return path
+
+
+def data_url(path: Path) -> str:
+    kind = 'png' if path.suffix.lower() == '.png' else 'jpeg'
+    return f'data:image/{kind};base64,' + base64.b64encode(path.read_bytes()).decode()
+
+
+class Camera:
+    """The scripted camera of one page."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    def show(self, photo: Path, mirror: bool = False) -> None:
+        self.page.evaluate('([url, mirror]) => window.__camera.show(url, mirror)', [data_url(photo), mirror])
+
+
+@pytest.fixture
+def scripted_browser(playwright: Playwright) -> Iterator[Browser]:
+    """A browser whose camera is the page's scripted camera (see SCRIPTED_CAMERA)."""
+    launched = _launch(playwright, '--use-fake-ui-for-media-stream')
     yield launched
     launched.close()
 

@@ -19,13 +19,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from playwright.sync_api import Browser, BrowserContext, Geolocation, Page, Route, expect
 
-from tests.browser.conftest import OFFICE, PHONE, Pemda, shot
+from tests.browser.conftest import OFFICE, PHONE, SCRIPTED_CAMERA, Camera, Pemda, shared_face, shot
 
 INSIDE: Geolocation = {'latitude': -5.1478, 'longitude': 119.4328, 'accuracy': 10}
 OUTSIDE: Geolocation = {'latitude': -5.1405, 'longitude': 119.4327, 'accuracy': 8}  # 800 m north of the centre
 FIXED_NONCE = base64.urlsafe_b64encode(bytes(range(16))).decode().rstrip('=')
 EMPTY_SHA256 = hashlib.sha256(b'').hexdigest()
 SLOW_MS = 90_000  # the dlib engine loads its models on the first face
+LIVENESS_MS = 15_000  # the head-turn step: a steady second, then a three-second turn
 
 READ_DEVICE = """() => new Promise((resolve, reject) => {
   const open = indexedDB.open('hadir');
@@ -150,6 +151,12 @@ def me(face_enrolled: bool = True) -> Reply:
                  'server_time_ms': int(time.time() * 1000)}  # fmt: skip
 
 
+def challenge(direction: str = 'left', purpose: str = 'checkin') -> Reply:
+    return 201, {'challenge_id': f'lvc-{purpose}', 'purpose': purpose, 'direction': direction,
+                 'instruction': 'Tolehkan kepala', 'expires_at': '2099-01-01T00:00:00+00:00',
+                 'window_seconds': 120}  # fmt: skip
+
+
 def error(status: int, code: str, message: str = '', **details: Any) -> Reply:
     return status, {'error': {'code': code, 'message': message, 'request_id': 'req-1', 'details': details}}
 
@@ -221,6 +228,7 @@ def test_every_request_is_signed_over_the_bytes_sent_and_a_retry_reuses_its_idem
                 'outcome': 'accepted', 'reasons': [], 'distance_m': 0, 'office': OFFICE['name']}  # fmt: skip
     api = FakeApi({
         'POST /v1/mobile/activate': [activated()], 'GET /v1/mobile/me': [me()],
+        'POST /v1/mobile/liveness': [challenge()],
         'POST /v1/mobile/checkins': [ABORT, (201, accepted)], 'GET /v1/mobile/checkins': [(200, {'items': [], 'days': [
             {'date': '2026-11-27', 'status': 'late', 'code': 'TL1', 'explanation': 'Terlambat 12 menit.'}]})],
     }).attach(page)  # fmt: skip
@@ -231,7 +239,9 @@ def test_every_request_is_signed_over_the_bytes_sent_and_a_retry_reuses_its_idem
     expect(page.get_by_test_id('location-status')).to_have_attribute('data-state', 'ok')
     page.get_by_test_id('btn-masuk').click()
     result = page.get_by_test_id('checkin-result')
-    expect(result).to_have_attribute('data-outcome', 'error')
+    expect(page.get_by_test_id('liveness-guide')).to_have_attribute('data-step', 'turn', timeout=LIVENESS_MS)
+    expect(page.get_by_test_id('liveness-guide')).to_contain_text('Tolehkan kepala ke KIRI Anda')
+    expect(result).to_have_attribute('data-outcome', 'error', timeout=LIVENESS_MS)
     expect(page.get_by_test_id('result-outcome')).to_have_text('Belum terkirim')
     shot(page, 'pesan-01-belum-terkirim')
     page.get_by_test_id('btn-retry').click()
@@ -248,7 +258,9 @@ def test_every_request_is_signed_over_the_bytes_sent_and_a_retry_reuses_its_idem
     assert 'x-hadir-signature' not in activation.headers
     signed = [s for s in api.sent if s.path != '/v1/mobile/activate']
     assert [(s.method, s.path) for s in signed if s.path != '/v1/mobile/me'] == [
-        ('POST', '/v1/mobile/checkins'), ('POST', '/v1/mobile/checkins'), ('GET', '/v1/mobile/checkins')]  # fmt: skip
+        ('POST', '/v1/mobile/liveness'), ('POST', '/v1/mobile/checkins'), ('POST', '/v1/mobile/checkins'),
+        ('GET', '/v1/mobile/checkins')]  # fmt: skip
+    assert api.to('POST', '/v1/mobile/liveness')[0].json() == {'purpose': 'checkin'}
     for s in signed:
         query = dict(parse_qsl(s.raw_query))
         text = canonical_text(s.method, s.path, query, s.headers['x-hadir-timestamp'], s.headers['x-hadir-nonce'],
@@ -267,7 +279,10 @@ def test_every_request_is_signed_over_the_bytes_sent_and_a_retry_reuses_its_idem
     assert re.fullmatch(r'[0-9a-f-]{36}', first.headers['idempotency-key'])
     assert first.body == retry.body
     sent = first.json()
-    assert set(sent) == {'kind', 'image', 'lat', 'lon', 'accuracy_m', 'client_time'}
+    assert set(sent) == {'kind', 'image', 'lat', 'lon', 'accuracy_m', 'client_time', 'liveness'}
+    assert sent['liveness']['challenge_id'] == 'lvc-checkin'
+    assert base64.b64decode(sent['liveness']['turned_image'])[:3] == b'\xff\xd8\xff'
+    assert len(first.body) < 2 * 1024 * 1024  # both frames fit the route's body limit
     assert (sent['kind'], sent['lat'], sent['lon'], sent['accuracy_m']) == ('in', -5.1478, 119.4328, 10)
     assert re.fullmatch(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00', sent['client_time'])  # WITA
     assert base64.b64decode(sent['image'])[:3] == b'\xff\xd8\xff'  # a JPEG
@@ -287,6 +302,7 @@ def test_a_wrong_phone_clock_is_named_with_its_difference_and_the_attempt_can_be
     server_time = int(time.time() * 1000) - 5 * 60_000
     stale = error(401, 'stale_timestamp', 'stale', server_time_ms=server_time)
     api = FakeApi({'POST /v1/mobile/activate': [activated()], 'GET /v1/mobile/me': [stale],
+                   'POST /v1/mobile/liveness': [challenge()],
                    'POST /v1/mobile/checkins': [stale]}).attach(page)  # fmt: skip
     # When the employee activates and checks in
     activate(page, static_site)
@@ -294,7 +310,9 @@ def test_a_wrong_phone_clock_is_named_with_its_difference_and_the_attempt_can_be
     page.get_by_test_id('btn-masuk').click()
     # Then the banner and the result say the phone's clock is 5 minutes fast, and a retry is offered
     expect(page.get_by_test_id('app-message')).to_contain_text('Jam di ponsel Anda lebih cepat 5 menit')
-    expect(page.get_by_test_id('result-detail')).to_contain_text('lebih cepat 5 menit dari jam server')
+    expect(page.get_by_test_id('result-detail')).to_contain_text(
+        'lebih cepat 5 menit dari jam server', timeout=LIVENESS_MS
+    )
     expect(page.get_by_test_id('btn-retry')).to_be_visible()
     shot(page, 'pesan-02-jam-ponsel-salah')
     assert len(api.to('POST', '/v1/mobile/checkins')) == 1
@@ -348,7 +366,8 @@ def test_face_quality_problems_from_the_server_are_listed(static_site: str, brow
                 {'code': 'many_faces', 'message': 'Ada lebih dari satu wajah.'}]  # fmt: skip
     quality = error(422, 'face_quality', 'quality', problems=problems)
     replies = {'POST /v1/mobile/activate': [activated(face_enrolled=False)],
-               'GET /v1/mobile/me': [me(face_enrolled=False)], 'POST /v1/mobile/face': [quality]}  # fmt: skip
+               'GET /v1/mobile/me': [me(face_enrolled=False)], 'POST /v1/mobile/face': [quality],
+               'POST /v1/mobile/liveness': [challenge('right', 'enrol')]}  # fmt: skip
     api = FakeApi(replies).attach(page)
     # When the employee takes the reference photo
     activate(page, static_site)
@@ -357,11 +376,15 @@ def test_face_quality_problems_from_the_server_are_listed(static_site: str, brow
     expect(page.get_by_test_id('camera-status-wajah')).to_have_attribute('data-state', 'ready')
     page.get_by_test_id('btn-capture-face').click()
     # Then each problem is listed, and the app stays on Rekam wajah
+    expect(page.get_by_test_id('liveness-guide-wajah')).to_contain_text('KANAN', timeout=LIVENESS_MS)
     expect(page.get_by_test_id('face-problems').locator('li')).to_have_text(
-        ['Foto terlalu gelap.', 'Ada lebih dari satu wajah.'])  # fmt: skip
+        ['Foto terlalu gelap.', 'Ada lebih dari satu wajah.'], timeout=LIVENESS_MS)  # fmt: skip
     expect(page.get_by_test_id('face-snapshot')).to_be_visible()
     shot(page, 'pesan-05-kualitas-wajah')
-    assert base64.b64decode(api.to('POST', '/v1/mobile/face')[0].json()['image'])[:3] == b'\xff\xd8\xff'
+    enrolment = api.to('POST', '/v1/mobile/face')[0].json()
+    assert base64.b64decode(enrolment['image'])[:3] == b'\xff\xd8\xff'
+    assert enrolment['liveness']['challenge_id'] == 'lvc-enrol'
+    assert api.to('POST', '/v1/mobile/liveness')[0].json() == {'purpose': 'enrol'}
     expect(page.get_by_test_id('screen-wajah')).to_be_visible()
     context.close()
 
@@ -374,7 +397,7 @@ def test_the_app_opens_offline_from_its_cache_and_says_presensi_needs_a_connecti
     page = context.new_page()
     errors = page_errors(page)
     page.goto(static_site + '/')
-    page.wait_for_function('navigator.serviceWorker.controller !== null')
+    page.wait_for_function('() => navigator.serviceWorker.controller !== null')  # a function: no eval under the CSP
     expect(page.get_by_test_id('net-status')).to_have_text('Daring')
     # When the phone loses its connection and the app is opened again
     context.set_offline(True)
@@ -395,11 +418,52 @@ def test_the_app_opens_offline_from_its_cache_and_says_presensi_needs_a_connecti
 # --- the whole flow against the real API -------------------------------------------------------------------
 
 
-def test_activation_enrolment_an_accepted_check_in_riwayat_and_a_refusal_outside_the_office(
-    pemda: Pemda, camera_browser: Browser, page_errors: Callable[[Page], list[str]]
-) -> None:
-    context = camera_browser.new_context(**PHONE, geolocation=INSIDE, permissions=['geolocation', 'camera'])
+# Alex Lacamoire in the shared face set: two frontal shots and one turned (towards the image's right, so the
+# person's own left; mirrored it answers a turn to the right).
+ENROLMENT_PHOTO, CHECKIN_PHOTO, TURNED_PHOTO = 'alex_lacamoire_2.jpg', 'alex_lacamoire_3.jpg', 'alex_lacamoire_1.png'
+
+
+def live_step(page: Page, camera: Camera, button: str, guide: str, frontal: str, turned: str | None) -> str:
+    """What a person does in front of the phone: `frontal` faces the camera when the button is pressed, then,
+    when the app asks for the turn, `turned` (mirrored if the challenge asks for the other side) or nothing new
+    (a still photo). Returns the direction asked."""
+    camera.show(shared_face(frontal))
+    page.get_by_test_id(button).click()
+    shown = page.get_by_test_id(guide)
+    expect(shown).to_have_attribute('data-step', 'turn', timeout=SLOW_MS)
+    direction = str(shown.get_attribute('data-direction'))
+    if turned is not None:
+        camera.show(shared_face(turned), mirror=direction == 'right')
+    return direction
+
+
+def enrolled_phone(pemda: Pemda, browser: Browser, name: str) -> tuple[BrowserContext, Page, Camera]:
+    """A phone activated and enrolled with a live sequence (the enrolment photo, then the turn)."""
+    context = browser.new_context(**PHONE, geolocation=INSIDE, permissions=['geolocation', 'camera'])
+    context.add_init_script(SCRIPTED_CAMERA)
     page = context.new_page()
+    camera = Camera(page)
+    page.goto(pemda.url + '/')
+    page.get_by_test_id('input-nip').fill(pemda.nip)
+    page.get_by_test_id('input-code').fill(pemda.activation_code())
+    page.get_by_test_id('btn-activate').click()
+    expect(page.get_by_test_id('screen-wajah')).to_be_visible()
+    expect(page.get_by_test_id('camera-status-wajah')).to_have_attribute('data-state', 'ready')
+    live_step(page, camera, 'btn-capture-face', 'liveness-guide-wajah', ENROLMENT_PHOTO, TURNED_PHOTO)
+    shot(page, f'{name}-rekam-wajah-menoleh')
+    expect(page.get_by_test_id('screen-presensi')).to_be_visible(timeout=SLOW_MS)
+    expect(page.get_by_test_id('app-message')).to_contain_text('Wajah tersimpan')
+    expect(page.get_by_test_id('camera-status')).to_have_attribute('data-state', 'ready')
+    return context, page, camera
+
+
+def test_a_live_sequence_enrols_checks_in_and_a_refusal_outside_the_office(
+    pemda: Pemda, scripted_browser: Browser, page_errors: Callable[[Page], list[str]]
+) -> None:
+    context = scripted_browser.new_context(**PHONE, geolocation=INSIDE, permissions=['geolocation', 'camera'])
+    context.add_init_script(SCRIPTED_CAMERA)
+    page = context.new_page()
+    camera = Camera(page)
     errors = page_errors(page)
     # Given a fresh phone: the app asks for activation
     page.goto(pemda.url + '/')
@@ -417,23 +481,28 @@ def test_activation_enrolment_an_accepted_check_in_riwayat_and_a_refusal_outside
     assert (device['type'], device['curve'], device['extractable'], device['usages']) == (
         'private', 'P-256', False, ['sign'])  # fmt: skip
     expect(page.get_by_test_id('camera-status-wajah')).to_have_attribute('data-state', 'ready')
+    camera.show(shared_face(ENROLMENT_PHOTO))
     shot(page, 'alur-02-rekam-wajah')
-    # When the employee takes the reference photo
-    page.get_by_test_id('btn-capture-face').click()
+    # When the employee takes the reference photo and turns the head as the app asks
+    direction = live_step(page, camera, 'btn-capture-face', 'liveness-guide-wajah', ENROLMENT_PHOTO, TURNED_PHOTO)
+    side = {'left': 'KIRI', 'right': 'KANAN'}[direction]
+    expect(page.get_by_test_id('liveness-guide-wajah')).to_contain_text(f'Tolehkan kepala ke {side} Anda')
+    shot(page, 'alur-03-rekam-wajah-menoleh')
     # Then the face is enrolled and Presensi opens with the camera and a good location fix
     expect(page.get_by_test_id('screen-presensi')).to_be_visible(timeout=SLOW_MS)
     expect(page.get_by_test_id('app-message')).to_contain_text('Wajah tersimpan')
     expect(page.get_by_test_id('camera-status')).to_have_attribute('data-state', 'ready')
     expect(page.get_by_test_id('location-status')).to_contain_text(f'akurasi ±10 m. Anda di area {OFFICE["name"]}')
-    shot(page, 'alur-03-presensi')
-    # When the employee checks in at the office
-    page.get_by_test_id('btn-masuk').click()
+    shot(page, 'alur-04-presensi')
+    # When the employee checks in at the office: another frontal shot, then the turn the challenge asks
+    live_step(page, camera, 'btn-masuk', 'liveness-guide', CHECKIN_PHOTO, TURNED_PHOTO)
+    shot(page, 'alur-05-presensi-menoleh')
     # Then the check-in is accepted
     result = page.get_by_test_id('checkin-result')
     expect(result).to_have_attribute('data-outcome', 'accepted', timeout=SLOW_MS)
     expect(page.get_by_test_id('result-outcome')).to_have_text('Presensi masuk diterima')
     expect(page.get_by_test_id('result-distance')).to_have_text(f'Jarak ke {OFFICE["name"]}: 0 m')
-    shot(page, 'alur-04-diterima')
+    shot(page, 'alur-06-diterima')
     # And Riwayat shows it
     page.get_by_test_id('nav-riwayat').click()
     items = page.get_by_test_id('history-item')
@@ -441,13 +510,13 @@ def test_activation_enrolment_an_accepted_check_in_riwayat_and_a_refusal_outside
     expect(items.first).to_have_attribute('data-outcome', 'accepted')
     expect(items.first).to_contain_text('Masuk')
     expect(items.first).to_contain_text('Diterima')
-    shot(page, 'alur-05-riwayat')
+    shot(page, 'alur-07-riwayat')
     # When the phone is 700 m outside the office and the employee checks out
     context.set_geolocation(OUTSIDE)
     page.get_by_test_id('nav-presensi').click()
     expect(page.get_by_test_id('location-status')).to_contain_text(f'dari {OFFICE["name"]}')
     expect(page.get_by_test_id('camera-status')).to_have_attribute('data-state', 'ready')
-    page.get_by_test_id('btn-pulang').click()
+    live_step(page, camera, 'btn-pulang', 'liveness-guide', CHECKIN_PHOTO, TURNED_PHOTO)
     # Then it is refused, with the reason and the distance to the office
     expect(result).to_have_attribute('data-outcome', 'refused', timeout=SLOW_MS)
     expect(page.get_by_test_id('result-outcome')).to_have_text('Presensi pulang ditolak')
@@ -456,12 +525,83 @@ def test_activation_enrolment_an_accepted_check_in_riwayat_and_a_refusal_outside
     expect(distance).to_have_text(re.compile(rf'^Jarak ke {OFFICE["name"]}: \d+ m$'))
     shown = int(re.findall(r'(\d+) m$', distance.inner_text())[0])
     assert abs(shown - metres_outside(OUTSIDE, OFFICE)) < 25
-    shot(page, 'alur-06-ditolak-di-luar-kantor')
+    shot(page, 'alur-08-ditolak-di-luar-kantor')
     # And Riwayat lists both, the refusal first
     page.get_by_test_id('nav-riwayat').click()
     expect(items).to_have_count(2)
     expect(items.first).to_have_attribute('data-outcome', 'refused')
     expect(items.nth(1)).to_have_attribute('data-outcome', 'accepted')
-    shot(page, 'alur-07-riwayat-dua')
+    shot(page, 'alur-09-riwayat-dua')
     assert real_errors(errors) == []
+    context.close()
+
+
+def test_a_still_photo_as_the_camera_is_refused_with_what_to_do(pemda: Pemda, scripted_browser: Browser) -> None:
+    # Given an enrolled phone, and a photo of the employee held still in front of the camera
+    context, page, camera = enrolled_phone(pemda, scripted_browser, 'foto-diam')
+    # When "the employee" checks in: the photo does not turn when the app asks
+    live_step(page, camera, 'btn-masuk', 'liveness-guide', CHECKIN_PHOTO, None)
+    # Then the check-in is refused, saying the head was not seen turning and what to do
+    expect(page.get_by_test_id('checkin-result')).to_have_attribute('data-outcome', 'refused', timeout=SLOW_MS)
+    reason = page.get_by_test_id('result-reasons').locator('li[data-code="liveness_no_turn"]')
+    expect(reason).to_contain_text('Kepala tidak terlihat menoleh')
+    shot(page, 'liveness-01-foto-diam-ditolak')
+    context.close()
+
+
+def test_the_enrolment_photo_replayed_is_flagged(pemda: Pemda, scripted_browser: Browser) -> None:
+    # Given an enrolled phone
+    context, page, camera = enrolled_phone(pemda, scripted_browser, 'foto-acuan')
+    # When the enrolment photo is shown again as the frontal frame, with a turn after it
+    live_step(page, camera, 'btn-masuk', 'liveness-guide', ENROLMENT_PHOTO, TURNED_PHOTO)
+    # Then the check-in waits for review, saying the photo is the enrolment photo again
+    expect(page.get_by_test_id('checkin-result')).to_have_attribute('data-outcome', 'review', timeout=SLOW_MS)
+    reason = page.get_by_test_id('result-reasons').locator('li[data-code="reused_selfie"]')
+    expect(reason).to_have_text('Foto ini hampir sama persis dengan foto wajah terdaftar.')
+    shot(page, 'liveness-02-foto-acuan-diulang')
+    context.close()
+
+
+def test_the_challenge_of_one_attempt_cannot_be_reused(pemda: Pemda, scripted_browser: Browser) -> None:
+    # Given a check-in just accepted, and the body the phone sent for it
+    context, page, camera = enrolled_phone(pemda, scripted_browser, 'tantangan')
+    with page.expect_request(lambda r: r.method == 'POST' and r.url.endswith('/v1/mobile/checkins')) as sent:
+        live_step(page, camera, 'btn-masuk', 'liveness-guide', CHECKIN_PHOTO, TURNED_PHOTO)
+    expect(page.get_by_test_id('checkin-result')).to_have_attribute('data-outcome', 'accepted', timeout=SLOW_MS)
+    body = json.loads(sent.value.post_data or '{}')
+    # When the same frames and challenge are sent again as a new attempt (freshly signed, a new Idempotency-Key)
+    code = page.evaluate(
+        """async (body) => {
+            const { request } = await import('./js/api.js');
+            const { loadDevice } = await import('./js/store.js');
+            try {
+              await request('POST', '/v1/mobile/checkins', { body, device: await loadDevice(),
+                                                              idempotencyKey: crypto.randomUUID() });
+              return 'accepted';
+            } catch (err) {
+              return err.code;
+            }
+        }""",
+        body,
+    )
+    # Then the server refuses it: a challenge answers one attempt only
+    assert code == 'challenge_used'
+    context.close()
+
+
+def test_a_deactivated_employees_phone_says_so_and_asks_for_the_admin(static_site: str, browser: Browser) -> None:
+    # Given a phone whose employee the personnel office has deactivated
+    context = phone(browser, ['camera', 'geolocation'], geolocation=INSIDE)
+    page = context.new_page()
+    message = ('Akun pegawai Anda tidak aktif (dinonaktifkan atau pindah ke luar pemda), jadi ponsel ini tidak bisa '
+               'dipakai untuk presensi lagi. Hubungi admin OPD Anda.')  # fmt: skip
+    inactive = error(403, 'employee_inactive', message)
+    FakeApi({'POST /v1/mobile/activate': [activated()], 'GET /v1/mobile/me': [inactive]}).attach(page)
+    # When the app asks the server who it is
+    activate(page, static_site)
+    # Then it is back on Aktivasi with the server's reason, and the stored key is gone
+    expect(page.get_by_test_id('screen-aktivasi')).to_be_visible()
+    expect(page.get_by_test_id('app-message')).to_contain_text('Akun pegawai Anda tidak aktif')
+    shot(page, 'pesan-07-pegawai-nonaktif')
+    assert page.evaluate(READ_DEVICE) is None
     context.close()

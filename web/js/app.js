@@ -3,13 +3,14 @@
 import { ApiError, NetworkError, request } from './api.js';
 import { forgetDevice, loadDevice, saveDevice } from './store.js';
 import {
-  cameraErrorMessage, cameraReady, captureJpeg, currentPosition, locationErrorMessage, startCamera, stopCamera,
+  cameraErrorMessage, cameraReady, currentPosition, locationErrorMessage, startCamera, stopCamera,
   watchLocation,
 } from './sensors.js';
+import { LIVENESS_MESSAGES, hideGuide, takeLiveFrames } from './liveness.js';
 
 const CLOCK_WARNING_MS = 60 * 1000;
 const DEFAULT_MAX_ACCURACY_M = 50;
-const DEVICE_GONE = ['unknown_device', 'device_revoked'];
+const DEVICE_GONE = ['unknown_device', 'device_revoked', 'employee_inactive'];
 
 const $ = (id) => document.getElementById(id);
 const numbers = new Intl.NumberFormat('id-ID', { maximumFractionDigits: 1 });
@@ -58,6 +59,7 @@ const API_MESSAGES = {
   duplicate_face: 'Wajah ini sudah terdaftar atas nama pegawai lain. Rekam wajah dihentikan dan bagian kepegawaian '
     + 'sudah diberi tahu.',
   face_not_enrolled: 'Rekam wajah dulu sebelum presensi.',
+  ...LIVENESS_MESSAGES,
 };
 
 function messageFor(err) {
@@ -121,7 +123,8 @@ async function handleDeviceGone(err) {
   state.me = null;
   state.attempt = null;
   state.banners.delete('info');
-  showBanner('revoked', 'Ponsel ini tidak lagi terdaftar untuk presensi (dicabut oleh admin). Minta kode aktivasi '
+  showBanner('revoked', err.code === 'employee_inactive' ? err.message
+    : 'Ponsel ini tidak lagi terdaftar untuk presensi (dicabut oleh admin). Minta kode aktivasi '
     + 'baru ke admin OPD, lalu aktivasi ulang.');
   route();
   return true;
@@ -219,6 +222,7 @@ function enterWajah() {
 }
 
 function leaveWajah() {
+  hideGuide($('guide-wajah'));
   stopCamera($('camera-wajah'));
 }
 
@@ -244,19 +248,20 @@ async function onCaptureFace() {
       ? $('camera-status-wajah').textContent : 'Kamera belum siap. Tunggu sebentar, lalu coba lagi.');
     return;
   }
-  let photo;
+  $('face-snapshot').hidden = true;
+  setBusy(button, true, 'Ikuti petunjuk…');
   try {
-    photo = captureJpeg(video);
-  } catch (err) {
-    showFaceResult('error', err.message);
-    return;
-  }
-  $('face-snapshot').src = photo.dataUrl;
-  $('face-snapshot').hidden = false;
-  setBusy(button, true, 'Mengirim foto…');
-  showFaceResult('sending', 'Memeriksa foto wajah…');
-  try {
-    await request('POST', '/v1/mobile/face', { body: { image: photo.base64 }, device: state.device });
+    const frames = await takeLiveFrames({
+      video, guide: $('guide-wajah'), purpose: 'enrol', device: state.device,
+      onStatus: (text) => showFaceResult('sending', text),
+    });
+    $('face-snapshot').src = frames.frontal.dataUrl;
+    $('face-snapshot').hidden = false;
+    setBusy(button, true, 'Mengirim foto…');
+    showFaceResult('sending', 'Memeriksa foto wajah…');
+    await request('POST', '/v1/mobile/face', {
+      body: { image: frames.frontal.base64, liveness: frames.liveness }, device: state.device,
+    });
     state.device = { ...state.device, faceEnrolled: true };
     await saveDevice(state.device);
     showBanner('info', 'Wajah tersimpan. Sekarang Anda bisa presensi.');
@@ -338,6 +343,7 @@ function enterPresensi() {
 }
 
 function leavePresensi() {
+  hideGuide($('guide-presensi'));
   stopCamera($('camera-presensi'));
   if (state.stopLocation) state.stopLocation();
   state.stopLocation = null;
@@ -433,7 +439,6 @@ async function onCheckin(kind) {
   updateCheckinButtons();
   showResult('sending', 'Membaca lokasi…');
   let position = state.position;
-  let photo;
   try {
     if (!position) position = await currentPosition();
   } catch (err) {
@@ -443,12 +448,18 @@ async function onCheckin(kind) {
     showResult('error', 'Lokasi belum tersedia', locationErrorMessage(err));
     return;
   }
+  let frames;
   try {
-    photo = captureJpeg(video);
+    frames = await takeLiveFrames({
+      video, guide: $('guide-presensi'), purpose: 'checkin', device: state.device,
+      onStatus: (text) => showResult('sending', 'Ikuti petunjuk di layar', text),
+    });
   } catch (err) {
     state.busy = false;
     updateCheckinButtons();
-    showResult('error', 'Foto gagal diambil', err.message);
+    if (await handleDeviceGone(err)) return;
+    showResult('error', err instanceof ApiError || err instanceof NetworkError ? 'Presensi gagal' : 'Foto gagal diambil',
+      messageFor(err));
     return;
   }
   state.attempt = {
@@ -456,7 +467,8 @@ async function onCheckin(kind) {
     idempotencyKey: crypto.randomUUID(),
     body: {
       kind,
-      image: photo.base64,
+      image: frames.frontal.base64,
+      liveness: frames.liveness,
       lat: position.coords.latitude,
       lon: position.coords.longitude,
       accuracy_m: Math.round(position.coords.accuracy * 10) / 10,

@@ -29,9 +29,9 @@ export function cameraReady(video) {
   return Boolean(video.srcObject && video.videoWidth && video.readyState >= 2);
 }
 
-/** The current frame as JPEG: {base64, dataUrl}, scaled to at most 1280 px and 1.5 MB. */
-export function captureJpeg(video) {
-  const scale = Math.min(1, MAX_SIDE_PX / Math.max(video.videoWidth, video.videoHeight));
+/** The current frame as JPEG: {base64, dataUrl}, scaled to at most `maxSide` px (1280) and `maxBytes` (1.5 MB). */
+export function captureJpeg(video, { maxSide = MAX_SIDE_PX, maxBytes = MAX_JPEG_BYTES } = {}) {
+  const scale = Math.min(1, maxSide / Math.max(video.videoWidth, video.videoHeight));
   const canvas = document.createElement('canvas');
   canvas.width = Math.round(video.videoWidth * scale);
   canvas.height = Math.round(video.videoHeight * scale);
@@ -39,7 +39,7 @@ export function captureJpeg(video) {
   for (const quality of [0.9, 0.8, 0.65, 0.5]) {
     const dataUrl = canvas.toDataURL('image/jpeg', quality);
     const base64 = dataUrl.slice(dataUrl.indexOf(',') + 1);
-    if (base64.length * 0.75 <= MAX_JPEG_BYTES) return { base64, dataUrl };
+    if (base64.length * 0.75 <= maxBytes) return { base64, dataUrl };
   }
   throw new Error('Foto terlalu besar.');
 }
