@@ -186,7 +186,7 @@ def run_local(api_port: int, aws_port: int) -> int:
     saver.start()
     threading.Thread(target=_consume_face_checks, args=(stop,), name='hadir-face-checks', daemon=True).start()
     scheduler = _start_scheduler()
-    server = _api_server(api_port)
+    server = _api_server(api_port, aws_port)
     _print_banner(api_port, aws_port)
 
     def shutdown(*_: Any) -> None:
@@ -299,11 +299,12 @@ def _start_scheduler() -> Any:
     return scheduler
 
 
-def _api_server(port: int) -> Any:
+def _api_server(port: int, aws_port: int) -> Any:
     from app import app
     from hadir_local.web_server import WEB_ROOT, create_server
 
-    return create_server(app, port, WEB_ROOT)
+    # The web pages show selfies by their presigned links, which name the embedded AWS.
+    return create_server(app, port, WEB_ROOT, image_origins=(f'http://127.0.0.1:{aws_port}',))
 
 
 def _print_banner(api_port: int, aws_port: int) -> None:

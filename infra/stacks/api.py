@@ -42,6 +42,39 @@ _STAGE_REF_REASON = (
     'RestAPI.Stage is the SAM reference to the stage of the AWS::Serverless::Api Chalice generates; the SAM '
     "transform resolves it (and orders this resource after the stage). CDK's validator does not know SAM."
 )
+# What API Gateway answers by itself, before the app runs, in the app's one error shape (chalicelib/api/errors.py):
+# response type -> (status, or None to keep API Gateway's, code, message, or None for API Gateway's own words).
+# An unknown route or a method a route lacks is MISSING_AUTHENTICATION_TOKEN, by default "403 Missing
+# Authentication Token": it is the API's 404 not_found, as `make run` answers it (hadir_local/web_server.py).
+GATEWAY_ERRORS: dict[str, tuple[int | None, str, str | None]] = {
+    'MISSING_AUTHENTICATION_TOKEN': (404, 'not_found', 'there is no such route in this API; see /v1/openapi.json'),
+    'RESOURCE_NOT_FOUND': (404, 'not_found', 'there is no such route in this API; see /v1/openapi.json'),
+    'THROTTLED': (429, 'too_many_requests', 'too many requests; try again in a moment'),
+    'QUOTA_EXCEEDED': (429, 'too_many_requests', "this integration's monthly quota is used up"),
+    'WAF_FILTERED': (403, 'forbidden', 'the request was refused by the firewall (its size or content)'),
+    'REQUEST_TOO_LARGE': (413, 'payload_too_large', 'the request body is larger than the API accepts'),
+    'UNSUPPORTED_MEDIA_TYPE': (415, 'unsupported_media_type', None),
+    'DEFAULT_4XX': (None, 'request_refused', None),
+    'DEFAULT_5XX': (None, 'internal_error', None),
+}
+
+
+def gateway_responses() -> dict[str, Any]:
+    """SAM's GatewayResponses of the REST API: every answer of API Gateway's own in the one error shape."""
+    responses: dict[str, Any] = {}
+    for response_type, (status, code, message) in GATEWAY_ERRORS.items():
+        words = json.dumps(message) if message else '$context.error.messageString'
+        body = f'{{"error": {{"code": "{code}", "message": {words}, "request_id": "$context.requestId"}}}}'
+        response: dict[str, Any] = {
+            'ResponseTemplates': {'application/json': body},
+            'ResponseParameters': {'Headers': {'X-Content-Type-Options': "'nosniff'"}},
+        }
+        if status is not None:
+            response['StatusCode'] = str(status)
+        responses[response_type] = response
+    return responses
+
+
 # WAF inspects at most this much of a body; the JSON limit must fit in it (API Gateway allows up to 64 KB).
 _INSPECTION_LIMITS = {16 * 1024: 'KB_16', 32 * 1024: 'KB_32', 48 * 1024: 'KB_48', 64 * 1024: 'KB_64'}
 
@@ -109,6 +142,7 @@ class ApiEdge(Construct):
                 }
             )
         rest_api.add_property_override('MethodSettings', method_settings)
+        rest_api.add_property_override('GatewayResponses', gateway_responses())
 
         # Applies to methods that require an API Gateway key (integrations such as e-kinerja); Hadir's own
         # hdr_ keys are checked by the app, and every caller is held to the stage throttling above.
