@@ -135,16 +135,22 @@ def verify_audit() -> int:
     return 1
 
 
-def create_key(role: str, opd_id: str | None, name: str) -> int:
+def _admin_principal() -> Any:
+    """The super key `make run` printed, as the principal local commands act for."""
     from chalicelib.domain.api_keys import parse_token
     from chalicelib.domain.models import Principal, Role
+
+    parsed = parse_token(env.ADMIN_KEY_FILE.read_text().strip()) if env.ADMIN_KEY_FILE.exists() else None
+    if parsed is None:
+        raise SystemExit(f'no admin key in {env.ADMIN_KEY_FILE}: run `make reset`, then `make run`')
+    return Principal(key_id=parsed[0], role=Role.SUPER)
+
+
+def create_key(role: str, opd_id: str | None, name: str) -> int:
     from chalicelib.services import keys
     from chalicelib.wiring import get_deps
 
-    admin = env.ADMIN_KEY_FILE.read_text().strip()
-    parsed = parse_token(admin)
-    assert parsed is not None
-    principal = Principal(key_id=parsed[0], role=Role.SUPER)
+    principal = _admin_principal()
     body: dict[str, Any] = {'name': name, 'role': role, **({'opd_id': opd_id} if opd_id else {})}
     print(json.dumps(keys.create_key(get_deps(), principal, body), indent=2))
     return 0
@@ -185,7 +191,8 @@ def run_local(api_port: int, aws_port: int) -> int:
     saver = threading.Thread(target=_save_periodically, args=(stop,), name='hadir-snapshot', daemon=True)
     saver.start()
     threading.Thread(target=_consume_face_checks, args=(stop,), name='hadir-face-checks', daemon=True).start()
-    scheduler = _start_scheduler()
+    schedulers: list[Any] = []
+    _start_jobs_after_history(deps, stop, schedulers)
     server = _api_server(api_port, aws_port)
     _print_banner(api_port, aws_port)
 
@@ -198,7 +205,8 @@ def run_local(api_port: int, aws_port: int) -> int:
         server.server.serve_forever()
     finally:
         stop.set()
-        scheduler.stop()
+        for scheduler in schedulers:
+            scheduler.stop()
         # One snapshot at a time: the exit snapshot waits for a periodic one still writing the same files.
         saver.join()
         try:
@@ -285,6 +293,32 @@ def _save_periodically(stop: threading.Event) -> None:
             print(f'snapshot failed: {exc}', file=sys.stderr)
         # A big state takes long to save: never spend more than a fifth of the time saving it.
         pause = max(SNAPSHOT_EVERY_SECONDS, 4 * (time.monotonic() - started))
+
+
+def _start_jobs_after_history(deps: Any, stop: threading.Event, schedulers: list[Any]) -> None:
+    """The scheduler starts once the demo's past is written: a job run meanwhile would close a half-written month.
+    The history is written in the background, so the API answers while it runs."""
+    from hadir_local import demo_history
+
+    if not demo_history.history_pending(deps):
+        schedulers.append(_start_scheduler())
+        return
+
+    def write() -> None:
+        started = time.monotonic()
+        print("writing the demo's past (last month and this month up to yesterday) in the background...", flush=True)
+        try:
+            demo_history.write_history(
+                deps, _admin_principal(), demo_history.local_today(deps),
+                lambda step: print(f'  history {time.monotonic() - started:5.1f} s  {step}', flush=True),
+            )  # fmt: skip
+            print(f"the demo's past is written ({time.monotonic() - started:.0f} s)", flush=True)
+        except Exception as exc:  # noqa: BLE001 - the stack stays up; the next start writes the history again
+            print(f"writing the demo's past failed: {type(exc).__name__}: {exc}", flush=True)
+        if not stop.is_set():
+            schedulers.append(_start_scheduler())
+
+    threading.Thread(target=write, name='hadir-history', daemon=True).start()
 
 
 def _start_scheduler() -> Any:

@@ -165,7 +165,7 @@ def close_days(
     ]
     # From the day before the first month's start: a status's rank in its month needs the month's earlier days.
     # Punches of every OPD: one stamped with an OPD of another zone (a visit, its machine) still counts.
-    calendar = _calendar(deps, first.replace(day=1) - timedelta(days=1), last + timedelta(days=1))
+    calendar = calendar_between(deps, first.replace(day=1) - timedelta(days=1), last + timedelta(days=1))
     inputs = _CloseInputs(
         deps, books, opds, calendar, _PunchReader(deps.ledger, sorted(every_opd)), _Shifts(calendar),
         statuses.approved_in_months(deps, months_touched(first, last)),
@@ -342,7 +342,7 @@ class _PunchReader:
         return grouped
 
 
-def _calendar(deps: Deps, first: date, last: date) -> Calendar:
+def calendar_between(deps: Deps, first: date, last: date) -> Calendar:
     holidays = [
         Holiday.model_validate(r.data)
         for year in range(first.year, last.year + 1)

@@ -91,6 +91,25 @@ def run_nightly(deps: Deps, books_for: Callable[[], AllowanceBooks]) -> dict[str
     return {**allowance.report_dict(totals), 'closed': closed, 'failed': failed, 'reclosed_days': reclosed}
 
 
+def close_past_days(deps: Deps, books_for: Callable[[], AllowanceBooks], first: date, last: date) -> dict[str, Any]:
+    """Close each past day from ``first`` to ``last`` in every zone, as the hourly runs would have, with the
+    zones' close records, so the next run carries on after ``last``; the days' re-close markers are answered."""
+    now: datetime = deps.clock()
+    books = books_for()
+    totals = allowance.DayCloseReport(first='', last='')
+    for zone, opd_ids in sorted(zones_of(deps).items()):
+        day = first
+        while day <= last:
+            report = allowance.close_days(deps, books, day, day, zone_opds=opd_ids)
+            deps.store.put_many([_zone_close_record(zone, day, now, report)])
+            _add(totals, report)
+            if day == last:
+                _remember_open_shifts(deps, zone, day, report)
+            day += timedelta(days=1)
+    ingest.clear_recloses(deps, [m for m in ingest.pending_recloses(deps) if m.data['day'] <= last.isoformat()])
+    return allowance.report_dict(totals)
+
+
 def close_date(deps: Deps, books_for: Callable[[], AllowanceBooks], target: date) -> dict[str, Any]:
     """Close ``target`` for every OPD, and before it every ripe marked day up to it."""
     markers = _ripe_markers(deps, target, deps.clock())
