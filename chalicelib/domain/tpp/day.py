@@ -19,9 +19,17 @@ Choices where the reference leaves room, and why:
 - A missing check-in (with a check-out) is the ``missing_check_in`` charge (TL4), a missing check-out the
   ``missing_check_out`` charge (PSW4). A day whose only scans give the worst of both (a lone midday
   scan) is charged as tiers or as TK per ``lone_scan``.
-- Outage under ``MANUAL_VERIFIED``: no deduction (Permenko Infra 10/2025 Pasal 22(2)); verified manual
-  records arrive as correction punches and are shown, not charged. Under ``OPD_FORFEIT`` the day is flagged
-  and the month close forfeits per ``outage.forfeit_scope``.
+- Outage under ``MANUAL_VERIFIED`` (Permenko Infra 10/2025 Pasal 22(2)): the machine's scans are replaced by
+  verified manual records, and the day is priced from them exactly like any other day (late, early, TK).
+  The records are the employee's phone check-ins of the day and their line on the OPD's manual attendance
+  list approved by the personnel office (arrival, departure); machine scans that did arrive before or after
+  the outage still count too, so a machine back by noon takes its afternoon check-outs. Check-in and
+  check-out are picked from all of them by the usual windows (the earliest in, the latest out), and the
+  explanation says the machine was down and which record gave each. A day with none is TK: an outage is
+  no reason by itself to be paid for a day nobody recorded.
+- ``FORGIVE`` (explicit, never the default): every owed day of the OPD is OUT without deduction, whatever
+  the records. Under ``OPD_FORFEIT`` the day is flagged and the month close forfeits per
+  ``outage.forfeit_scope``.
 - Per-day status charges with free days (CAP: first 2 days free) need the day's ordinal among that
   status's days in the month; the day close passes it, and the month close recomputes it from the whole
   month so the month is right even if a status was approved out of order.
@@ -61,10 +69,22 @@ class ApprovedStatus(Frozen):
     reference: str | None = Field(default=None, max_length=200, description='surat tugas / surat dokter number')
 
 
+class ManualEntry(Frozen):
+    """One employee's line on an approved manual attendance list of an outage (local naive times)."""
+
+    list_id: str
+    arrival: datetime | None = None
+    departure: datetime | None = None
+
+
 class Outage(Frozen):
+    """A confirmed outage of the employee's OPD on the day, with that employee's verified manual records."""
+
     opd_id: str
     local_date: date
     reason: str = Field(default='', max_length=500)
+    manual: ManualEntry | None = None  # the employee's line on the approved manual list, if any
+    phone: tuple[datetime, ...] = ()  # local times of the employee's phone check-ins among the day's punches
 
 
 class DayCategory(StrEnum):
@@ -132,8 +152,10 @@ def evaluate_day(
     if rule is not None and rule.effect is StatusEffect.FULL_DAY:
         conflict = first_in is not None or last_out is not None
         return _status_day(profile, rule, status_ordinal, conflict, base, status.reference if status else None)
+    if outage is not None and profile.outage.policy is OutagePolicy.MANUAL_VERIFIED:
+        return _manual_verified_day(shift, punches_local, outage, profile, rule, apel_attended, base)
     if outage is not None:
-        return _outage_day(forfeit, base)
+        return _outage_day(profile.outage.policy, base)
     if first_in is None and last_out is None:
         return _absent_day(profile, 'Tidak hadir tanpa keterangan', base)
     return _present_day(shift, profile, rule, first_in, last_out, apel_attended, base)
@@ -207,11 +229,11 @@ def _status_day(
     )
 
 
-def _outage_day(forfeit: bool, base: _Common) -> DayResult:
-    if forfeit:
+def _outage_day(policy: OutagePolicy, base: _Common) -> DayResult:
+    if policy is OutagePolicy.OPD_FORFEIT:
         reason = 'Gangguan mesin/sistem (OUT), kebijakan OPD_FORFEIT: TPP OPD untuk bulan ini gugur'
     else:
-        reason = 'Gangguan mesin/sistem (OUT): presensi manual terverifikasi, tanpa potongan'
+        reason = 'Gangguan mesin/sistem (OUT), kebijakan FORGIVE: seluruh pegawai OPD dianggap hadir, tanpa potongan'
     return DayResult(
         **base._asdict(),
         category=DayCategory.OUTAGE,
@@ -220,6 +242,45 @@ def _outage_day(forfeit: bool, base: _Common) -> DayResult:
         deduction_before_cap=0,
         explanation=reason,
     )
+
+
+OUTAGE_PREFIX = 'Mesin presensi tidak berfungsi (gangguan dikonfirmasi)'
+
+
+def _manual_verified_day(
+    shift: Shift,
+    punches_local: Sequence[datetime],
+    outage: Outage,
+    profile: RuleProfile,
+    waiver: StatusRule | None,
+    apel_attended: bool | None,
+    base: _Common,
+) -> DayResult:
+    """Price an outage day from the verified manual records, like any other day, and say which record counted."""
+    manual = outage.manual
+    listed = [t for t in (manual.arrival, manual.departure) if t is not None] if manual else []
+    first_in, last_out = pick_scans(shift, [*punches_local, *listed])
+    base = base._replace(first_in=first_in, last_out=last_out)
+    if first_in is None and last_out is None:
+        result = _absent_day(profile, 'Tidak hadir tanpa keterangan', base)
+        said = 'tidak ada presensi HP maupun daftar hadir manual yang disetujui'
+    else:
+        result = _present_day(shift, profile, waiver, first_in, last_out, apel_attended, base)
+        said = 'dinilai dari catatan pengganti: ' + ', '.join(
+            f'{verb} {moment:%H:%M} ({_source(moment, outage)})'
+            for verb, moment in (('masuk', first_in), ('pulang', last_out))
+            if moment is not None
+        )
+    return result.model_copy(update={'explanation': f'{OUTAGE_PREFIX}; {said}: {result.explanation}'})
+
+
+def _source(moment: datetime, outage: Outage) -> str:
+    manual = outage.manual
+    if manual is not None and moment in (manual.arrival, manual.departure):
+        return f'daftar hadir manual {manual.list_id}'
+    if moment in outage.phone:
+        return 'presensi HP'
+    return 'mesin'
 
 
 def _absent_day(profile: RuleProfile, name: str, base: _Common, *, code: str = 'TK') -> DayResult:

@@ -81,8 +81,9 @@ class LoneScanMode(StrEnum):
 
 
 class OutagePolicy(StrEnum):
-    MANUAL_VERIFIED = 'MANUAL_VERIFIED'
-    OPD_FORFEIT = 'OPD_FORFEIT'
+    MANUAL_VERIFIED = 'MANUAL_VERIFIED'  # each employee priced from verified manual records (phone, manual list)
+    OPD_FORFEIT = 'OPD_FORFEIT'  # Lebong seed: the OPD loses its TPP for the month
+    FORGIVE = 'FORGIVE'  # every owed day of the OPD is OUT without deduction, records or not (explicit only)
 
 
 class StatusEffect(StrEnum):

@@ -239,9 +239,9 @@ def test_izin_terlambat_waives_lateness_but_not_the_scan() -> None:
     assert evaluate(MONDAY, '07:45', '14:00', status='IPC').codes == ('TL1',)
 
 
-def test_outage_manual_verified_costs_nothing() -> None:
-    # Given an outage under MANUAL_VERIFIED and no punches; Then OUT, 0
-    result = evaluate(MONDAY, outage=True)
+def test_outage_forgive_costs_nothing() -> None:
+    # Given an outage under the explicit FORGIVE policy and no punches; Then OUT, 0
+    result = evaluate(MONDAY, outage=True, profile=variant(outage__policy='FORGIVE'))
     assert (result.category, result.codes, result.deduction, result.forfeit) == (DayCategory.OUTAGE, ('OUT',), 0, False)
 
 

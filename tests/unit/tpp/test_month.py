@@ -123,8 +123,14 @@ def test_manipulation_zeroes_the_attendance_part_for_the_month() -> None:
     assert (result.month_rules, result.attendance_part, result.tpp_bruto) == (('MNP',), 0, 3_000_000)
 
 
-def test_outage_manual_verified_costs_nothing() -> None:
-    assert month_of(['OUT'] * 3).tpp_bruto == 5_000_000
+def test_outage_forgive_costs_nothing() -> None:
+    assert month_of(['OUT'] * 3, profile=variant(outage__policy='FORGIVE')).tpp_bruto == 5_000_000
+
+
+def test_outage_manual_verified_without_records_is_tk() -> None:
+    # 3 outage days with no phone check-in and no manual list line: 3 × TK 5 % × 2.000.000 = 300.000
+    result = month_of(['OUT'] * 3)
+    assert (result.rincian, result.tpp_bruto) == ('TK×3', 4_700_000)
 
 
 def test_outage_opd_forfeit_takes_the_month() -> None:

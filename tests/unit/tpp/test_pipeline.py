@@ -6,7 +6,7 @@ from decimal import Decimal
 from chalicelib.domain.tpp.day import ApprovedStatus, Outage
 from chalicelib.domain.tpp.month import MonthFlags
 from chalicelib.domain.tpp.pipeline import close_employee_month
-from tests.unit.tpp.support import CALENDAR, JANUARY, PROFILE, WEEKLY, Payee, at
+from tests.unit.tpp.support import CALENDAR, JANUARY, PROFILE, WEEKLY, Payee, at, variant
 
 
 def january_punches() -> list[datetime]:
@@ -16,6 +16,7 @@ def january_punches() -> list[datetime]:
 
 def test_a_month_end_to_end() -> None:
     # Given on-time punches, except 12 January (45 min late → TL2 1 %), CAP on 19–22 January, an outage on 26
+    # under the FORGIVE policy (OUT whatever the records)
     punches = [p for p in january_punches() if p != at(date(2026, 1, 12), '07:20')]
     punches.append(at(date(2026, 1, 12), '08:15'))
     statuses = {date(2026, 1, d): ApprovedStatus(code='CAP') for d in (19, 20, 21, 22)}
@@ -23,7 +24,7 @@ def test_a_month_end_to_end() -> None:
     # When the month is closed
     days, month = close_employee_month(
         Payee(), WEEKLY, CALENDAR, date(2026, 1, 1), date(2026, 1, 31), punches, statuses, outages,
-        Decimal('90'), MonthFlags(), PROFILE,
+        Decimal('90'), MonthFlags(), variant(PROFILE, outage__policy='FORGIVE'),
     )  # fmt: skip
     # Then CAP is free on the 19th and 20th, 2,5 % on the 21st and 22nd; 1 % + 5 % = 6 % × 2.000.000 = 120.000
     assert [d.deduction for d in days if d.status_code == 'CAP'] == [0, 0, 250, 250]
