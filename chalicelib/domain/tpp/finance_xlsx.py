@@ -122,7 +122,9 @@ def finance_xlsx(records: Sequence[MonthRecord], cover: WorkbookCover, profiles:
     legend.freeze_panes = 'A2'
     _fit_columns(legend)
 
-    workbook.active = workbook.index(table)
+    workbook.active = workbook.index(table)  # opens on the rows; only that tab selected (no [Group] edits)
+    for each in workbook.worksheets:
+        each.sheet_view.tabSelected = each is table
     fixed = cover.closed_at.astimezone(UTC).replace(tzinfo=None, microsecond=0)
     workbook.properties.creator = 'Hadir'
     workbook.properties.title = _text(f'TPP {cover.month} revisi {cover.revision}: {cover.scope}')
@@ -232,6 +234,9 @@ def _code_name(code: str, profile: RuleProfile | None) -> str | None:
         status = profile.status(code)
         if status is not None:
             return status.name
+        kind = profile.hukdis.kind(code)
+        if kind is not None:
+            return kind.name
         for rule in profile.statuses:
             month_tier = next((t for t in rule.month_tiers if t.code == code), None)
             if month_tier is not None:

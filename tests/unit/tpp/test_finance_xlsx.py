@@ -152,6 +152,7 @@ def test_the_cover_states_the_month_revision_digest_and_totals() -> None:
     lines = {row[0].value: row[1] for row in workbook[SHEET_COVER].iter_rows()}
     assert workbook.sheetnames == [SHEET_COVER, SHEET_ROWS, SHEET_CODES]
     assert workbook.active.title == SHEET_ROWS
+    assert [sheet.sheet_view.tabSelected for sheet in workbook] == [False, True, False]
     digest = lines['Digest rekaman (SHA-256; manifest.json: records_digest)']
     assert (digest.data_type, digest.value) == ('s', cover.records_digest)
     assert (lines['Bulan'].value, lines['Revisi'].value, lines['Cakupan'].value) == ('2026-01', 2, 'seluruh pemda')
