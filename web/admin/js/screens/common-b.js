@@ -153,6 +153,12 @@ export async function settle(load) {
   }
 }
 
+/** A path segment: encoded, but keeping '@' and ':' as they are (ids such as an outage's DIKES@2026-12-06 are
+ * matched by the API as written; both are allowed in a path by RFC 3986). */
+export function segment(text) {
+  return encodeURIComponent(String(text)).replace(/%40/g, '@').replace(/%3A/gi, ':');
+}
+
 /** Is the screen still on the page (the shell aborts ctx.signal when the person leaves)? */
 export function alive(ctx) {
   return !(ctx.signal && ctx.signal.aborted);

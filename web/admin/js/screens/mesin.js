@@ -2,7 +2,7 @@
 // by the personnel office) and machine PINs that no employee is mapped to yet.
 
 import {
-  ago, alive, datePicker, ensureStyles, isoDate, localDateTime, settle, skew, tiles, toolbar,
+  ago, alive, datePicker, ensureStyles, isoDate, localDateTime, segment, settle, skew, tiles, toolbar,
 } from './common-b.js';
 
 const FINDINGS = {
@@ -238,7 +238,7 @@ async function decide(ui, ctx, outage, decision, reload) {
   });
   if (reason === null) return;
   try {
-    await ctx.api.post(`/v1/outages/${encodeURIComponent(outage.outage_id)}/decision`, { decision, reason });
+    await ctx.api.post(`/v1/outages/${segment(outage.outage_id)}/decision`, { decision, reason });
     ui.flash(confirm ? 'Gangguan dikonfirmasi.' : 'Usulan gangguan ditolak.');
     reload();
   } catch (err) {

@@ -125,7 +125,7 @@ function gridPart(ui, state, days, recap) {
     return part;
   }
   const items = (days.data.items || []).slice().sort((a, b) => String(a.name).localeCompare(String(b.name), 'id'));
-  if (!items.length) {
+  if (!items.some((person) => Object.keys(person.days || {}).length)) {
     part.appendChild(ui.emptyState(`Belum ada hari yang ditutup untuk ${ui.bulan(state.month)}.`,
       'Setiap hari kerja ditutup pada malam harinya; kotak pegawai terisi setelah itu.'));
     return part;
@@ -179,7 +179,8 @@ function gridPart(ui, state, days, recap) {
     'aria-label': `Kehadiran ${ui.bulan(state.month)} per pegawai dan tanggal` },
   ui.el('table', { class: 'b-grid' }, ui.el('thead', {}, head), ui.el('tbody', {}, rows))));
   part.appendChild(detail);
-  part.appendChild(legend(ui, used));
+  const key = legend(ui, used);
+  if (key) part.appendChild(key);
   if (recap && items.length !== recap.count) {
     part.appendChild(ui.el('p', { class: 'hint' }, `Kotak harian memuat ${items.length} pegawai, rekap tertutup `
       + `${recap.count}: pegawai yang pindah OPD tercatat di OPD tempatnya saat bulan ditutup.`));
