@@ -7,7 +7,7 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import Ctx, QueryParam, date_param, page, route
-from chalicelib.services import ingest, machine_summary, outages
+from chalicelib.services import ingest, machine_summary, manual_lists, outages
 from chalicelib.wiring import get_uploads
 
 bp = Blueprint(__name__)
@@ -88,3 +88,24 @@ def propose_outage(ctx: Ctx) -> Any:
        tag='machine', roles=('super',), body=outages.OutageDecision)  # fmt: skip
 def decide_outage(ctx: Ctx) -> Any:
     return outages.decide_outage(ctx.deps, ctx.principal, ctx.params['outage_id'], ctx.body)
+
+
+@route(bp, '/v1/outages/{outage_id}/manual-list', 'PUT',
+       summary="Enter or replace the outage's manual attendance list (who came, arrival, departure, evidence)",
+       tag='machine', roles=ADMINS, body=manual_lists.ManualListRequest,
+       max_body_bytes=manual_lists.MAX_BODY_BYTES)  # fmt: skip
+def submit_manual_list(ctx: Ctx) -> Any:
+    return manual_lists.submit_manual_list(ctx.deps, ctx.principal, ctx.params['outage_id'], ctx.body)
+
+
+@route(bp, '/v1/outages/{outage_id}/manual-list', 'GET', summary="The outage's manual attendance list and its state",
+       tag='machine', roles=READERS)  # fmt: skip
+def get_manual_list(ctx: Ctx) -> Any:
+    return manual_lists.get_manual_list(ctx.deps, ctx.principal, ctx.params['outage_id'])
+
+
+@route(bp, '/v1/outages/{outage_id}/manual-list/decision', 'POST',
+       summary='Approve or reject a submitted manual attendance list', tag='machine', roles=('super',),
+       body=manual_lists.ManualListDecision)  # fmt: skip
+def decide_manual_list(ctx: Ctx) -> Any:
+    return manual_lists.decide_manual_list(ctx.deps, ctx.principal, ctx.params['outage_id'], ctx.body)

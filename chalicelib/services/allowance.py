@@ -15,7 +15,8 @@ Choices where the brief leaves room, and why:
   example TKK profile's placeholder amounts.
 - Each day takes the employee's approved status of that day (``services.statuses``), with its rank among
   the month's owed days of the same code (CAP's free days), and the confirmed outage of the employee's OPD
-  (``services.outages.confirmed_outage``; a proposed or dismissed one changes nothing). A status that also
+  (``services.manual_lists.confirmed_outages``, with the employee's approved manual-list line and phone
+  check-ins; a proposed or dismissed one changes nothing). A status that also
   has punches wins over them: the day is flagged ``conflict``, says so, is counted and logged.
 - Punches are read per OPD and local date (GSI ``by-opd-date``) for every OPD, then grouped by employee:
   a few large queries instead of one per employee, and a punch stamped with another OPD (a visit, a
@@ -39,7 +40,7 @@ from chalicelib.domain.access import Permission, authorize
 from chalicelib.domain.errors import Conflict, FieldIssue, NotFound, ValidationFailed
 from chalicelib.domain.models import ZONE_LABELS, Employee, Holiday, Opd, PemdaSettings, Principal, Punch
 from chalicelib.domain.strict import parse_date, parse_month
-from chalicelib.domain.tpp.day import ApprovedStatus, DayResult, Outage
+from chalicelib.domain.tpp.day import ApprovedStatus, DayResult
 from chalicelib.domain.tpp.defaults import default_profile
 from chalicelib.domain.tpp.finance_xlsx import XLSX_TYPE, WorkbookCover, finance_xlsx
 from chalicelib.domain.tpp.month import MonthFlags, compute_month
@@ -95,7 +96,7 @@ from chalicelib.services.common import (
     load,
     require,
 )
-from chalicelib.services.outages import confirmed_outage
+from chalicelib.services.manual_lists import OutageDay, confirmed_outages
 
 DEFAULT_ZONE = 'Asia/Jakarta'
 KIND_MONTH_CHANGED = 'month_changed'  # a closed month one of whose days changed since
@@ -211,9 +212,10 @@ class _CloseInputs:
     def schedule_of(self, employee: Employee, day: date) -> schedules.ResolvedSchedule:
         return self.schedule_book.for_employee(employee, self.opds[employee.opd_id], day)
 
-    def outages(self, opd_ids: set[str], day: date) -> dict[str, Outage]:
-        """The confirmed outages of these OPDs on the day; proposed and dismissed ones change nothing."""
-        return {o: Outage(opd_id=o, local_date=day) for o in sorted(opd_ids) if confirmed_outage(self.deps, o, day)}
+    def outages(self, opd_ids: set[str], day: date) -> dict[str, OutageDay]:
+        """The confirmed outages of these OPDs on the day with their approved manual lists; proposed and
+        dismissed ones change nothing."""
+        return confirmed_outages(self.deps, sorted(opd_ids), day)
 
 
 def _close_one(inputs: _CloseInputs, day: date, staff: Sequence[Employee], report: DayCloseReport) -> None:
@@ -238,7 +240,9 @@ def _close_one(inputs: _CloseInputs, day: date, staff: Sequence[Employee], repor
         zone = ZoneInfo(inputs.opds[employee.opd_id].zone)
         local = [p.at_utc.astimezone(zone).replace(tzinfo=None) for p in punches.get(employee.employee_id, ())]
         status, earlier = _status_of_day(inputs, employee, profile, day)
-        outage = outages.get(employee.opd_id)
+        outage_day = outages.get(employee.opd_id)
+        mine = punches.get(employee.employee_id, ())
+        outage = outage_day.for_employee(employee.employee_id, mine, zone) if outage_day else None
         [result] = evaluate_shifts(
             schedule, inputs.calendar, day, day, local, {day: status} if status else {},
             {day: outage} if outage else {}, profile, shifts=[shift], earlier=earlier,

@@ -206,28 +206,49 @@ def _lebong() -> RuleProfile:
     return RuleProfile.model_validate(data)
 
 
-def test_manual_verified_a_confirmed_outage_costs_nothing_and_a_proposed_one_changes_nothing(office: Office) -> None:
+def _forgive() -> RuleProfile:
+    """The default profile with the explicit FORGIVE outage policy: every day of a confirmed outage is OUT."""
+    data = default_profile().model_dump(mode='json')
+    data.update(outage={'policy': 'FORGIVE', 'forfeit_scope': 'TOTAL_TPP'})
+    return RuleProfile.model_validate(data)
+
+
+def test_forgive_a_confirmed_outage_costs_nothing_and_a_proposed_one_changes_nothing(office: Office) -> None:
+    books = dataclasses.replace(get_books(), profiles=(_forgive(),))
     # Given an outage of DISKOMINFO on 14 January, proposed only
     _outage(office, 'DISKOMINFO', ABSENT_DAY, decision=None)
-    _close_january()
+    _close_january(books)
     # Then nothing changes: Budi's day is TK and his month 3.920.000
     assert _day(office.budi, ABSENT_DAY).codes == ('TK',)
-    assert _month()[office.budi] == (3_920_000, 'TK×1', 80_000)
+    assert _month(books)[office.budi] == (3_920_000, 'TK×1', 80_000)
     # When the personnel office confirms it and the day is closed again
     reply = office.hx.call('POST', f'/v1/outages/DISKOMINFO@{ABSENT_DAY}/decision', office.hx.super_key,
-                           {'decision': 'confirm', 'reason': 'mesin rusak, presensi manual diverifikasi'})  # fmt: skip
+                           {'decision': 'confirm', 'reason': 'mesin rusak, semua dimaafkan'})  # fmt: skip
     assert reply.status == 200, reply.body
-    report = allowance.close_day(get_deps(), get_books(), ABSENT_DAY)
-    # Then under MANUAL_VERIFIED (the default) every DISKOMINFO day of 14 January is OUT without deduction
+    report = allowance.close_day(get_deps(), books, ABSENT_DAY)
+    # Then under FORGIVE every DISKOMINFO day of 14 January is OUT without deduction, Budi's too
     assert report.outages == 3
     day = _day(office.budi, ABSENT_DAY)
     assert (day.category, day.codes, day.deduction, day.forfeit) == (DayCategory.OUTAGE, ('OUT',), 0, False)
-    assert day.explanation == 'Gangguan mesin/sistem (OUT): presensi manual terverifikasi, tanpa potongan'
+    assert day.explanation == ('Gangguan mesin/sistem (OUT), kebijakan FORGIVE: seluruh pegawai OPD dianggap hadir, '
+                               'tanpa potongan')  # fmt: skip
     # And the Puskesmas, whose machine worked, is untouched
     assert _day(office.nurse, ABSENT_DAY).codes == ('H',)
     # And Budi's month is paid in full: 4.000.000; Ani's too, with OUT in the breakdown
-    month = _month()
+    month = _month(books)
     assert (month[office.budi], month[office.ani]) == ((4_000_000, 'OUT×1', 0), (4_000_000, 'OUT×1', 0))
+
+
+def test_manual_verified_a_confirmed_outage_prices_each_employee_by_their_records(office: Office) -> None:
+    # Given a confirmed outage of DISKOMINFO on 14 January under the default policy, and no manual list:
+    # Ani checked in and out by phone (07:20, 16:35), Budi has no record
+    _outage(office, 'DISKOMINFO', ABSENT_DAY, decision='confirm')
+    _close_january()
+    # Then Ani is present by her phone, and Budi is TK as on any day: the outage forgives nobody by itself
+    ani, budi = _day(office.ani, ABSENT_DAY), _day(office.budi, ABSENT_DAY)
+    assert (ani.codes, ani.outage, budi.codes, budi.outage) == (('H',), True, ('TK',), True)
+    assert 'masuk 07:20 (presensi HP), pulang 16:35 (presensi HP)' in ani.explanation
+    assert _month()[office.budi] == (3_920_000, 'TK×1', 80_000)
 
 
 def test_opd_forfeit_a_confirmed_outage_takes_the_opds_tpp_for_the_month(office: Office) -> None:
