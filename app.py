@@ -11,6 +11,7 @@ from chalicelib.api import (
     attendance,
     bridges,
     directory,
+    discipline_decisions,
     exports,
     imports,
     me,
@@ -58,6 +59,7 @@ for blueprint in (
     scores.bp,
     me.bp,
     attendance.bp,
+    discipline_decisions.bp,
     face_checks.bp,
 ):
     app.register_blueprint(blueprint)

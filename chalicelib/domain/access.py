@@ -37,6 +37,7 @@ class Permission(StrEnum):
     SCORE_READ = 'score:read'  # monthly performance scores (e-kinerja)
     SCORE_WRITE = 'score:write'  # set or import them (audited)
     DISCIPLINE_READ = 'discipline:read'  # PP 94 discipline alerts raised at month close
+    DISCIPLINE_WRITE = 'discipline:write'  # record hukuman disiplin decisions and their corrections (BKPSDM)
 
 
 _READS = frozenset(p for p in Permission if p.value.endswith(':read'))

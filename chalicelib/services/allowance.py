@@ -84,7 +84,7 @@ from chalicelib.ports import (
     Record,
     Remove,
 )
-from chalicelib.services import discipline, schedules, scores, statuses
+from chalicelib.services import discipline, discipline_decisions, schedules, scores, statuses
 from chalicelib.services.checkins import manipulation_confirmed
 from chalicelib.services.common import (
     KIND_EMPLOYEE,
@@ -386,6 +386,7 @@ def close_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]
         by_employee[record.employee_id].append(record)
     found = deps.store.get_many(KIND_EMPLOYEE, sorted(by_employee))
     month_scores = scores.scores_of_month(deps, month)
+    overlays = discipline_decisions.overlays_of_month(deps, month)
     missing = 0
     records: list[MonthRecord] = []
     for employee_id in sorted(found):
@@ -394,7 +395,8 @@ def close_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]
         if profile is None:
             continue
         days = [r.day for r in by_employee[employee_id]]
-        flags = MonthFlags(manipulation_confirmed=manipulation_confirmed(deps, employee_id, month))
+        flags = MonthFlags(manipulation_confirmed=manipulation_confirmed(deps, employee_id, month),
+                           **discipline_decisions.month_flags(overlays.get(employee_id)))  # fmt: skip
         score = month_scores.get(employee_id)
         missing += score is None and profile.performance_weight_bp > 0
         result = compute_month(employee, days, score, flags, profile)

@@ -14,7 +14,7 @@ from chalicelib.domain.tpp import text
 from chalicelib.domain.tpp.profile import RuleProfile
 from chalicelib.domain.tpp.records import DayRecord, MonthRecord
 from chalicelib.ports import AllowanceRecords
-from chalicelib.services import checkins
+from chalicelib.services import checkins, discipline_decisions
 from chalicelib.services.checkins import DeviceCaller, Mobile
 
 
@@ -32,7 +32,7 @@ def my_month(
     answer: dict[str, Any] = {
         'month': month, 'employee_id': employee_id, 'name': caller.employee.name,
         'days': [_day(record, units) for _, record in sorted(days.items(), key=lambda item: item[0][1])],
-        'closed': False,
+        'closed': False, 'discipline': discipline_decisions.decisions_in_month(mobile.deps, employee_id, month),
     }  # fmt: skip
     complete = [r for r in records.revisions(month) if r.complete]
     if complete:

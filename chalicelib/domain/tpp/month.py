@@ -73,6 +73,8 @@ class MonthFlags(Frozen):
     manipulation_confirmed: bool = False
     excluded_status: str | None = Field(default=None, max_length=40, description='CLTN, BS... for the whole month')
     discipline_cut_bp: int = Field(default=0, ge=0, le=BP_100, description='hukuman disiplin overlay, bp of PAGU')
+    discipline_labels: tuple[str, ...] = Field(default=(), description='the decisions in force (hukdis.month_overlay)')
+    discipline_codes: tuple[str, ...] = Field(default=(), description='their kind codes, shown in rincian')
 
 
 class MonthResult(Frozen):
@@ -200,9 +202,11 @@ def compute_month(
     attendance_part = attendance_base - from_attendance
     cut = round_half_up(pagu * Fraction(flags.discipline_cut_bp, BP_100))
     if cut:
+        which = f' ({"; ".join(flags.discipline_labels)})' if flags.discipline_labels else ''
         notes.append(
-            f'Hukuman disiplin: potongan {text.percent(flags.discipline_cut_bp)} dari TPP ({text.rupiah(cut)})'
+            f'Hukuman disiplin{which}: potongan {text.percent(flags.discipline_cut_bp)} dari TPP ({text.rupiah(cut)})'
         )
+        rules += [code for code in flags.discipline_codes if code not in rules]
     bruto = max(0, performance_part + attendance_part - cut)
     if total_forfeit:
         performance_part = attendance_part = bruto = 0

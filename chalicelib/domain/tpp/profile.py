@@ -37,6 +37,8 @@ from pydantic import Field, ValidationError
 
 from chalicelib.domain.errors import FieldIssue, ValidationFailed
 from chalicelib.domain.models import EmployeeType, Frozen
+from chalicelib.domain.tpp.history import MidMonthMode
+from chalicelib.domain.tpp.hukdis import HukdisRule, pp94_default, rule_issues
 
 BP_100 = 10_000
 LONGEST_MONTH_DAYS = 31
@@ -226,6 +228,8 @@ class RuleProfile(Frozen):
     outage: OutageRule = OutageRule()
     manipulation: ManipulationRule = ManipulationRule()
     discipline: DisciplineRule
+    hukdis: HukdisRule = Field(default_factory=pp94_default, description='hukuman disiplin table (§9 item 15)')
+    mid_month: MidMonthMode = Field(default=MidMonthMode.WORKING_DAYS, description='pro-rating of a changed month')
 
     def status(self, code: str) -> StatusRule | None:
         return next((rule for rule in self.statuses if rule.code == code), None)
@@ -254,6 +258,7 @@ def profile_issues(profile: RuleProfile) -> tuple[FieldIssue, ...]:
     issues += _status_issues(profile)
     issues += _apel_issues(profile)
     issues += _discipline_issues(profile)
+    issues += _hukdis_issues(profile)
     return tuple(issues)
 
 
@@ -449,6 +454,13 @@ def _apel_issues(profile: RuleProfile) -> list[FieldIssue]:
     if any(d < 0 or d > 6 for d in days) or len(set(days)) != len(days):
         return [FieldIssue('apel.weekdays', 'weekdays are distinct numbers 0 (Monday) to 6 (Sunday)')]
     return []
+
+
+def _hukdis_issues(profile: RuleProfile) -> list[FieldIssue]:
+    taken = set(RESERVED_CODES) | {s.code for s in profile.statuses}
+    taken |= {t.code for t in profile.late.tiers} | {t.code for t in profile.early.tiers}
+    taken |= {t.code for s in profile.statuses for t in s.month_tiers}
+    return rule_issues(profile.hukdis, taken)
 
 
 def _discipline_issues(profile: RuleProfile) -> list[FieldIssue]:
