@@ -608,7 +608,7 @@ def day_to_close(deps: Deps, value: str | None, *, force: bool = False) -> date:
 
 def _day_over_at(deps: Deps, day: date) -> dict[str, datetime]:
     """When ``day`` is over in each zone of the pemda's OPDs (the pemda's own zone when it has none)."""
-    zones = {load(Opd, r).zone for r in all_records(deps.store, KIND_OPD)} or {_pemda_zone(deps)}
+    zones: set[str] = {load(Opd, r).zone for r in all_records(deps.store, KIND_OPD)} or {_pemda_zone(deps)}
     after = day + timedelta(days=1)
     return {
         zone: datetime(after.year, after.month, after.day, DAY_CLOSES_AT_LOCAL_HOUR, tzinfo=ZoneInfo(zone))

@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from chalicelib.domain.access import OPD_BOUND_ROLES, Permission, authorize
 from chalicelib.domain.errors import Conflict, FieldIssue, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.models import Code, Employee, Frozen, Holiday, Opd, OpdKind, Principal
-from chalicelib.domain.strict import Day, check_day_in_range, parse_date, parse_month, parse_year
+from chalicelib.domain.strict import DATE_PATTERN, Day, check_day_in_range, parse_date, parse_month, parse_year
 from chalicelib.domain.tpp.records import month_bounds
 from chalicelib.domain.tpp.schedule import (
     BUILT_IN_TEMPLATES,
@@ -133,7 +133,10 @@ class ShiftCodesRequest(_Request):
 
 
 class RosterRequest(_Request):
-    days: dict[Day, str] = Field(description='day (YYYY-MM-DD) → shift code; days left out are not rostered')
+    days: dict[Day, str] = Field(
+        description='day (YYYY-MM-DD) → shift code; days left out are not rostered',
+        json_schema_extra={'propertyNames': {'pattern': DATE_PATTERN}},
+    )
 
 
 class RamadanRequest(_Request):

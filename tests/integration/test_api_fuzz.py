@@ -22,14 +22,16 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error, response_schema_conformance, status_code_conformance
+from schemathesis.core.result import Ok
 
 from hadir_local.web_server import WEB_ROOT, WebDevServer, create_server
 from tests.support import Harness, make_harness
 
-POSITIVE_CASES = 3
+POSITIVE_CASES = 2
 NEGATIVE_CASES = 2
+MODES = ((GenerationMode.POSITIVE, POSITIVE_CASES), (GenerationMode.NEGATIVE, NEGATIVE_CASES))
 SEED = 20261207
-TIME_BUDGET_SECONDS = 60
+TIME_BUDGET_SECONDS = 90  # about 45 s on the 2-core dev machine; the bound catches a runaway, not a busy CI
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 
 
@@ -89,8 +91,12 @@ def test_no_request_gets_a_server_error_or_an_answer_outside_the_document(
     # When every operation is called with positive and negative cases from a fixed seed
     with requests.Session() as session:
         for result in schema.get_all_operations():
+            assert isinstance(result, Ok), result
             operation = result.ok()
-            for mode, examples in ((GenerationMode.POSITIVE, POSITIVE_CASES), (GenerationMode.NEGATIVE, NEGATIVE_CASES)):
+            for mode, examples in (
+                (GenerationMode.POSITIVE, POSITIVE_CASES),
+                (GenerationMode.NEGATIVE, NEGATIVE_CASES),
+            ):
                 _run_operation(operation, mode, examples, server.url, session, harness.super_key, figures)
     seconds = time.monotonic() - started
     print(f'\nschemathesis: {figures.cases} cases, {len(figures.server_errors)} server errors, '
