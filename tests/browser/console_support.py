@@ -110,6 +110,7 @@ class ConsolePemda:
         return f'{self.url}/admin/'
 
     def call(self, method: str, path: str, role: str = 'super', body: Any = None) -> Reply:
+        """The API as `role`, straight from the test (call settle(page) first while a page is open)."""
         return self.hx.call(method, path, self.keys[role], body)
 
 
@@ -261,6 +262,12 @@ def go(page: Page, screen: str, *path: str) -> None:
         "() => { const p = document.querySelector('#screen .screen-pane');"
         " return p && !p.querySelector(':scope > .state-loading'); }"
     )
+
+
+def settle(page: Page) -> None:
+    """Wait until the page has no request in flight. Call it before the test itself calls the API (pemda.call):
+    moto in this process is not thread-safe, and a write racing the server thread's request can fail inside moto."""
+    page.wait_for_load_state('networkidle')
 
 
 def nav_entries(page: Page) -> list[str]:

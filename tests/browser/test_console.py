@@ -22,6 +22,7 @@ from tests.browser.console_support import (
     go,
     nav_entries,
     open_console,
+    settle,
     signed_in,
 )
 
@@ -129,6 +130,7 @@ def test_a_key_revoked_while_the_console_is_open_sends_the_person_back_to_sign_i
 ) -> None:
     page = signed_in(open_console(browser), console_pemda, console_pemda.keys['auditor'], 'pegawai')
     key_id = page.evaluate('() => document.getElementById("nav-foot").textContent').split()[-1]
+    settle(page)
     assert console_pemda.call('DELETE', f'/v1/keys/{key_id}').status == 200
     go(page, 'status')
     expect(page.locator('#signin-error')).to_contain_text('Kunci API tidak dikenal atau sudah dicabut')
@@ -268,6 +270,7 @@ def test_a_flagged_check_in_is_shown_with_both_photos_and_rejected_as_manipulati
     # Then it leaves the queue, and the API has it rejected as a manipulation (audited, alerted)
     expect(item).to_have_count(0)
     expect(pane(page)).to_contain_text('Semua absensi sudah ditinjau')
+    settle(page)
     rejected = console_pemda.call('GET', f'/v1/checkins/review?opd={OPD_A}&state=rejected').body['items']
     assert [(c['checkin_id'], c['review_reason']) for c in rejected] == [
         (console_pemda.flagged_checkin, 'Foto dari layar ponsel lain')
@@ -305,6 +308,7 @@ def test_super_resolves_a_duplicate_face_alert_as_different_people(
     page.locator('dialog').get_by_label('Alasan').fill('Kembar identik, diperiksa langsung oleh BKPSDM')
     page.locator('dialog').get_by_role('button', name='Tandai orang berbeda').click()
     expect(page.locator('[data-alert]').filter(has_text='Wajah ganda')).to_contain_text('orang yang berbeda')
+    settle(page)
     alert = console_pemda.call('GET', f'/v1/alerts?opd={OPD_A}').body['items'][0]
     assert alert['resolution'] == 'different_people'
 
@@ -474,6 +478,7 @@ def test_status_lists_the_month_records_a_duty_with_its_letter_and_cancels_it(
     page.locator('dialog').get_by_label('Alasan pembatalan').fill('Perjalanan dinas ditunda')
     page.locator('dialog').get_by_role('button', name='Batalkan status').click()
     expect(rows.filter(has_text='Budi Santoso')).to_have_count(0)
+    settle(page)
     cancelled = console_pemda.call('GET', f'/v1/employees/{console_pemda.employees["Budi"]}/statuses').body['items']
     assert [(s['code'], s.get('cancel_reason')) for s in cancelled] == [('DL', 'Perjalanan dinas ditunda')]
 

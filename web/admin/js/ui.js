@@ -105,7 +105,7 @@ export function errorBox(err) {
   return el('div', { class: 'state state-error', role: 'alert' },
     el('p', { class: 'state-title' }, messageFor(err)),
     fields.length ? el('ul', {}, fields.map((f) => el('li', {}, `${fieldName(f.path)}: ${f.message}`))) : null,
-    detail ? el('p', { class: 'hint' }, `Keterangan server: ${detail}`) : null,
+    detail ? el('p', { class: 'hint' }, `Rincian teknis: ${detail}`) : null,
     err && err.requestId ? el('p', { class: 'hint' }, `Kode permintaan: ${err.requestId}`) : null);
 }
 

@@ -131,7 +131,7 @@ function renderBoard(body, board, ctx, keepFilter) {
     { key: 'last', label: 'Pulang', value: (r) => (r.last_punch ? r.last_punch.at : ''), render: (r) => punchText(ui, r.last_punch) },
     { key: 'minutes_late', label: 'Terlambat', align: 'end',
       render: (r) => (r.minutes_late > 0 ? ui.el('strong', { class: 'late' }, ui.menit(r.minutes_late)) : (r.minutes_late === 0 ? 'Tepat waktu' : null)) },
-    { key: 'shift', label: 'Jadwal', value: (r) => (r.shift ? r.shift.start : ''),
+    { key: 'shift', label: 'Jadwal', className: 'nowrap', value: (r) => (r.shift ? r.shift.start : ''),
       render: (r) => (r.shift ? ui.el('span', {}, `${ui.jam(r.shift.start)}–${ui.jam(r.shift.end)}`,
         ui.el('span', { class: 'sub' }, r.shift.code)) : null) },
     { key: 'status', label: 'Keterangan', sortable: false, render: (r) => statusText(ui, r.status) },

@@ -92,6 +92,8 @@ async function renderEmployee(root, ctx, employeeId) {
   }
   const title = document.getElementById('screen-title');
   if (title) title.textContent = employee.name;
+  const hint = document.getElementById('screen-hint');
+  if (hint) hint.textContent = `${employee.nip ? `NIP ${employee.nip}` : employee.employee_id} · ${employee.opd_id}`;
   const opdName = ui.el('span', {}, employee.opd_id);
   api.get(`/v1/opds/${encodeURIComponent(employee.opd_id)}`).then((opd) => { opdName.textContent = `${opd.name} (${opd.opd_id})`; }).catch(() => {});
 
@@ -101,9 +103,9 @@ async function renderEmployee(root, ctx, employeeId) {
   const statuses = ui.el('div', {});
   body.replaceChildren(
     ui.el('div', { class: 'review-head' },
-      ui.el('h2', { class: 'employee-name' }, employee.name),
       ui.chip(employee.employee_type, TYPE_NAMES[employee.employee_type]),
-      ui.chip(employee.active ? 'active' : 'inactive')),
+      ui.chip(employee.active ? 'active' : 'inactive'),
+      ui.el('span', { class: 'muted' }, employee.jabatan)),
     ui.el('div', { class: 'grid-2' },
       ui.section('Data pegawai', ui.facts([
         ['NIP', employee.nip ? ui.el('span', { class: 'mono' }, employee.nip) : null],
@@ -139,7 +141,7 @@ async function renderEnrolment(root, ctx, employee) {
   const code = ui.el('div', { class: 'activation' });
   const actions = ui.el('div', { class: 'form-actions' });
   if (ui.canEdit(principal) && employee.active) {
-    actions.append(
+    actions.append(...[
       state.device ? null : ui.button('Buat kode aktivasi baru', async (event) => {
         const pressed = event.currentTarget;
         pressed.disabled = true;
@@ -170,7 +172,7 @@ async function renderEnrolment(root, ctx, employee) {
         } catch (err) {
           code.replaceChildren(ui.errorBox(err));
         }
-      }, { kind: 'danger' }) : null);
+      }, { kind: 'danger' }) : null].filter(Boolean));
   }
   const device = state.device;
   root.replaceChildren(
@@ -240,13 +242,21 @@ function renderSchedule(root, ui, schedule) {
     ui.empty(root, 'Belum ada jadwal kerja.', 'Tetapkan jadwal di layar Aturan & jadwal.');
     return;
   }
-  const sources = { opd_default: 'Jadwal OPD', assignment: 'Penugasan khusus', unit: 'Jadwal unit' };
-  const today = schedule.today_shift;
+  const sources = {
+    assignment: 'Penugasan jadwal', opd_default_5day: 'Bawaan OPD (5 hari kerja)',
+    opd_default_6day: 'Bawaan Puskesmas (6 hari kerja)', opd_default: 'Bawaan OPD',
+  };
+  const shift = schedule.shift || schedule.today_shift;
+  const on = schedule.on || ui.hariIni();
+  const since = schedule.valid_from
+    ? `${ui.tanggal(schedule.valid_from)}${schedule.valid_to ? ` s.d. ${ui.tanggal(schedule.valid_to)}` : ''}` : null;
   root.replaceChildren(ui.facts([
     ['Jenis', schedule.kind === 'ROSTER' ? 'Jadwal dinas (roster)' : 'Jadwal mingguan'],
     schedule.template ? ['Pola', `${schedule.template_name || schedule.template} (${schedule.template})`] : null,
     ['Sumber', sources[schedule.source] || schedule.source],
-    ['Hari ini', today ? `${today.code}: ${ui.jam(today.start)}–${ui.jam(today.end)}` : 'Libur / tidak ada jadwal'],
+    since ? ['Berlaku', since] : null,
+    [on === ui.hariIni() ? 'Hari ini' : ui.tanggal(on),
+      shift ? `${shift.code}: ${ui.jam(shift.start)}–${ui.jam(shift.end)}` : 'Libur / tidak ada shift'],
   ]));
 }
 

@@ -133,7 +133,7 @@ function renderList(root, ctx, items, { month, opd, reload }) {
     { key: 'place', label: 'Tempat', value: (s) => (s.location ? s.location.name : ''), render: (s) => (s.location ? s.location.name : null) },
     { key: 'note', label: 'Catatan', sortable: false, render: (s) => (s.cancel_reason
       ? ui.el('span', {}, s.note || '', ui.el('span', { class: 'sub' }, `Dibatalkan: ${s.cancel_reason}`)) : s.note) },
-    { key: 'state', label: 'Keadaan', render: (s) => ui.chip(s.state) },
+    { key: 'state', label: 'Keadaan', render: (s) => ui.chip(s.state, s.state === 'approved' ? 'Berlaku' : undefined) },
   ];
   if (ui.canEdit(principal)) {
     columns.push({ key: 'actions', label: '', sortable: false, render: (s) => (s.state === 'approved'

@@ -263,7 +263,7 @@ function alertCard(alert, ctx, nameOf) {
     ui.el('div', { class: 'review-detail' },
       ui.el('div', { class: 'review-head' },
         ui.el('h2', {}, duplicate ? 'Wajah ganda' : 'Manipulasi dikonfirmasi'),
-        ui.chip(alert.resolution ? 'resolved' : alert.kind, alert.resolution ? 'Selesai' : undefined)),
+        alert.resolution ? ui.chip('resolved', 'Selesai') : ui.chip(alert.kind, 'Belum diselesaikan', duplicate ? 'bad' : 'muted')),
       ui.facts([
         ['Waktu', ui.waktu(alert.at)],
         [duplicate ? 'Pegawai yang diblokir' : 'Pegawai', personLabel(ui, alert.employee_id, nameOf)],
@@ -271,7 +271,9 @@ function alertCard(alert, ctx, nameOf) {
         ['OPD', alert.opd_id],
         alert.similarity ? ['Kemiripan', ui.persen(alert.similarity)] : null,
       ]),
-      ui.el('p', { class: 'hint alert-message' }, alert.message),
+      ui.el('p', { class: 'alert-message' }, duplicate
+        ? 'Pendaftaran wajah pegawai ini diblokir karena wajahnya sudah terdaftar atas nama pegawai lain. Periksa kedua foto: orang yang sama berarti satu orang mencoba memakai dua identitas.'
+        : 'Absensi pegawai ini ditolak sebagai manipulasi. Bagian kehadiran TPP bulan itu menjadi 0.'),
       resolution, actions, outcome));
   return li;
 }
