@@ -37,7 +37,7 @@ def backfills(ctx: Ctx) -> Any:
 @route(bp, '/v1/bridge/backfills/{request_id}', 'POST', summary='Report progress on a re-read request',
        tag='bridge-self', roles=BRIDGE, body=ingest.BackfillReport)  # fmt: skip
 def report_backfill(ctx: Ctx) -> Any:
-    return ingest.report_backfill(ctx.deps, ctx.principal, ctx.params['request_id'], ctx.body)
+    return machine_summary.report_backfill_and_refresh(ctx.deps, ctx.principal, ctx.params['request_id'], ctx.body)
 
 
 @route(bp, '/v1/bridge/uploads', 'GET', summary="This bridge's uploads of the last 24 hours: counts and rejected lines",

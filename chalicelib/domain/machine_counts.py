@@ -9,13 +9,21 @@ Three counts can meet for one machine and day:
 - ledger: the distinct punches of that machine and date in the cloud ledger.
 
 A machine that counted more than its bridge holds needs a re-pull; a bridge that holds more than the ledger
-needs a re-send. Both are served by one backfill request for the day. The machine's running attlog counter
-(INFO, or pyzk's ``read_sizes``) proves nothing per day; compared as a delta with what the bridge received
-since a baseline, it tells that the bridge missed records somewhere in that span.
+needs a re-send. Both are served by one backfill request for the day. The day is judged by the ledger: a
+bridge whose spool lost records it had already sent holds fewer than the machine counted, but when the
+ledger holds every punch the machine counted, nothing is missing where it matters (``missing_on_bridge`` is
+still reported). A machine that sent nothing all day (0 everywhere) is ``silent``, not a match.
+
+The machine's running attlog counter (INFO, or pyzk's ``read_sizes``) proves nothing per day; compared as a
+delta with what the bridge received since a baseline, it tells that the bridge missed records somewhere in
+that span. When the day findings already account for the gap (their ``missing_on_bridge`` add up to it), the
+day backfills re-read those records and no counter request is opened; otherwise the counter request's window
+runs from the last day the counter matched (at most a bounded number of days back).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -27,11 +35,15 @@ MAX_COUNT = 10_000_000  # far above any machine's capacity: larger numbers are a
 
 
 class Finding(StrEnum):
-    MATCH = 'match'  # the ledger holds every punch the bridge holds (and the bridge every one the machine counted)
-    SHORT = 'short'  # punches are missing: a backfill is opened for the day
+    MATCH = 'match'  # the ledger holds every punch the bridge holds (and every one the machine counted)
+    SHORT = 'short'  # the ledger lacks punches: a backfill is opened for the day
+    SILENT = 'silent'  # the machine sent nothing all day: 0 counted, 0 on the bridge, 0 in the ledger
     IN_TRANSIT = 'in_transit'  # the bridge still has punches of the day to upload, or uploaded them moments ago
     LEDGER_AHEAD = 'ledger_ahead'  # the ledger holds more than the bridge now does (its spool was replaced)
     NOT_REPORTED = 'not_reported'  # the bridge has not reported this machine and day
+
+
+COMPLETE = frozenset({Finding.MATCH, Finding.LEDGER_AHEAD, Finding.SILENT})  # the ledger holds every punch
 
 
 @dataclass(frozen=True)
@@ -55,10 +67,15 @@ class DayCheck:
     machine: int | None
     missing_on_bridge: int  # the machine counted this many more than the bridge holds: a re-pull can fetch them
     missing_in_ledger: int  # the bridge holds this many more than the ledger: a re-send can deliver them
+    ledger_short: int = 0  # what the ledger lacks of the best count (the machine's or the settled bridge's)
 
     @property
     def shortfall(self) -> int:
-        return self.missing_on_bridge + self.missing_in_ledger
+        return self.ledger_short
+
+    @property
+    def ledger_complete(self) -> bool:
+        return self.finding in COMPLETE
 
 
 @dataclass(frozen=True)
@@ -137,24 +154,29 @@ def check_day(day: date, reported: DayCount | None, ledger: int, *, now: datetim
     missing_on_bridge = max(0, reported.machine - reported.punches) if reported.machine is not None else 0
     settled = reported.unsent == 0 and (reported.last_sent_at is None or now - reported.last_sent_at >= settle)
     missing_in_ledger = max(0, reported.punches - ledger) if settled else 0
-    if missing_on_bridge or missing_in_ledger:
+    # Judged by the ledger: what the bridge lacks matters only while the ledger lacks it too.
+    beyond_bridge = max(0, reported.machine - ledger) if missing_on_bridge and reported.machine is not None else 0
+    ledger_short = max(missing_in_ledger, beyond_bridge)
+    if ledger_short:
         finding = Finding.SHORT
     elif not settled:
         finding = Finding.IN_TRANSIT
-    elif ledger > reported.punches:
+    elif ledger > max(reported.punches, reported.machine or 0):
         finding = Finding.LEDGER_AHEAD
+    elif ledger == 0:
+        finding = Finding.SILENT
     else:
         finding = Finding.MATCH
     return DayCheck(
-        day, finding, ledger, reported.punches, reported.unsent, reported.machine, missing_on_bridge, missing_in_ledger
-    )
+        day, finding, ledger, reported.punches, reported.unsent, reported.machine, missing_on_bridge,
+        missing_in_ledger, ledger_short,
+    )  # fmt: skip
 
 
 def settled_before(previous: dict[str, object] | None, reported: DayCount | None) -> bool:
     """A day found complete needs no new look while the bridge reports the same counts: the ledger never
     loses a punch, so it still holds at least as many."""
-    complete = (Finding.MATCH.value, Finding.LEDGER_AHEAD.value)
-    if previous is None or reported is None or previous.get('finding') not in complete:
+    if previous is None or reported is None or previous.get('finding') not in COMPLETE:
         return False
     return previous.get('bridge') == reported.punches and previous.get('machine') == reported.machine
 
@@ -169,14 +191,24 @@ def day_backfill_id(serial: str, day: date) -> str:
     return f'auto-{serial}-{day:%Y%m%d}'
 
 
-def counter_backfill(serial: str, report: CounterReport, day: date, max_days: int) -> tuple[str, str, str]:
+def gap_explained(gap: int, day_checks: Iterable[DayCheck]) -> bool:
+    """Whether the short days already found account for a counter gap: the records the machine counted
+    beyond its bridge on those days add up to at least the gap, and each such day has its own backfill."""
+    return gap > 0 and sum(c.missing_on_bridge for c in day_checks if c.finding is Finding.SHORT) >= gap
+
+
+def counter_backfill(
+    serial: str, report: CounterReport, day: date, max_days: int, last_match: date | None = None
+) -> tuple[str, str, str]:
     """The id and window of the re-read a counter gap asks for.
 
-    The missing records can be anywhere since the baseline, so the window runs from it (at most `max_days`
-    back) to the end of `day`. One request per machine, baseline and size of gap: the same gap found again
-    the next day asks for nothing more; a gap that grew does.
+    The missing records can be anywhere since the counter last matched (or since the baseline), so the window
+    runs from the later of the two (at most `max_days` back) to the end of `day`. One request per machine,
+    baseline and size of gap: the same gap found again the next day asks for nothing more; a gap that grew does.
     """
     first = day - timedelta(days=max_days - 1)
+    if last_match is not None:
+        first = max(first, min(last_match, day))
     start = max(report.since, datetime.combine(first, datetime.min.time())) if report.since else None
     start_text = f'{start:{MACHINE_TIME_FORMAT}}' if start else f'{first.isoformat()} 00:00:00'
     since = f'{report.since:%Y%m%d%H%M%S}' if report.since else 'all'

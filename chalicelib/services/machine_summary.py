@@ -3,9 +3,13 @@
 Once a day, early in the morning after the day, every active machine's counts for that day (and for the
 earlier days of the lookback that changed since they were last found complete) are compared: what the
 machine counted, what its bridge holds (both from the bridge's last heartbeat) and what the ledger holds.
-A short day opens one backfill request for that machine and day; a gap between the machine's running
-counter and what its bridge received opens one for the span since the counter's baseline. Each check is
-kept as a `machine_count` record, and each OPD's day as a `machine_summary` record the API serves.
+A short day (judged by the ledger) opens one backfill request for that machine and day; a gap between the
+machine's running counter and what its bridge received opens one more only when the short days do not
+already account for it, over the days since the counter last matched. Each check is kept as a
+`machine_count` record, and each OPD's day as a `machine_summary` record the API serves. A short machine-day
+stays on a short list (`machine_short`) until it is complete: every reconcile run and every backfill the
+bridge reports finished check it again and refresh its summary, so a repair shows the same hour, not the
+next morning.
 """
 
 from __future__ import annotations
@@ -26,25 +30,37 @@ from chalicelib.domain.machine_counts import (
     counter_backfill,
     day_backfill_id,
     day_window,
+    gap_explained,
     parse_counter,
     parse_day_counts,
     settled_before,
 )
 from chalicelib.domain.machine_health import MachineState, machine_state, parse_instant
 from chalicelib.domain.models import Machine, Principal
-from chalicelib.ports import Record
-from chalicelib.services.common import KIND_MACHINE, KIND_OPD, KIND_PEMDA, Deps, all_by_lookup, all_records, load
+from chalicelib.ports import Record, Remove
+from chalicelib.services.common import (
+    KIND_MACHINE,
+    KIND_OPD,
+    KIND_PEMDA,
+    Deps,
+    all_by_lookup,
+    all_records,
+    load,
+)
 from chalicelib.services.ingest import (
     KIND_BACKFILL,
     KIND_MACHINE_STATUS,
     flags_lookup,
     open_backfill,
+    report_backfill,
 )
 from chalicelib.services.outages import KIND_OUTAGE, outage_id
 from chalicelib.settings import Settings
 
 KIND_MACHINE_COUNT = 'machine_count'
 KIND_MACHINE_SUMMARY = 'machine_summary'
+KIND_MACHINE_SHORT = 'machine_short'  # a machine-day found short, until a later check finds it complete
+KIND_COUNTER_MATCH = 'machine_counter_match'  # the last day a machine's counter matched what its bridge received
 LOOKBACK_DAYS = 7  # a bridge offline for up to a week still has its days reconciled when it returns
 SETTLE = timedelta(minutes=20)  # uploads older than this are in the ledger: reconcile runs every 5 minutes
 COUNTER_WINDOW_DAYS = 31  # the farthest back a counter gap sends a bridge to re-read
@@ -121,7 +137,8 @@ def _check_record(machine: Machine, check: DayCheck, backfill: str | None, opene
     data = {'serial': machine.serial, 'opd_id': machine.opd_id, 'day': check.day.isoformat(),
             'finding': check.finding.value, 'ledger': check.ledger, 'bridge': check.bridge, 'unsent': check.unsent,
             'machine': check.machine, 'missing_on_bridge': check.missing_on_bridge,
-            'missing_in_ledger': check.missing_in_ledger, 'shortfall': check.shortfall, 'backfill_id': backfill,
+            'missing_in_ledger': check.missing_in_ledger, 'shortfall': check.shortfall,
+            'ledger_complete': check.ledger_complete, 'backfill_id': backfill,
             'backfill_opened': opened, 'checked_at': now.isoformat()}  # fmt: skip
     return Record(
         KIND_MACHINE_COUNT, f'{machine.serial}@{check.day.isoformat()}', data,
@@ -171,7 +188,14 @@ def summarize_machines(deps: Deps, settings: Settings, day: date) -> dict[str, A
             opened = run.open(machine, backfill, day_window(d), _reason(check))
         checks[(machine.serial, d)] = (check, backfill, opened)
     deps.store.put_many([_check_record(m, *checks[(m.serial, d)], run.now) for m, d in to_check])
-    counters = {m.serial: _counter(run, m, parse_counter(status_of[m.serial].get('counter'))) for m in machines}
+    _keep_short_list(deps, [(m, checks[(m.serial, d)][0]) for m, d in to_check])
+    day_checks = _lookback_checks(stored, checks, machines, days)
+    matches = deps.store.get_many(KIND_COUNTER_MATCH, [m.serial for m in machines])
+    counters = {
+        m.serial: _counter(run, m, parse_counter(status_of[m.serial].get('counter')), day_checks.get(m.serial, []),
+                           matches.get(m.serial))
+        for m in machines
+    }  # fmt: skip
     summaries = _summaries(deps, settings, run, machines, status_of, checks, counters, ledger) if machines else []
     deps.store.put_many(summaries)
     findings = Counter(check.finding.value for check, _, _ in checks.values())
@@ -181,18 +205,48 @@ def summarize_machines(deps: Deps, settings: Settings, day: date) -> dict[str, A
             'counter_gaps': sum(1 for c in counters.values() if c['gap']), 'backfills_opened': run.opened}  # fmt: skip
 
 
-def _counter(run: _Run, machine: Machine, report: CounterReport | None) -> dict[str, Any]:
+def _lookback_checks(
+    stored: dict[str, Record], checks: dict[tuple[str, date], tuple[DayCheck, str | None, bool]],
+    machines: list[Machine], days: list[date],
+) -> dict[str, list[DayCheck]]:  # fmt: skip
+    """Each machine's latest check of every lookback day: this run's, or the one kept from an earlier run."""
+    found: dict[str, list[DayCheck]] = {}
+    for machine in machines:
+        for d in days:
+            if (machine.serial, d) in checks:
+                found.setdefault(machine.serial, []).append(checks[(machine.serial, d)][0])
+            elif (kept := stored.get(f'{machine.serial}@{d.isoformat()}')) is not None:
+                found.setdefault(machine.serial, []).append(_kept_check(kept.data))
+    return found
+
+
+def _kept_check(data: dict[str, Any]) -> DayCheck:
+    return DayCheck(
+        date.fromisoformat(data['day']), Finding(data['finding']), data['ledger'], data.get('bridge'),
+        data.get('unsent'), data.get('machine'), data.get('missing_on_bridge', 0), data.get('missing_in_ledger', 0),
+        data.get('shortfall', 0),
+    )  # fmt: skip
+
+
+def _counter(
+    run: _Run, machine: Machine, report: CounterReport | None, day_checks: list[DayCheck], match: Record | None
+) -> dict[str, Any]:
     if report is None:
-        return {'gap': None, 'backfill_id': None, 'backfill_opened': False}
+        return {'gap': None, 'backfill_id': None, 'backfill_opened': False, 'explained': False}
+    if not report.gap:
+        record = {'serial': machine.serial, 'day': run.day.isoformat(), 'machine_count': report.machine_count}
+        run.deps.store.put_many([Record(KIND_COUNTER_MATCH, machine.serial, record)])
+    explained = gap_explained(report.gap, day_checks)
     backfill, opened = None, False
-    if report.gap and machine.bridge_id is not None:
-        backfill, start, end = counter_backfill(machine.serial, report, run.day, COUNTER_WINDOW_DAYS)
+    if report.gap and not explained and machine.bridge_id is not None:
+        last_match = date.fromisoformat(match.data['day']) if match else None
+        backfill, start, end = counter_backfill(machine.serial, report, run.day, COUNTER_WINDOW_DAYS, last_match)
         since = report.since or 'the bridge first read its counter'
         reason = (f'the machine counted {report.machine_added} records since {since}, '
                   f'the bridge received {report.bridge_added}')  # fmt: skip
         opened = run.open(machine, backfill, (start, end), reason)
     return {'gap': report.gap, 'machine_count': report.machine_count, 'backfill_id': backfill,
-            'backfill_opened': opened}  # fmt: skip
+            'backfill_opened': opened, 'explained': explained}  # fmt: skip
 
 
 def _summaries(
@@ -231,10 +285,13 @@ def _summaries(
                 'last_contact': status.get('last_contact'), 'ledger_punches': ledger.punches[machine.serial],
                 'unmapped_punches': ledger.unmapped[machine.serial], 'bridge_punches': check.bridge,
                 'bridge_unsent': check.unsent, 'machine_punches': check.machine, 'finding': check.finding.value,
-                'shortfall': check.shortfall, 'backfill_id': backfill, 'backfill_opened': opened,
+                'shortfall': check.shortfall, 'missing_on_bridge': check.missing_on_bridge,
+                'missing_in_ledger': check.missing_in_ledger, 'ledger_complete': check.ledger_complete,
+                'backfill_id': backfill, 'backfill_opened': opened,
                 'backfill_state': backfills[backfill].data.get('state') if backfill in backfills else None,
                 'counter_gap': counter['gap'], 'counter_backfill_id': counter['backfill_id'],
                 'counter_backfill_opened': counter['backfill_opened'],
+                'counter_gap_explained': counter['explained'],
             })  # fmt: skip
             earlier.extend(earlier_of.get(machine.serial, []))
         states = Counter(e['state'] for e in entries)
@@ -245,14 +302,110 @@ def _summaries(
                   'ledger_punches': sum(e['ledger_punches'] for e in entries),
                   'unmapped_punches': sum(e['unmapped_punches'] for e in entries),
                   'count_shortfalls': sum(1 for e in entries if e['finding'] == Finding.SHORT.value),
+                  'silent': sum(1 for e in entries if e['finding'] == Finding.SILENT.value),
                   'counter_gaps': sum(1 for e in entries if e['counter_gap']),
                   'backfills_opened': opened_here, 'operlog_flags': len(opd_flags)}  # fmt: skip
         outage = outages.get(outage_id(opd_id, day))
         data = {'opd_id': opd_id, 'day': day.isoformat(), 'generated_at': run.now.isoformat(), 'totals': totals,
                 'machines': entries, 'earlier_days': earlier, 'operlog_flags': opd_flags,
-                'outage': outage.data['state'] if outage else None}  # fmt: skip
+                'outage': _outage_of(outage), 'silent': bool(entries) and totals['silent'] == len(entries)}  # fmt: skip
         records.append(Record(KIND_MACHINE_SUMMARY, f'{opd_id}@{day.isoformat()}', data, list_key=f'{day}#{opd_id}'))
     return records
+
+
+def _outage_of(record: Record | None) -> dict[str, Any] | None:
+    """The OPD's outage of the day as the summary shows it: the record's id, state, who decided and why."""
+    if record is None:
+        return None
+    data = record.data
+    return {'outage_id': data['outage_id'], 'state': data['state'], 'proposed_by': data.get('proposed_by'),
+            'reason': data.get('reason'), 'decided_by': data.get('decided_by'),
+            'decided_at': data.get('decided_at'), 'decision_reason': data.get('decision_reason')}  # fmt: skip
+
+
+def _keep_short_list(deps: Deps, found: list[tuple[Machine, DayCheck]]) -> None:
+    """A short machine-day goes on the short list; one found complete again comes off it."""
+    short = [
+        Record(KIND_MACHINE_SHORT, f'{m.serial}@{c.day.isoformat()}',
+               {'serial': m.serial, 'opd_id': m.opd_id, 'day': c.day.isoformat()},
+               list_key=f'{m.serial}#{c.day.isoformat()}')
+        for m, c in found if c.finding is Finding.SHORT
+    ]  # fmt: skip
+    deps.store.put_many(short)
+    complete = [f'{m.serial}@{c.day.isoformat()}' for m, c in found if c.finding is not Finding.SHORT]
+    listed = deps.store.get_many(KIND_MACHINE_SHORT, complete) if complete else {}
+    for record_id in sorted(listed):
+        deps.store.commit([Remove(KIND_MACHINE_SHORT, record_id)], None)
+
+
+def refresh_short_days(deps: Deps, serial: str | None = None) -> dict[str, Any]:
+    """Check every machine-day on the short list again (one machine's, if given) against the bridge's latest
+    counts and the ledger, and refresh its check and its OPD's summary of that day. Run after each reconcile
+    and when a bridge reports a backfill finished, so a repaired day stops showing ``short`` at once."""
+    listed = list(all_records(deps.store, KIND_MACHINE_SHORT, f'{serial}#' if serial else ''))
+    if not listed:
+        return {'checked': 0, 'still_short': 0}
+    now = deps.clock()
+    serials = sorted({r.data['serial'] for r in listed})
+    machines = {m.serial: m for m in (load(Machine, r) for r in deps.store.get_many(KIND_MACHINE, serials).values())}
+    statuses = deps.store.get_many(KIND_MACHINE_STATUS, serials)
+    opd_ids = sorted({r.id for r in all_records(deps.store, KIND_OPD)} | {m.opd_id for m in machines.values()})
+    ledgers: dict[date, _LedgerDay] = {}
+    found: list[tuple[Machine, DayCheck]] = []
+    for record in listed:
+        machine = machines.get(record.data['serial'])
+        if machine is None:
+            continue
+        d = date.fromisoformat(record.data['day'])
+        if d not in ledgers:
+            ledgers[d] = _ledger_day(deps, opd_ids, d)
+        status = statuses[machine.serial].data if machine.serial in statuses else {}
+        reported = parse_day_counts(status.get('day_counts')).get(d)
+        check = check_day(d, reported, ledgers[d].punches[machine.serial], now=now, settle=SETTLE)
+        previous = deps.store.get(KIND_MACHINE_COUNT, f'{machine.serial}@{d.isoformat()}')
+        backfill = previous.data.get('backfill_id') if previous else None
+        opened = bool(previous.data.get('backfill_opened')) if previous else False
+        deps.store.put_many([_check_record(machine, check, backfill, opened, now)])
+        _patch_summary(deps, machine, check, ledgers[d], backfill)
+        found.append((machine, check))
+    _keep_short_list(deps, found)
+    return {'checked': len(found), 'still_short': sum(1 for _, c in found if c.finding is Finding.SHORT)}
+
+
+def _patch_summary(deps: Deps, machine: Machine, check: DayCheck, ledger: _LedgerDay, backfill: str | None) -> None:
+    stored = deps.store.get(KIND_MACHINE_SUMMARY, f'{machine.opd_id}@{check.day.isoformat()}')
+    if stored is None:
+        return
+    data = dict(stored.data)
+    state = deps.store.get(KIND_BACKFILL, backfill) if backfill else None
+    entries = []
+    for entry in data['machines']:
+        if entry['serial'] == machine.serial:
+            entry = {**entry, 'finding': check.finding.value, 'shortfall': check.shortfall,
+                     'missing_on_bridge': check.missing_on_bridge, 'missing_in_ledger': check.missing_in_ledger,
+                     'ledger_complete': check.ledger_complete, 'ledger_punches': ledger.punches[machine.serial],
+                     'unmapped_punches': ledger.unmapped[machine.serial], 'bridge_punches': check.bridge,
+                     'bridge_unsent': check.unsent, 'machine_punches': check.machine,
+                     'backfill_state': state.data.get('state') if state else entry.get('backfill_state')}  # fmt: skip
+        entries.append(entry)
+    totals = {**data['totals'],
+              'ledger_punches': sum(e['ledger_punches'] for e in entries),
+              'unmapped_punches': sum(e['unmapped_punches'] for e in entries),
+              'count_shortfalls': sum(1 for e in entries if e['finding'] == Finding.SHORT.value),
+              'silent': sum(1 for e in entries if e['finding'] == Finding.SILENT.value)}  # fmt: skip
+    data.update(machines=entries, totals=totals, refreshed_at=deps.clock().isoformat(),
+                silent=bool(entries) and totals['silent'] == len(entries))  # fmt: skip
+    deps.store.put_many([Record(KIND_MACHINE_SUMMARY, stored.id, data, list_key=f'{check.day}#{machine.opd_id}')])
+
+
+def report_backfill_and_refresh(
+    deps: Deps, principal: Principal, request_id: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    """A bridge's progress on a re-read; once it is finished, the machine's short days are checked again."""
+    reported = report_backfill(deps, principal, request_id, body)
+    if reported['state'] in ('done', 'failed'):
+        refresh_short_days(deps, reported['serial'])
+    return reported
 
 
 def machine_summaries(deps: Deps, principal: Principal, day_text: str | None, opd_id: str | None) -> dict[str, Any]:

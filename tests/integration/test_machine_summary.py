@@ -214,3 +214,97 @@ def test_without_a_date_the_summary_is_of_yesterday_in_the_pemdas_zone(hx: Harne
     assert report['day'] == yesterday
     reply = hx.call('GET', '/v1/machines/summary', hx.super_key).body
     assert reply['day'] == yesterday and [i['opd_id'] for i in reply['items']] == ['DINKES']
+
+
+# ---- issue 16: one shortfall, one re-read; which side is short; a current summary; silent machines ----------------
+
+
+def test_a_shortfall_the_counter_also_sees_opens_exactly_one_backfill_over_the_short_day(
+    hx: Harness, office: Office
+) -> None:
+    # Given the machine counted 3 punches of the day (VERIFY SUM), the bridge and the ledger hold 2, and the
+    # machine's running counter is 1 ahead of what the bridge received: the same missing punch, seen twice
+    reconciled(hx, office, [punch('7', f'{DAY} 07:41:10'), punch('7', f'{DAY} 16:05:00')])
+    counter = {'machine_count': 3, 'machine_added': 3, 'bridge_added': 2, 'since': None}
+    heartbeat(hx, office, [counts(DAY, 2, machine=3)], counter)
+    # When the daily job runs
+    report = summarize()
+    # Then exactly one backfill is opened, and its window is the short day, not a month of logs
+    assert report['backfills_opened'] == [f'auto-{SERIAL}-20261120'] and len(system_backfills()) == 1
+    [pending] = hx.call('GET', '/v1/bridge/backfills', office.bridge_token).body['items']
+    assert (pending['start'], pending['end']) == (f'{DAY} 00:00:00', f'{DAY} 23:59:59')
+    # And the summary says the counter gap is explained by the day's finding
+    machine = hx.call('GET', f'/v1/machines/summary?date={DAY}', hx.super_key).body['items'][0]['machines'][0]
+    assert (machine['counter_gap'], machine['counter_gap_explained'], machine['counter_backfill_id']) == (1, True, None)
+
+
+def test_a_counter_gap_no_day_explains_is_re_read_from_the_last_matching_counter(hx: Harness, office: Office) -> None:
+    # Given the counter matched when 17 November was summarised
+    heartbeat(hx, office, [], {'machine_count': 5, 'machine_added': 5, 'bridge_added': 5, 'since': None})
+    summarize('2026-11-17')
+    # When it is 3 ahead on the 20th with no short day to account for it
+    heartbeat(hx, office, [counts(DAY, 0)], {'machine_count': 8, 'machine_added': 8, 'bridge_added': 5, 'since': None})
+    report = summarize()
+    # Then one counter request re-reads 17–20 November only
+    assert report['backfills_opened'] == [f'auto-{SERIAL}-gap-all-3']
+    [pending] = hx.call('GET', '/v1/bridge/backfills', office.bridge_token).body['items']
+    assert (pending['start'], pending['end']) == ('2026-11-17 00:00:00', f'{DAY} 23:59:59')
+
+
+def test_a_spool_that_lost_sent_records_leaves_the_ledger_complete_and_asks_nothing(
+    hx: Harness, office: Office
+) -> None:
+    # Given the machine counted 3 and the ledger holds all 3, but the bridge's spool now holds only 1 (it lost 2
+    # records it had already sent)
+    lines = [punch('7', f'{DAY} 07:41:10'), punch('7', f'{DAY} 12:00:00'), punch('7', f'{DAY} 16:05:00')]
+    reconciled(hx, office, lines)
+    heartbeat(hx, office, [counts(DAY, 1, machine=3)])
+    # When the daily job runs
+    report = summarize()
+    # Then the day is judged by the ledger: complete, nothing opened, and both sides are reported
+    assert (report['findings'], report['backfills_opened']) == ({'match': 1}, [])
+    machine = hx.call('GET', f'/v1/machines/summary?date={DAY}', hx.super_key).body['items'][0]['machines'][0]
+    assert (machine['finding'], machine['shortfall'], machine['ledger_complete']) == ('match', 0, True)
+    assert (machine['missing_on_bridge'], machine['missing_in_ledger']) == (2, 0)
+
+
+def test_the_summary_is_refreshed_when_the_backfill_is_reported_done(hx: Harness, office: Office) -> None:
+    from chalicelib.services.ingest import reconcile
+    from chalicelib.settings import get_settings
+    from chalicelib.wiring import get_uploads
+
+    # Given a short day (the bridge holds 3, the ledger 2) with its backfill pending
+    reconciled(hx, office, [punch('7', f'{DAY} 07:41:10'), punch('7', f'{DAY} 16:05:00')])
+    heartbeat(hx, office, [counts(DAY, 3)])
+    summarize()
+    request_id = f'auto-{SERIAL}-20261120'
+    # When the bridge sends the missing punch again, the cloud takes it in, and the bridge reports the request done
+    upload(hx, office.bridge_token, [json.dumps(punch('7', f'{DAY} 12:01:00'))])
+    reconcile(get_deps(), get_uploads(), get_settings())
+    done = hx.call('POST', f'/v1/bridge/backfills/{request_id}', office.bridge_token, {'state': 'done'})
+    assert done.status == 200, done.body
+    # Then the day's summary is current at once: complete, with the backfill done, no next morning needed
+    summary = hx.call('GET', f'/v1/machines/summary?date={DAY}', hx.super_key).body['items'][0]
+    machine = summary['machines'][0]
+    assert (machine['finding'], machine['ledger_punches'], machine['backfill_state']) == ('match', 3, 'done')
+    assert summary['totals']['count_shortfalls'] == 0 and 'refreshed_at' in summary
+
+
+def test_a_machine_that_sent_nothing_is_silent_beside_its_outage_record(hx: Harness, office: Office) -> None:
+    # Given a machine that sent nothing all day, and an outage of DINKES proposed for the day and confirmed
+    heartbeat(hx, office, [counts(DAY, 0, machine=0)])
+    proposal = {'opd_id': 'DINKES', 'day': DAY, 'reason': 'mesin tidak menyala sejak pagi'}
+    assert hx.call('POST', '/v1/outages', hx.super_key, proposal).status == 201
+    decision = {'decision': 'confirm', 'reason': 'teknisi memastikan mesin rusak'}
+    assert hx.call('POST', f'/v1/outages/DINKES@{DAY}/decision', hx.super_key, decision).status == 200
+    # When the daily job runs
+    report = summarize()
+    # Then the machine is silent, not a match of 0 = 0, and the summary carries the outage record
+    assert report['findings'] == {'silent': 1}
+    summary = hx.call('GET', f'/v1/machines/summary?date={DAY}', hx.super_key).body['items'][0]
+    assert (summary['machines'][0]['finding'], summary['totals']['silent'], summary['silent']) == ('silent', 1, True)
+    outage = summary['outage']
+    assert (outage['outage_id'], outage['state'], outage['decision_reason']) == (
+        f'DINKES@{DAY}', 'confirmed', 'teknisi memastikan mesin rusak',
+    )  # fmt: skip
+    assert outage['decided_by']

@@ -12,6 +12,7 @@ from chalicelib.domain.machine_counts import (
     counter_backfill,
     day_backfill_id,
     day_window,
+    gap_explained,
     parse_counter,
     parse_day_counts,
     settled_before,
@@ -37,7 +38,21 @@ def check(counts: DayCount | None, ledger: int) -> tuple[Finding, int, int]:
 
 def test_a_day_whose_ledger_holds_every_punch_the_bridge_holds_matches() -> None:
     assert check(reported(412), 412) == (Finding.MATCH, 0, 0)
-    assert check(reported(0), 0) == (Finding.MATCH, 0, 0)
+    # A machine that sent nothing all day is silent, not a match of 0 = 0
+    assert check(reported(0), 0) == (Finding.SILENT, 0, 0)
+    assert check(reported(0, machine=0), 0) == (Finding.SILENT, 0, 0)
+
+
+def test_a_spool_that_lost_sent_records_leaves_a_complete_ledger_judged_by_the_ledger() -> None:
+    # Given the machine counted 300, the bridge's spool now holds 260 (it lost 40 it had sent), the ledger 300
+    result = check_day(DAY, reported(260, machine=300), 300, now=NOW, settle=SETTLE)
+    # Then 40 are missing on the bridge, none in the ledger: the day matches and nothing is short
+    assert (result.finding, result.missing_on_bridge, result.missing_in_ledger, result.shortfall) == (
+        Finding.MATCH, 40, 0, 0,
+    )  # fmt: skip
+    assert result.ledger_complete
+    # And with the ledger at 250 it is short by what the ledger lacks of the machine's count
+    assert check_day(DAY, reported(260, machine=300), 250, now=NOW, settle=SETTLE).shortfall == 50
 
 
 def test_a_short_ledger_is_judged_only_once_every_punch_is_uploaded_and_has_settled() -> None:
@@ -114,6 +129,27 @@ def test_a_counter_gap_asks_for_the_span_since_its_baseline_once_per_gap() -> No
     assert counter_backfill('CKJX0001', CounterReport(9, 9, 5, None), DAY, max_days=31)[1] == '2026-10-21 00:00:00'
     old = CounterReport(9, 9, 5, datetime(2026, 1, 1))
     assert counter_backfill('CKJX0001', old, DAY, max_days=31)[1] == '2026-10-21 00:00:00'
+
+
+def test_a_counter_gap_the_short_days_explain_asks_for_nothing_more() -> None:
+    # Given a day short by 50 on the bridge (machine 300, bridge 250) and a counter gap of 50
+    short = check_day(DAY, reported(250, machine=300), 250, now=NOW, settle=SETTLE)
+    assert gap_explained(50, [short])
+    # And a larger gap, or one with no short day, is not explained
+    assert not gap_explained(60, [short])
+    assert not gap_explained(5, [check_day(DAY, reported(10), 10, now=NOW, settle=SETTLE)])
+
+
+def test_a_counter_gap_window_starts_at_the_last_matching_counter() -> None:
+    report = CounterReport(1234, 34, 30, None)
+    # Given the counter last matched on 17 November: the window is 17–20 November, not 31 days
+    assert counter_backfill('CKJX0001', report, DAY, max_days=31, last_match=date(2026, 11, 17))[1:] == (
+        '2026-11-17 00:00:00', '2026-11-20 23:59:59',
+    )  # fmt: skip
+    # And a match longer ago than the bound is bounded
+    assert counter_backfill('CKJX0001', report, DAY, max_days=31, last_match=date(2026, 1, 1))[1] == (
+        '2026-10-21 00:00:00'
+    )
 
 
 def test_a_day_backfill_is_one_per_machine_and_day_over_the_whole_local_day() -> None:
