@@ -133,6 +133,21 @@ def test_what_the_document_requires_or_forbids_the_server_refuses(office: Harnes
     refused(spaced, 400, 'malformed_request')
 
 
+def test_a_value_valid_by_the_document_is_accepted(office: Harness) -> None:
+    hx, key = office, office.super_key
+    # Given an integer written 7.0 (an integer to JSON Schema, and the way some clients write every number)
+    reply = hx.call('POST', '/v1/employees', key, employee_body('KOMINFO', 3, kelas_jabatan=7.0))
+    # Then the employee is created with the integer
+    assert reply.status == 201 and reply.body['kelas_jabatan'] == 7
+    # And a parameter declared by its name alone is documented and checked as that name means everywhere
+    doc = hx.call('GET', '/v1/openapi.json').body
+    for path, ops in doc['paths'].items():
+        for method, op in ops.items():
+            for parameter in op['parameters']:
+                if parameter['name'] in ('month', 'limit'):
+                    assert 'pattern' in parameter['schema'] or 'maximum' in parameter['schema'], (method, path)
+
+
 # ---- item 5: strict values -------------------------------------------------------------------------------------
 
 
