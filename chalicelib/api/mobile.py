@@ -13,7 +13,7 @@ from chalicelib import resource_names as names
 from chalicelib.api.routing import Ctx, QueryParam, month_param, page, route
 from chalicelib.domain.checkin import Outcome
 from chalicelib.observability import metrics
-from chalicelib.services import checkins
+from chalicelib.services import checkins, liveness
 from chalicelib.wiring import get_books, get_mobile
 
 bp = Blueprint(__name__)
