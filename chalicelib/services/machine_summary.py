@@ -188,7 +188,8 @@ def summarize_machines(deps: Deps, settings: Settings, day: date) -> dict[str, A
             opened = run.open(machine, backfill, day_window(d), _reason(check))
         checks[(machine.serial, d)] = (check, backfill, opened)
     deps.store.put_many([_check_record(m, *checks[(m.serial, d)], run.now) for m, d in to_check])
-    _keep_short_list(deps, [(m, checks[(m.serial, d)][0]) for m, d in to_check])
+    # Only added here: a day found complete again comes off the list at the next reconcile run (which may delete).
+    _keep_short_list(deps, [(m, checks[(m.serial, d)][0]) for m, d in to_check], remove=False)
     day_checks = _lookback_checks(stored, checks, machines, days)
     matches = deps.store.get_many(KIND_COUNTER_MATCH, [m.serial for m in machines])
     counters = {
@@ -323,8 +324,8 @@ def _outage_of(record: Record | None) -> dict[str, Any] | None:
             'decided_at': data.get('decided_at'), 'decision_reason': data.get('decision_reason')}  # fmt: skip
 
 
-def _keep_short_list(deps: Deps, found: list[tuple[Machine, DayCheck]]) -> None:
-    """A short machine-day goes on the short list; one found complete again comes off it."""
+def _keep_short_list(deps: Deps, found: list[tuple[Machine, DayCheck]], *, remove: bool = True) -> None:
+    """A short machine-day goes on the short list; one found complete again comes off it (when ``remove``)."""
     short = [
         Record(KIND_MACHINE_SHORT, f'{m.serial}@{c.day.isoformat()}',
                {'serial': m.serial, 'opd_id': m.opd_id, 'day': c.day.isoformat()},
@@ -332,6 +333,8 @@ def _keep_short_list(deps: Deps, found: list[tuple[Machine, DayCheck]]) -> None:
         for m, c in found if c.finding is Finding.SHORT
     ]  # fmt: skip
     deps.store.put_many(short)
+    if not remove:
+        return
     complete = [f'{m.serial}@{c.day.isoformat()}' for m, c in found if c.finding is not Finding.SHORT]
     listed = deps.store.get_many(KIND_MACHINE_SHORT, complete) if complete else {}
     for record_id in sorted(listed):
