@@ -146,7 +146,7 @@ def test_each_screen_shows_the_seeded_data(browser: Browser, seeded: tuple[Conso
     wait_ready(page)
     expect(pane.get_by_text('Mesin lobi').first).to_be_visible()
     expect(pane.locator('.chip', has_text='Offline').first).to_be_visible()
-    expect(pane.get_by_text('lebih cepat 2 menit')).to_be_visible()
+    expect(pane.get_by_text('cepat 2 menit', exact=True)).to_be_visible()
     expect(pane.get_by_text('Listrik kantor padam sejak pagi')).to_be_visible()
     expect(pane.get_by_role('button', name='Petakan')).to_be_visible()
     no_overflow(page)

@@ -72,7 +72,7 @@ export function ago(instant, now = Date.now()) {
   return `${Math.round(hours / 24)} hari lalu`;
 }
 
-/** A machine's clock skew in words ("tepat", "lebih cepat 2 menit", "lebih lambat 45 detik") and its tone. */
+/** A machine's clock skew in words ("tepat", "cepat 2 menit", "lambat 45 detik") and its tone. */
 export function skew(seconds) {
   if (seconds === null || seconds === undefined) return { text: '', tone: 'muted' };
   const value = Number(seconds);
@@ -80,7 +80,7 @@ export function skew(seconds) {
   if (abs < 5) return { text: 'tepat', tone: 'ok' };
   const amount = abs < 90 ? `${Math.round(abs)} detik` : abs < 5400 ? `${Math.round(abs / 60)} menit`
     : `${angka(abs / 3600, 1)} jam`;
-  const text = `${value > 0 ? 'lebih cepat' : 'lebih lambat'} ${amount}`;
+  const text = `${value > 0 ? 'cepat' : 'lambat'} ${amount}`;
   return { text, tone: abs > 300 ? 'bad' : abs > 60 ? 'warn' : 'ok' };
 }
 
@@ -93,8 +93,8 @@ export function bytes(n) {
 }
 
 /** A row of summary cards (the shell's .cards): tiles([{label, value, tone, hint}]). */
-export function tiles(items) {
-  return el('div', { class: 'cards' }, items.map(({ label, value, tone = 'muted', hint }) => el('div',
+export function tiles(items, { compact = false } = {}) {
+  return el('div', { class: ['cards', compact ? 'b-cards-compact' : null] }, items.map(({ label, value, tone = 'muted', hint }) => el('div',
     { class: ['card', `tone-${tone}`] },
     el('div', { class: 'value' }, value === null || value === undefined ? '—' : String(value)),
     el('div', { class: 'label' }, label),

@@ -53,7 +53,7 @@ export const screen = {
         return;
       }
       body.replaceChildren(
-        healthPart(ui, health.data, summary.data),
+        healthPart(ui, health.data, !opd),
         summaryPart(ui, summary, state.date),
         outagePart(ui, ctx, outages, load),
         unmappedPart(ui, ctx, unmapped, opd, load),
@@ -63,13 +63,9 @@ export const screen = {
   },
 };
 
-function healthPart(ui, health, summary) {
+function healthPart(ui, health, allOpds) {
   const items = health.items || [];
   const s = health.summary || {};
-  const counted = new Map();
-  for (const opd of (summary && summary.items) || []) {
-    for (const m of opd.machines || []) counted.set(m.serial, m);
-  }
   const head = ui.section('Kesehatan mesin',
     tiles([
       { label: 'Online', value: s.online ?? 0, tone: 'ok' },
@@ -90,40 +86,35 @@ function healthPart(ui, health, summary) {
     pageSize: 25,
     sort: { key: 'state', dir: 'asc' },
     columns: [
-      { key: 'name', label: 'Mesin', render: (m) => ui.el('div', {}, ui.el('strong', {}, m.name),
-        ui.el('div', { class: 'hint' }, `${m.serial} · ${PROTOCOLS[m.protocol] || m.protocol || ''}`)) },
-      { key: 'opd_id', label: 'OPD' },
+      { key: 'name', label: 'Mesin', className: 'b-col-name', render: (m) => ui.el('div', {}, ui.el('strong', {}, m.name),
+        ui.el('div', { class: 'hint', title: PROTOCOLS[m.protocol] || m.protocol || '' }, m.serial)) },
+      allOpds ? { key: 'opd_id', label: 'OPD' } : null,
       { key: 'state', label: 'Keadaan', value: (m) => order[m.state] ?? 9, render: (m) => ui.chip(m.state) },
       { key: 'last_contact', label: 'Terakhir lapor', value: (m) => m.last_contact || '',
         render: (m) => (m.last_contact ? ui.el('div', {}, ago(m.last_contact),
           ui.el('div', { class: 'hint' }, ui.waktu(m.last_contact))) : null) },
-      { key: 'clock_skew_seconds', label: 'Selisih jam mesin', value: (m) => Math.abs(m.clock_skew_seconds ?? 0),
-        render: (m) => { const k = skew(m.clock_skew_seconds); return k.text ? ui.chip(k.tone, k.text, k.tone) : null; } },
+      { key: 'clock_skew_seconds', label: 'Jam mesin', value: (m) => Math.abs(m.clock_skew_seconds ?? 0),
+        render: (m) => skewChip(ui, m.clock_skew_seconds) },
       { key: 'last_punch_time', label: 'Rekaman terakhir', render: (m) => localDateTime(m.last_punch_time) },
-      { key: 'count', label: 'Hadir / mesin', align: 'end', sortable: false,
-        render: (m) => countCell(ui, counted.get(m.serial), m) },
-    ],
+    ].filter(Boolean),
     rows: items,
   }));
-  head.appendChild(ui.el('p', { class: 'hint' }, '"Hadir / mesin": rekaman hari rekap yang diterima Hadir dibanding '
-    + 'jumlah yang dihitung mesin itu sendiri; angka kanan kosong bila bridge belum melaporkannya.'));
   return head;
 }
 
-function countCell(ui, counted, machine) {
-  if (!counted) {
-    return machine.attlog_count === null || machine.attlog_count === undefined ? null
-      : ui.el('span', { class: 'hint' }, `total di mesin ${ui.angka(machine.attlog_count)}`);
-  }
-  const machineCount = counted.machine_punches;
-  const text = `${ui.angka(counted.ledger_punches)} / ${machineCount === null || machineCount === undefined ? '—'
-    : ui.angka(machineCount)}`;
-  const short = counted.finding === 'short';
-  return ui.el('span', { class: short ? 'b-bad' : null }, text);
+function skewChip(ui, seconds) {
+  const k = skew(seconds);
+  if (!k.text) return null;
+  const node = ui.chip(k.tone, k.text, k.tone);
+  node.title = k.text === 'tepat' ? 'Jam mesin sama dengan jam server'
+    : `Jam mesin ${k.text.replace('cepat', 'lebih cepat').replace('lambat', 'lebih lambat')} dari jam server`;
+  return node;
 }
 
 function summaryPart(ui, summary, date) {
-  const part = ui.section(`Rekonsiliasi harian ${ui.tanggal(date, { style: 'long' })}`);
+  const part = ui.section(`Rekonsiliasi harian ${ui.tanggal(date, { style: 'long' })}`,
+    ui.el('p', { class: 'hint' }, 'Jumlah rekaman hari itu menurut mesin sendiri, yang disimpan bridge kantor, dan yang '
+      + 'diterima Hadir. Bila ada yang hilang, Hadir meminta bridge membaca ulang mesin.'));
   if (summary.error) {
     part.appendChild(ui.errorBox(summary.error));
     return part;
@@ -143,19 +134,20 @@ function summaryPart(ui, summary, date) {
       { label: 'PIN belum dipetakan', value: ui.angka(t.unmapped_punches ?? 0), tone: t.unmapped_punches ? 'warn' : 'muted' },
       { label: 'Mesin dengan kekurangan', value: t.count_shortfalls ?? 0, tone: t.count_shortfalls ? 'bad' : 'muted' },
       { label: 'Permintaan baca ulang', value: t.backfills_opened ?? 0, tone: t.backfills_opened ? 'warn' : 'muted' },
-      { label: 'Catatan operator mesin', value: t.operlog_flags ?? 0, tone: t.operlog_flags ? 'warn' : 'muted' },
-    ]));
+      t.operlog_flags ? { label: 'Catatan operator mesin', value: t.operlog_flags, tone: 'warn' } : null,
+    ].filter(Boolean)));
     lines.push(ui.table({
       caption: `Rekonsiliasi ${opd.opd_id}`,
       pageSize: 0,
       maxHeight: false,
       columns: [
-        { key: 'name', label: 'Mesin', render: (m) => ui.el('div', {}, m.name, ui.el('div', { class: 'hint' }, m.serial)) },
-        { key: 'ledger_punches', label: 'Diterima Hadir', align: 'end', render: (m) => ui.angka(m.ledger_punches) },
+        { key: 'name', label: 'Mesin', className: 'b-col-name',
+          render: (m) => ui.el('div', {}, m.name, ui.el('div', { class: 'hint' }, m.serial)) },
         { key: 'machine_punches', label: 'Dihitung mesin', align: 'end', render: (m) => ui.angka(m.machine_punches) },
         { key: 'bridge_punches', label: 'Di bridge', align: 'end', render: (m) => ui.angka(m.bridge_punches) },
-        { key: 'finding', label: 'Hasil', render: (m) => findingChip(ui, m) },
-        { key: 'backfill_state', label: 'Baca ulang', render: (m) => backfillText(m) },
+        { key: 'ledger_punches', label: 'Diterima Hadir', align: 'end', render: (m) => ui.angka(m.ledger_punches) },
+        { key: 'finding', label: 'Hasil', render: (m) => ui.el('div', {}, findingChip(ui, m),
+          backfillText(m) ? ui.el('div', { class: 'hint' }, backfillText(m)) : null) },
       ],
       rows: opd.machines || [],
     }));
@@ -183,7 +175,7 @@ function findingChip(ui, m) {
 
 function backfillText(m) {
   const parts = [];
-  if (m.backfill_id) parts.push(`hari ini: ${BACKFILL[m.backfill_state] || m.backfill_state || 'diminta'}`);
+  if (m.backfill_id) parts.push(`baca ulang: ${BACKFILL[m.backfill_state] || m.backfill_state || 'diminta'}`);
   if (m.counter_gap) parts.push('penghitung mesin tidak cocok, dibaca ulang');
   return parts.join('; ');
 }

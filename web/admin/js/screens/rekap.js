@@ -93,25 +93,28 @@ function monthState(ui, ctx, state, recap, exports, reload) {
       + 'status atau rekaman terlambat). Berkas keuangan belum memuat perubahan itu sampai bulan ditutup ulang.', 'warn'));
   }
   const past = state.month < isoMonth(0);
-  if (ctx.principal.role === 'super' && closed && past) {
-    const button = ui.button('Minta tutup ulang bulan ini', async () => {
+  if (ctx.principal.role === 'super' && past) {
+    const again = Boolean(closed);
+    const button = ui.button(again ? 'Minta tutup ulang bulan ini' : 'Minta tutup bulan ini', async () => {
       const ok = await ui.ask({
-        title: `Tutup ulang ${ui.bulan(state.month)}?`,
-        text: 'Bulan ditutup ulang dalam satu jam. Bila ada yang berubah, terbit revisi baru dan berkasnya ditulis '
-          + 'di samping berkas lama; bila tidak, revisi tetap. Permintaan ini dicatat di audit.',
-        confirmLabel: 'Minta tutup ulang',
+        title: `${again ? 'Tutup ulang' : 'Tutup'} ${ui.bulan(state.month)}?`,
+        text: again
+          ? 'Bulan ditutup ulang dalam satu jam. Bila ada yang berubah, terbit revisi baru dan berkasnya ditulis '
+            + 'di samping berkas lama; bila tidak, revisi tetap. Permintaan ini dicatat di audit.'
+          : 'Bulan ditutup dalam satu jam dan berkas TPP-nya dibuat untuk BPKAD. Permintaan ini dicatat di audit.',
+        confirmLabel: again ? 'Minta tutup ulang' : 'Minta tutup',
       });
       if (!ok) return;
       button.disabled = true;
       try {
         await ctx.api.post(`/v1/months/${state.month}/close`, {});
-        part.appendChild(ui.notice('Permintaan tercatat. Bulan ditutup ulang dalam satu jam; lihat layar Keuangan '
-          + 'untuk revisi barunya.', 'ok'));
+        part.appendChild(ui.notice(`Permintaan tercatat. Bulan ditutup${again ? ' ulang' : ''} dalam satu jam; lihat `
+          + 'layar Keuangan untuk berkasnya.', 'ok'));
       } catch (err) {
         part.appendChild(ui.errorBox(err));
         button.disabled = false;
       }
-    }, { kind: changed ? 'primary' : 'secondary' });
+    }, { kind: changed || !again ? 'primary' : 'secondary' });
     part.appendChild(ui.el('div', { class: 'b-actions' }, button));
   }
   if (recap.error && recap.error.status !== 404) part.appendChild(ui.errorBox(recap.error));
@@ -240,7 +243,7 @@ function totalsPart(ui, recap, notClosed, month) {
     { label: 'Pagu TPP', value: ui.rupiah(t.pagu), tone: 'muted' },
     { label: 'Potongan kehadiran', value: ui.rupiah(t.deduction), tone: t.deduction ? 'warn' : 'muted' },
     { label: 'TPP bruto', value: ui.rupiah(t.tpp_bruto), tone: 'ok' },
-  ]));
+  ], { compact: true }));
   if (!data.items.length) {
     part.appendChild(ui.emptyState('Tidak ada pegawai OPD ini di rekap bulan tersebut.'));
     return part;
@@ -255,9 +258,10 @@ function totalsPart(ui, recap, notClosed, month) {
       { key: 'rincian', label: 'Rincian', render: (r) => ui.el('span', { class: 'b-wrap' }, r.rincian || 'tanpa potongan') },
       { key: 'tk_days', label: 'TK', align: 'end' },
       { key: 'deduction_percent', label: 'Potongan', align: 'end', value: (r) => Number(r.deduction_percent),
-        render: (r) => ui.el('div', {}, ui.rupiah(r.deduction),
+        render: (r) => ui.el('div', { class: 'b-money' }, ui.rupiah(r.deduction),
           ui.el('div', { class: 'hint' }, `${String(r.deduction_percent).replace('.', ',')}%`)) },
-      { key: 'tpp_bruto', label: 'TPP bruto', align: 'end', render: (r) => ui.rupiah(r.tpp_bruto) },
+      { key: 'tpp_bruto', label: 'TPP bruto', align: 'end',
+        render: (r) => ui.el('span', { class: 'b-money' }, ui.rupiah(r.tpp_bruto)) },
     ],
     rows: data.items,
   }));
