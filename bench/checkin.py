@@ -3,7 +3,10 @@ the AWS calls each check-in makes), and a morning-peak simulation of the real ch
 code against a face engine limited to Rekognition's quota, in simulated time.
 
     BENCH_CHECKINS (default 400)  BENCH_PEAK_CHECKINS (default 20,000)  BENCH_PEAK_MINUTES (default 30)
-    BENCH_FACE_TPS (default 5)
+    BENCH_FACE_TPS (default 5)  BENCH_FACES (default ../shared/faces: the public face set, read in place)
+
+The face set part runs genuine live sequences, impostors and presentation attacks built from the shared photos
+through checkins.check_in with the offline dlib engine, and counts what the shipped thresholds accept.
 """
 
 from __future__ import annotations
@@ -88,18 +91,24 @@ def bench_server_time(count: int) -> dict[str, Any]:
                 'nip': employee['nip'], 'code': code['code'], 'public_key': phone.public_jwk()}).body  # fmt: skip
             phone.device_id = activated['device_id']
             person = employee['employee_id']
-            raw, headers = phone.signed_json('POST', '/v1/mobile/face', {'image': _b64(fake_image(person))})
+            turned = {d: fake_image(person, yaw=y, nonce='turn') for d, y in _TURN.items()}
+            answer = _challenge(hx, phone, 'enrol', turned)
+            body = {'image': _b64(fake_image(person)), 'liveness': answer}
+            raw, headers = phone.signed_json('POST', '/v1/mobile/face', body)
             assert hx.call('POST', '/v1/mobile/face', raw=raw, headers=headers).status == 201
             phones.append((phone, person))
         faces.calls.clear()
 
         def one(index: int) -> tuple[float, str]:
             phone, person = phones[index % len(phones)]
+            left = 0.09 + (index // len(phones)) % 20 * 0.02  # each shot frames the face elsewhere (not as enrolled)
+            started = time.perf_counter()
+            turned = {d: fake_image(person, yaw=y, left=left + 0.01, nonce=f'{index}-t') for d, y in _TURN.items()}
+            answer = _challenge(hx, phone, 'checkin', turned)
             body = {'kind': 'in' if index % 2 == 0 else 'out', 'lat': -6.2001, 'lon': 106.8001, 'accuracy_m': 15.0,
-                    'image': _b64(fake_image(person, nonce=str(index)))}  # fmt: skip
+                    'image': _b64(fake_image(person, left=left, nonce=str(index))), 'liveness': answer}  # fmt: skip
             raw, headers = phone.signed_json('POST', '/v1/mobile/checkins', body)
             headers['Idempotency-Key'] = f'bench-{index}'
-            started = time.perf_counter()
             reply = hx.call('POST', '/v1/mobile/checkins', raw=raw, headers=headers)
             return time.perf_counter() - started, reply.body['outcome']
 
@@ -130,6 +139,16 @@ def bench_server_time(count: int) -> dict[str, Any]:
 
 def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode()
+
+
+_TURN = {'left': 30.0, 'right': -30.0}  # the port's yaw of a face turned to the person's left or right
+
+
+def _challenge(hx: Any, phone: Any, purpose: str, turned: dict[str, bytes]) -> dict[str, str]:
+    """Ask for a head-turn challenge and answer it with the frame turned the way it asks."""
+    raw, headers = phone.signed_json('POST', '/v1/mobile/liveness', {'purpose': purpose})
+    asked = hx.call('POST', '/v1/mobile/liveness', raw=raw, headers=headers).body
+    return {'challenge_id': asked['challenge_id'], 'turned_image': _b64(turned[asked['direction']])}
 
 
 # ---- the morning peak, in simulated time ---------------------------------------------------------------------
@@ -174,6 +193,10 @@ class QuotaLimitedEngine:
     def compare(self, reference: bytes, probe: bytes) -> Any:
         self._take()
         return self.inner.compare(reference, probe)
+
+    def compare_detail(self, reference: bytes, probe: bytes) -> Any:
+        self._take()
+        return self.inner.compare_detail(reference, probe)
 
     def search(self, image: bytes, threshold: float) -> Any:
         self._take()
@@ -247,7 +270,7 @@ def bench_morning_peak(count: int, minutes: int, face_tps: float) -> dict[str, A
     from chalicelib.domain.checkin import Device, Enrolment
     from chalicelib.domain.models import Employee, Opd
     from chalicelib.ports import Record
-    from chalicelib.services import checkins
+    from chalicelib.services import checkins, liveness
     from chalicelib.services.common import KIND_OPD, Deps, dump
     from chalicelib.settings import Settings
     from tests.face_fakes import FakeFaceEngine, fake_image
@@ -315,8 +338,12 @@ def bench_morning_peak(count: int, minutes: int, face_tps: float) -> dict[str, A
     for index, offset in enumerate(arrivals):
         drain(offset)
         clock.now = PEAK_START + timedelta(seconds=offset)
+        person = callers[index].employee.employee_id
+        asked = liveness.issue_challenge(mobile, callers[index], f'nonce-{index}', {})
+        turned = fake_image(person, yaw=_TURN[asked['direction']], left=0.07, nonce=f'{index}-t')
         body = {'kind': 'in', 'lat': -6.2001, 'lon': 106.8001, 'accuracy_m': 12.0,
-                'image': _b64(fake_image(callers[index].employee.employee_id, nonce=str(index)))}  # fmt: skip
+                'image': _b64(fake_image(person, nonce=str(index))),
+                'liveness': {'challenge_id': asked['challenge_id'], 'turned_image': _b64(turned)}}  # fmt: skip
         decision = checkins.check_in(mobile, callers[index], body)
         immediate[decision['outcome']] += 1
         submitted_at[decision['checkin_id']] = offset
@@ -331,6 +358,7 @@ def bench_morning_peak(count: int, minutes: int, face_tps: float) -> dict[str, A
     waits = [decided_at[c] - submitted_at[c] for c in submitted_at if c in decided_at]
     drained = max(decided_at.values())
     lost = count - len(stored) + final.get('pending', 0)
+    floor = engine.served / face_tps  # every call the quota served, back to back: no schedule can drain sooner
     assert lost == 0, f'{lost} check-ins lost or never verified'
     assert len(deps.ledger.punches) == final['accepted']  # type: ignore[attr-defined]
     return {
@@ -349,8 +377,184 @@ def bench_morning_peak(count: int, minutes: int, face_tps: float) -> dict[str, A
         'wait_p99_minutes': round(_percentile(waits, 0.99) / 60, 1),
         'face_calls_served': engine.served,
         'face_calls_throttled': engine.throttled,
+        'face_calls_per_checkin': round(engine.served / count, 2),
+        'drain_floor_minutes': round(floor / 60, 1),
         'simulation_wall_seconds': round(wall, 1),
     }
+
+
+# ---- the shared face set, through the real check-in code with the offline dlib engine ----------------------------
+
+FACES = Path(os.environ.get('BENCH_FACES', Path(__file__).resolve().parents[2] / 'shared' / 'faces'))
+SAME_SHOT_DISTANCE = 0.15  # dlib descriptor distance: one photo at two resolutions, not two shots
+
+
+def _jpeg(image: Any, quality: int = 90) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    image.convert('RGB').save(out, 'JPEG', quality=quality)
+    return out.getvalue()
+
+
+def _turned_print(image: Any, degrees: float) -> Any:
+    """A flat photo turned about its vertical axis by `degrees`, seen by a pinhole camera three widths away: a
+    printed photo (or a phone screen) turned in front of the camera."""
+    import math
+
+    import numpy as np
+    from PIL import Image
+
+    width, height = image.size
+    angle, focal = math.radians(degrees), 3.0 * width
+
+    def project(x: float, y: float) -> tuple[float, float]:
+        depth = (x - width / 2) * math.sin(angle)
+        scale = focal / (focal + depth)
+        return width / 2 + (x - width / 2) * math.cos(angle) * scale, height / 2 + (y - height / 2) * scale
+
+    rows, values = [], []
+    for (x, y), (u, v) in zip([project(*c) for c in ((0, 0), (width, 0), (width, height), (0, height))],
+                              [(0, 0), (width, 0), (width, height), (0, height)], strict=True):  # fmt: skip
+        rows += [[x, y, 1, 0, 0, 0, -u * x, -u * y], [0, 0, 0, x, y, 1, -v * x, -v * y]]
+        values += [u, v]
+    coefficients = np.linalg.solve(np.array(rows, float), np.array(values, float))
+    return image.transform(image.size, Image.Transform.PERSPECTIVE, tuple(coefficients), Image.Resampling.BICUBIC,
+                           fillcolor=(200, 200, 200))  # fmt: skip
+
+
+def bench_face_set(folder: Path) -> dict[str, Any]:
+    """Genuine live sequences, impostors and presentation attacks built from the shared face set, each decided by
+    checkins.check_in with the dlib engine (in memory, no routes): what the shipped thresholds accept."""
+    import csv
+    import io
+    import itertools
+
+    from PIL import Image, ImageOps
+
+    from chalicelib.domain.checkin import Device, Enrolment
+    from chalicelib.domain.models import Employee, Opd
+    from chalicelib.ports import Record
+    from chalicelib.services import checkins, liveness
+    from chalicelib.services.common import KIND_OPD, Deps, dump
+    from chalicelib.settings import Settings
+    from hadir_local.dlib_faces import DlibFaceEngine
+    from tests.fakes import FakeDirectoryStore
+
+    engine = DlibFaceEngine(None)
+    people = {row['file']: row['person'] for row in csv.DictReader((folder / 'people.csv').open())}
+    photos = {name: (folder / name).read_bytes() for name, person in people.items() if person != 'several'}
+    faces = {name: engine.detect(raw) for name, raw in photos.items()}
+    single = {n for n, f in faces.items() if len(f) == 1}
+    yaw = {n: faces[n][0].yaw or 0.0 for n in single}
+    shots: dict[str, str] = {}  # photo -> its shot (the same photo at other resolutions shares it)
+    for name in sorted(single):
+        shots[name] = next((shots[o] for o in shots if people[o] == people[name]
+                            and (engine.compare(photos[o], photos[name]) or 0) > 99.9), name)  # fmt: skip
+    # One photo per shot: the same picture at five resolutions is one sample, not five.
+    first = sorted({shots[n] for n in single})
+    frontal = [n for n in first if abs(yaw[n]) <= 15]  # the liveness policy's frontal limit
+    turned = [n for n in first if abs(yaw[n]) >= 20]
+
+    clock = SimClock(datetime.now(UTC))
+    store = FakeDirectoryStore(clock=clock)
+    deps = Deps(store=store, audit_log=store.audit_log, ledger=MemoryLedger(), clock=clock,  # type: ignore[arg-type]
+                random_bytes=random.Random(11).randbytes)  # fmt: skip
+    media = MemoryMedia()
+    mobile = checkins.Mobile(deps=deps, faces=engine, media=media, queue=SimQueue(clock), nonces=None,  # type: ignore[arg-type]
+                             settings=Settings())  # fmt: skip
+    opd = Opd.model_validate({'opd_id': 'DINAS', 'name': 'Dinas Uji', 'kind': 'dinas', 'zone': 'Asia/Jakarta',
+                              'locations': [OFFICE]})  # fmt: skip
+    store.put_many([Record(KIND_OPD, 'DINAS', dump(opd))])
+    serial = itertools.count()
+
+    def enrolled(reference: str) -> Any:
+        """A new employee whose reference photo is `reference` (as enrol_face leaves it, liveness aside)."""
+        n = next(serial)
+        employee = Employee.model_validate({
+            'employee_id': f'E{n:04d}', 'employee_type': 'TKK', 'name': f'Pegawai {n}',
+            'nik': f'{3171000000000000 + n}', 'opd_id': 'DINAS', 'jabatan': 'Pelaksana', 'kelas_jabatan': 5,
+            'tpp_ceiling': 2_000_000,
+        })  # fmt: skip
+        face_key = f'faces/{employee.employee_id}.jpg'
+        media.objects[face_key] = photos[reference]
+        enrolment = Enrolment(employee_id=employee.employee_id, device_id=f'dev-{n}', face_id=f'f{n}',
+                              face_key=face_key)  # fmt: skip
+        device = Device(device_id=f'dev-{n}', employee_id=employee.employee_id, name='bench', public_key={},
+                        activated_at=clock.now)  # fmt: skip
+        store.put_many([Record(checkins.KIND_ENROLMENT, employee.employee_id, dump(enrolment))])
+        liveness.remember_reference(mobile, employee.employee_id, photos[reference], faces[reference][0])
+        return checkins.DeviceCaller(device, enrolment, employee)
+
+    def attempt(caller: Any, front: bytes, turn_frames: dict[str, bytes]) -> tuple[str, list[str]]:
+        """One check-in: a challenge, then the frame the attacker (or person) shows for the direction asked."""
+        clock.now += timedelta(minutes=30)
+        asked = liveness.issue_challenge(mobile, caller, f'n{next(serial)}', {})
+        body = {'kind': 'in', 'lat': -6.2001, 'lon': 106.8001, 'accuracy_m': 12.0, 'image': _b64(front),
+                'liveness': {'challenge_id': asked['challenge_id'],
+                             'turned_image': _b64(turn_frames[asked['direction']])}}  # fmt: skip
+        decision = checkins.check_in(mobile, caller, body)
+        return decision['outcome'], [r['code'] for r in decision['reasons']]
+
+    def recoded(name: str, quality: int = 88, mirror: bool = False) -> bytes:
+        image = Image.open(io.BytesIO(photos[name])).convert('RGB')
+        return _jpeg(ImageOps.mirror(image) if mirror else image, quality)
+
+    def both_ways(name: str, quality: int) -> dict[str, bytes]:
+        """A turned photo answers its own side; mirrored, the other (dlib yaw > 0: the person's left)."""
+        own = 'left' if yaw[name] > 0 else 'right'
+        other = 'right' if own == 'left' else 'left'
+        return {own: recoded(name, quality), other: recoded(name, quality, mirror=True)}
+
+    tally: dict[str, Counter[str]] = {}
+
+    def count(kind: str, outcome: str) -> None:
+        tally.setdefault(kind, Counter())[outcome] += 1
+
+    # Single comparisons of different shots (what CompareFaces alone decides at 95 / 80)
+    for a, b in itertools.combinations(sorted(single), 2):
+        if shots[a] == shots[b]:
+            continue
+        similarity = engine.compare(photos[a], photos[b]) or 0.0
+        band = 'accepted' if similarity >= 95 else 'review' if similarity >= 80 else 'refused'
+        count('pair_genuine' if people[a] == people[b] else 'pair_impostor', band)
+    samples: list[dict[str, Any]] = []
+    # JPEG qualities differ between scenarios, so no scenario's frames are another's bytes (the hash check would
+    # flag them across employees, which is right in the field and noise here).
+    for reference in frontal:
+        person = people[reference]
+        mine = [n for n in first if people[n] == person and shots[n] != shots[reference]]
+        for front in [n for n in mine if n in frontal]:
+            for turn in [n for n in mine if n in turned]:
+                caller = enrolled(reference)
+                outcome, codes = attempt(caller, recoded(front, 93), both_ways(turn, 92))
+                count('genuine_live_sequence', outcome)
+                samples.append({'reference': reference, 'frontal': front, 'turned': turn, 'outcome': outcome,
+                                'reasons': codes})  # fmt: skip
+                # The same two frames sent again byte for byte (a replayed earlier selfie)
+                count('attack_replayed_selfie', attempt(caller, recoded(front, 93), both_ways(turn, 92))[0])
+        for other in [n for n in frontal if people[n] != person]:
+            for turn in [n for n in turned if people[n] == people[other]][:1]:
+                impostor = attempt(enrolled(reference), recoded(other, 91), both_ways(turn, 89))[0]
+                count('impostor_live_sequence', impostor)
+        caller = enrolled(reference)
+        for still in [n for n in first if people[n] == person]:
+            count('attack_still_photo', attempt(caller, recoded(still, 90), {d: recoded(still, 80) for d in _TURN})[0])
+        count('attack_enrolment_photo_bytes', attempt(caller, photos[reference],
+                                                      {d: recoded(reference, 79) for d in _TURN})[0])  # fmt: skip
+        for turn in [n for n in mine if n in turned]:
+            replay = attempt(caller, recoded(reference, 85), both_ways(turn, 86))[0]
+            count('attack_enrolment_photo_then_real_turn', replay)
+        base = Image.open(io.BytesIO(photos[reference])).convert('RGB')
+        for degrees in (30, 45, 60):
+            warped = {'left': _jpeg(_turned_print(base, -degrees)), 'right': _jpeg(_turned_print(base, degrees))}
+            count(f'attack_printed_photo_turned_{degrees}', attempt(caller, recoded(reference, 84), warped)[0])
+    return {
+        'face_set': str(folder), 'photos': len(photos), 'single_face_photos': len(single),
+        'distinct_shots': len(set(shots.values())), 'frontal_photos': frontal, 'turned_photos': turned,
+        'outcomes': {kind: dict(sorted(c.items())) for kind, c in sorted(tally.items())},
+        'genuine_samples': samples,
+    }  # fmt: skip
 
 
 def main() -> dict[str, Any]:
@@ -360,7 +564,8 @@ def main() -> dict[str, Any]:
         int(os.environ.get('BENCH_PEAK_CHECKINS', '20000')), int(os.environ.get('BENCH_PEAK_MINUTES', '30')),
         float(os.environ.get('BENCH_FACE_TPS', '5')),
     )  # fmt: skip
-    result = {'benchmark': 'checkin', **server, **peak}
+    face_set = bench_face_set(FACES) if FACES.exists() else {'face_set': f'{FACES} not found: skipped'}
+    result = {'benchmark': 'checkin', **server, **peak, 'face_set': face_set}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / 'checkin.json').write_text(json.dumps(result, indent=2) + '\n')
     print(

@@ -67,11 +67,12 @@ class FakeFaceEngine:
 
     compare gives SAME_PERSON_SIMILARITY for the same person, OTHER_PERSON_SIMILARITY otherwise, unless
     `similarity_overrides` names the pair (either order). `busy_calls` makes that many next calls raise
-    FaceEngineBusy; `calls` counts every call per method, refused ones included.
+    FaceEngineBusy (after `calls_before_busy` served ones); `calls` counts every call per method, refused ones included.
     """
 
     similarity_overrides: dict[tuple[str, str], float] = field(default_factory=dict)
     busy_calls: int = 0
+    calls_before_busy: int = 0  # that many calls are served before the busy ones start
     calls: Counter[str] = field(default_factory=Counter)
     indexed: dict[str, tuple[str, str]] = field(default_factory=dict)  # face id -> (external id, person)
     _next_face: int = field(default=0, init=False, repr=False)
@@ -137,7 +138,9 @@ class FakeFaceEngine:
 
     def _called(self, method: str) -> None:
         self.calls[method] += 1
-        if self.busy_calls > 0:
+        if self.calls_before_busy > 0:
+            self.calls_before_busy -= 1
+        elif self.busy_calls > 0:
             self.busy_calls -= 1
             raise FaceEngineBusy(f'fake engine refused {method}')
 

@@ -9,7 +9,7 @@ DetectFaces is spent.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.checkin import Evidence, Outcome, Reason
 from chalicelib.domain.errors import Conflict, Gone, ValidationFailed
-from chalicelib.domain.faces import DetectedFace, quality_problems
+from chalicelib.domain.faces import DetectedFace, FaceBox, quality_problems
 from chalicelib.domain.liveness import (
     DIRECTIONS,
     INSTRUCTION,
@@ -64,11 +64,13 @@ class LivenessAnswer(BaseModel):
 
 @dataclass(frozen=True)
 class Live:
-    """A claimed challenge and its frames, ready to measure."""
+    """A claimed challenge and its frames, ready to measure; `measured_frontal` is the frontal frame's comparison
+    when it was made before the engine got busy (the queue then spends one call, not two)."""
 
     challenge: Challenge
     frontal: bytes
     turned: bytes
+    measured_frontal: FaceComparison | None = None
 
     @property
     def frontal_sha(self) -> str:
@@ -177,20 +179,22 @@ class Measured:
     evidence: Evidence
     verdict: Verdict | None = None  # None: not measured (refused before, or the engine was busy)
     frontal_print: FacePrint | None = None
+    frontal: FaceComparison | None = None  # kept for the queue when the engine got busy after the first call
 
 
 def measure_checkin(mobile: Mobile, evidence: Evidence, reference: bytes, live: Live) -> Measured:
     """Two comparisons with the reference (frontal, then turned) and the liveness verdict. The frontal frame's
     faces go through the quality gate; a refused gate spends no second call. A busy engine leaves it pending."""
+    frontal = live.measured_frontal
     try:
-        frontal = _compare(mobile, reference, live.frontal)
+        frontal = frontal or _compare(mobile, reference, live.frontal)
         problems = quality_problems(frontal.faces, mobile.gate)
         if problems:
             return Measured(replace(evidence, quality=tuple(problems), face_checked=True))
         same = live.frontal_sha == live.turned_sha
         turned = frontal if same else _compare(mobile, reference, live.turned)
     except FaceEngineBusy:
-        return Measured(replace(evidence, face_checked=False))
+        return Measured(replace(evidence, face_checked=False), frontal=frontal)
     verdict = judge(live.challenge.direction, frontal.face, turned, same_bytes=same, policy=policy_of(mobile))
     checked = replace(evidence, similarity=frontal.similarity, face_checked=True, quality_passed=True)
     return Measured(checked, verdict, face_print(frontal.face))
@@ -258,6 +262,7 @@ def keep(mobile: Mobile, checkin_id: str, employee_id: str, local_date: date, li
             'challenge_id': live.challenge.challenge_id, 'direction': live.challenge.direction,
             'turned_key': turned_key, 'turned_sha256': live.turned_sha,
             'measures': verdict.measures if verdict else None, 'passed': verdict.passed if verdict else None,
+            'frontal': _comparison_data(measured.frontal) if measured.frontal and not verdict else None,
         }),
         Record(KIND_SELFIE, live.turned_sha, {'checkin_id': checkin_id, 'employee_id': employee_id, 'turned': True}),
     ]  # fmt: skip
@@ -278,7 +283,17 @@ def stored_live(mobile: Mobile, checkin_id: str, frontal: bytes) -> Live | None:
     challenge = store.get(KIND_CHALLENGE, kept.data['challenge_id'])
     if challenge is None:
         return None
-    return Live(load(Challenge, challenge), frontal, mobile.media.get(kept.data['turned_key']))
+    measured = _comparison(kept.data['frontal']) if kept.data.get('frontal') else None
+    return Live(load(Challenge, challenge), frontal, mobile.media.get(kept.data['turned_key']), measured)
+
+
+def _comparison_data(comparison: FaceComparison) -> dict[str, Any]:
+    return {'similarity': comparison.similarity, 'faces': [asdict(face) for face in comparison.faces]}
+
+
+def _comparison(data: dict[str, Any]) -> FaceComparison:
+    faces = tuple(DetectedFace(**{**face, 'box': FaceBox(**face['box'])}) for face in data['faces'])
+    return FaceComparison(similarity=data['similarity'], faces=faces)
 
 
 def record_measures(mobile: Mobile, checkin_id: str, measured: Measured) -> None:

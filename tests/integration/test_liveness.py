@@ -264,6 +264,25 @@ def test_a_busy_engine_keeps_the_live_check_in_pending_and_the_queue_judges_its_
     assert [(h['outcome'], [r['code'] for r in h['reasons']]) for h in history] == [('refused', ['liveness_no_turn'])]
 
 
+def test_a_check_in_throttled_after_its_first_call_costs_the_queue_one_call_not_two(world: World) -> None:
+    # Given an enrolled employee, and an engine that serves one call and then throttles one
+    phone = activate(world, 0)
+    enrol(world, phone)
+    world.faces.calls.clear()
+    world.faces.calls_before_busy, world.faces.busy_calls = 1, 1
+    # When a live check-in arrives: the frontal frame is compared, the turned frame is throttled
+    assert live_check_in(world, phone, 'half').body['outcome'] == 'pending'
+    # Then the queue compares only the turned frame, and the check-in is accepted
+    sqs = boto3_client('sqs')
+    queue = names.queue_name(get_settings().stage, names.QUEUE_FACE_CHECKS)
+    url = sqs.get_queue_url(QueueName=queue)['QueueUrl']
+    bodies = [m['Body'] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)['Messages']]
+    event = world.hx.client.events.generate_sqs_event(queue_name=queue, message_bodies=bodies)
+    assert world.hx.client.lambda_.invoke('verify_face_checks', event).payload == {'accepted': 1}
+    assert dict(world.faces.calls) == {'compare_detail': 3}  # served: 1 + 1 in the queue; 1 refused
+    assert len(ledger_punches(world.employees[0])) == 1
+
+
 def test_a_deactivated_employees_phone_stops_working(world: World) -> None:
     # Given an enrolled employee whose phone works
     phone = activate(world, 0)
