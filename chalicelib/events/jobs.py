@@ -12,6 +12,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from chalice.app import Blueprint, Cron
 
 from chalicelib import resource_names as names
+from chalicelib.domain.strict import parse_date
 from chalicelib.observability import logger, metrics
 from chalicelib.services import allowance, checkins, machine_summary, month_end, nightly, outages, schedules
 from chalicelib.services.audit import anchor_audit, report_json, verify_audit
@@ -66,8 +67,10 @@ def run_close_day(date: str | None = None, force: bool = False, **_: Any) -> dic
     return report
 
 
-def run_propose_outages(**_: Any) -> dict[str, Any]:
-    return outages.propose_silent_mornings(get_deps())
+def run_propose_outages(date: str | None = None, **_: Any) -> dict[str, Any]:
+    """Hourly: each OPD's working mornings due since the last run, missed ones included. With a date: that
+    date for every OPD."""
+    return outages.propose_silent_mornings(get_deps(), parse_date(date, 'date') if date else None)
 
 
 def run_close_month(date: str | None = None, **_: Any) -> dict[str, Any]:
@@ -141,7 +144,7 @@ JOBS: dict[str, Job] = {
         'propose-outages',
         names.CRON_PROPOSE_OUTAGES,
         run_propose_outages,
-        'propose an outage for each OPD whose machines were all silent this working morning',
+        'propose an outage for each OPD whose machines were all silent a working morning (missed ones too, or --date)',
     ),
     'sweep-face-checks': Job(
         'sweep-face-checks',

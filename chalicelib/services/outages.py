@@ -1,10 +1,18 @@
 """Outage records: a machine of an OPD silent through a working morning is proposed as an outage; the
 personnel office confirms or dismisses it (audited), and the allowance applies the pemda's outage
-policy only to confirmed ones."""
+policy only to confirmed ones.
+
+The morning check runs hourly. Each OPD's working mornings are judged once, after 10:00 local, and a marker
+says so; a morning whose hourly runs all failed is judged by the next run that succeeds (up to
+``CATCH_UP_DAYS`` back, never before the OPD's first judged morning, as the day close catches up). Today is
+judged by the machines' last contact (no machine heard from since 06:00); a past morning by the ledger (no
+punch of any of the OPD's machines timed 06:00–10:00 that day), since a contact time only tells the latest
+contact. ``--date`` judges that one date for every OPD. Proposals are idempotent: one per OPD and day.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -20,6 +28,8 @@ from chalicelib.services.common import KIND_HOLIDAY, KIND_MACHINE, KIND_OPD, Dep
 from chalicelib.services.ingest import mark_for_reclose
 
 KIND_OUTAGE = 'outage'
+KIND_MORNING_CHECK = 'morning_check'  # an OPD's working morning was judged (proposed or not)
+CATCH_UP_DAYS = 7
 MORNING_START = time(6, 0)  # the machines of an office should be heard from after this local time
 MORNING_CHECK_HOUR = 10  # a silent morning is judged once 10:00 local has passed
 SYSTEM_ACTOR = 'system'
@@ -108,30 +118,94 @@ def confirmed_outage(deps: Deps, opd_id: str, day: date) -> bool:
     return stored is not None and stored.data['state'] == 'confirmed'
 
 
-def propose_silent_mornings(deps: Deps) -> dict[str, Any]:
-    """For each OPD whose local time is past its morning check on a working day, propose an outage when
-    every active machine of the OPD has been silent since the morning began. Re-runs propose nothing new."""
+def propose_silent_mornings(deps: Deps, day: date | None = None) -> dict[str, Any]:
+    """Propose an outage for each OPD whose machines were all silent through a working morning: the mornings
+    due since the last run (today's once 10:00 local has passed, and missed ones), or ``day`` for every OPD.
+    Re-runs propose nothing new."""
     now = deps.clock()
-    holidays = {r.data['day'] for r in all_records(deps.store, KIND_HOLIDAY, f'{now.year:04d}-')}
     machines_by_opd: dict[str, list[Machine]] = {}
     for record in all_records(deps.store, KIND_MACHINE):
         machine = load(Machine, record)
         if machine.active:
             machines_by_opd.setdefault(machine.opd_id, []).append(machine)
     statuses = deps.store.get_many('machine_status', [m.serial for ms in machines_by_opd.values() for m in ms])
-    proposed = []
+    years = {now.year, now.year - 1} | ({day.year} if day else set())
+    holidays = {r.data['day'] for y in sorted(years) for r in all_records(deps.store, KIND_HOLIDAY, f'{y:04d}-')}
+    proposed, judged = [], []
+    ledger = _MorningPunches(deps)
     for opd in (load(Opd, r) for r in all_records(deps.store, KIND_OPD)):
         machines = machines_by_opd.get(opd.opd_id)
-        local_now = now.astimezone(ZoneInfo(opd.zone))
-        day = local_now.date()
-        if not machines or local_now.hour < MORNING_CHECK_HOUR or day.weekday() >= 5 or day.isoformat() in holidays:
+        if not machines:
             continue
-        morning = datetime.combine(day, MORNING_START, tzinfo=ZoneInfo(opd.zone))
-        contacts = [parse_instant(statuses[m.serial].data.get('last_contact')) if m.serial in statuses else None
-                    for m in machines]  # fmt: skip
-        if all(c is None or c < morning for c in contacts):
-            reason = f'no machine of {opd.opd_id} was heard from between 06:00 and 10:00 ({opd.zone})'
-            created = _propose(deps, SYSTEM_ACTOR, opd.opd_id, day, reason, sorted(m.serial for m in machines))
-            if created:
-                proposed.append(created['outage_id'])
-    return {'proposed': proposed}
+        local_now = now.astimezone(ZoneInfo(opd.zone))
+        for morning in [day] if day is not None else _due_mornings(deps, opd.opd_id, local_now):
+            if not _morning_over(morning, local_now):
+                continue
+            if morning.weekday() < 5 and morning.isoformat() not in holidays:
+                judged.append(f'{opd.opd_id}@{morning.isoformat()}')
+                created = _judge(deps, ledger, opd, morning, local_now, machines, statuses)
+                if created:
+                    proposed.append(created['outage_id'])
+            _mark_judged(deps, opd.opd_id, morning)
+    return {'proposed': proposed, 'judged': judged}
+
+
+def _morning_over(day: date, local_now: datetime) -> bool:
+    return day < local_now.date() or (day == local_now.date() and local_now.hour >= MORNING_CHECK_HOUR)
+
+
+def _due_mornings(deps: Deps, opd_id: str, local_now: datetime) -> list[date]:
+    """Today (from 10:00) and the missed mornings of the catch-up window, never before the first judged one."""
+    today = local_now.date()
+    done = {r.data['day'] for r in all_records(deps.store, KIND_MORNING_CHECK, f'{opd_id}@')}
+    if not done:
+        return [today]
+    window = [today - timedelta(days=n) for n in range(CATCH_UP_DAYS - 1, -1, -1)]
+    return [d for d in window if d.isoformat() not in done and d.isoformat() > min(done)]
+
+
+def _mark_judged(deps: Deps, opd_id: str, day: date) -> None:
+    # One transaction put (the job's role has no batch write); a marker already there is left as it is.
+    data = {'opd_id': opd_id, 'day': day.isoformat()}
+    record = Record(KIND_MORNING_CHECK, f'{opd_id}@{day.isoformat()}', data, list_key=f'{opd_id}@{day.isoformat()}')
+    try:
+        deps.store.commit([Create(record, 'judged already')], None)
+    except Conflict:
+        pass
+
+
+def _judge(
+    deps: Deps, ledger: _MorningPunches, opd: Opd, day: date, local_now: datetime, machines: list[Machine],
+    statuses: dict[str, Record],
+) -> dict[str, Any] | None:  # fmt: skip
+    zone = ZoneInfo(opd.zone)
+    morning = datetime.combine(day, MORNING_START, tzinfo=zone)
+    serials = sorted(m.serial for m in machines)
+    if day == local_now.date():
+        contacts = [parse_instant(statuses[s].data.get('last_contact')) if s in statuses else None for s in serials]
+        silent = all(c is None or c < morning for c in contacts)
+    else:
+        silent = not ledger.punched(set(serials), day, zone)
+    if not silent:
+        return None
+    reason = f'no machine of {opd.opd_id} was heard from between 06:00 and 10:00 ({opd.zone}) on {day.isoformat()}'
+    return _propose(deps, SYSTEM_ACTOR, opd.opd_id, day, reason, serials)
+
+
+class _MorningPunches:
+    """Machine punches of a local date, read once per run for every OPD judged (any OPD's partition: a machine's
+    punches are stamped with its staff's OPDs)."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        self._days: dict[date, list[tuple[str, datetime]]] = {}
+
+    def punched(self, serials: set[str], day: date, zone: ZoneInfo) -> bool:
+        """Whether one of these machines has a punch timed 06:00–10:00 of that day in the ledger."""
+        if day not in self._days:
+            opd_ids = sorted({r.id for r in all_records(self._deps.store, KIND_OPD)})
+            self._days[day] = [(p.machine_serial, p.at_utc) for o in opd_ids
+                               for p in self._deps.ledger.for_opd_date(o, day) if p.machine_serial]  # fmt: skip
+        start = datetime.combine(day, MORNING_START, tzinfo=zone)
+        end = datetime.combine(day, time(MORNING_CHECK_HOUR, 0), tzinfo=zone)
+        return any(serial in serials and start <= at < end for serial, at in self._days[day])
