@@ -98,8 +98,8 @@ function statusText(ui, status) {
   if (!status) return null;
   const range = status.first === status.last
     ? ui.tanggal(status.first) : `${ui.tanggal(status.first)} – ${ui.tanggal(status.last)}`;
-  return ui.el('span', {},
-    ui.el('strong', {}, `${status.code} · ${status.name || CATEGORY_NAMES[status.category] || ''}`),
+  return ui.el('span', { class: 'status-detail' },
+    ui.el('span', { class: 'sub' }, `${status.code} · ${status.name || CATEGORY_NAMES[status.category] || ''}`),
     ui.el('span', { class: 'sub' }, range),
     status.reference ? ui.el('span', { class: 'sub' }, `Surat ${status.reference}`) : null,
     status.location && status.location.name ? ui.el('span', { class: 'sub' }, status.location.name) : null);
@@ -126,7 +126,8 @@ function renderBoard(body, board, ctx, keepFilter) {
     { key: 'name', label: 'Pegawai', render: (r) => ui.el('span', {},
       ui.el('a', { href: `#/pegawai/${encodeURIComponent(r.employee_id)}` }, r.name),
       ui.el('span', { class: 'sub mono' }, r.nip || r.employee_id)) },
-    { key: 'state', label: 'Keadaan', value: (r) => STATE_ORDER[r.state] ?? 9, render: (r) => stateChip(ui, r) },
+    { key: 'state', label: 'Keadaan', value: (r) => STATE_ORDER[r.state] ?? 9,
+      render: (r) => ui.el('span', { class: 'state-cell' }, stateChip(ui, r), statusText(ui, r.status)) },
     { key: 'first', label: 'Masuk', value: (r) => (r.first_punch ? r.first_punch.at : ''), render: (r) => punchText(ui, r.first_punch) },
     { key: 'last', label: 'Pulang', value: (r) => (r.last_punch ? r.last_punch.at : ''), render: (r) => punchText(ui, r.last_punch) },
     { key: 'minutes_late', label: 'Terlambat', align: 'end',
@@ -134,7 +135,6 @@ function renderBoard(body, board, ctx, keepFilter) {
     { key: 'shift', label: 'Jadwal', className: 'nowrap', value: (r) => (r.shift ? r.shift.start : ''),
       render: (r) => (r.shift ? ui.el('span', {}, `${ui.jam(r.shift.start)}–${ui.jam(r.shift.end)}`,
         ui.el('span', { class: 'sub' }, r.shift.code)) : null) },
-    { key: 'status', label: 'Keterangan', sortable: false, render: (r) => statusText(ui, r.status) },
   ];
   const rows = () => board.items.filter((r) => {
     if (state.filter && state.filter !== 'total') {
