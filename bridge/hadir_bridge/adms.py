@@ -316,7 +316,9 @@ class AdmsReceiver:
             command = self.spool.record_reply(machine.serial, reply['ID'], code, reply['_raw'])
             if command is not None and command.backfill_id:
                 state = 'done' if code is not None and code >= 0 else 'failed'
-                self.spool.set_backfill(command.backfill_id, state, f'device returned {code_text}')
+                # After the re-send's note: both steps' counts reach the cloud, not only the device's answer.
+                self.spool.set_backfill(command.backfill_id, state, f'device returned {code_text}', append=True,
+                                        device_return=code)  # fmt: skip
             if command is not None and command.command.startswith('VERIFY SUM ATTLOG'):
                 self._day_sum(machine, command.command, code, reply)
         return Reply(200, 'OK')

@@ -17,6 +17,7 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -59,7 +60,9 @@ class CloudClient(Protocol):
 
     def backfill_requests(self) -> list[BackfillRequest]: ...
 
-    def report_backfill(self, request_id: str, state: str, detail: str | None) -> None: ...
+    def report_backfill(
+        self, request_id: str, state: str, detail: str | None, counts: Mapping[str, int] | None = None
+    ) -> None: ...
 
     def health(self) -> dict[str, Any]: ...
 
@@ -160,9 +163,13 @@ class HttpCloudClient:
                 continue
         return requests
 
-    def report_backfill(self, request_id: str, state: str, detail: str | None) -> None:
+    def report_backfill(
+        self, request_id: str, state: str, detail: str | None, counts: Mapping[str, int] | None = None
+    ) -> None:
+        """``counts``: what the steps did (``resent`` spooled punches, ``pulled`` new ones, the machine's
+        ``device_return`` code), each kept by the cloud beside the others."""
         quoted = urllib.parse.quote(request_id, safe='')
-        self._call('POST', f'/v1/bridge/backfills/{quoted}', {'state': state, 'detail': detail})
+        self._call('POST', f'/v1/bridge/backfills/{quoted}', {'state': state, 'detail': detail, **(counts or {})})
 
     def health(self) -> dict[str, Any]:
         answer = self._call('GET', '/v1/health', auth=False)

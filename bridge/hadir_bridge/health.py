@@ -17,6 +17,7 @@ from hadir_bridge.config import Machine
 from hadir_bridge.parsers import TIME_FORMAT, LineError, parse_time
 from hadir_bridge.pull import Puller, PullError
 from hadir_bridge.spool import Spool, iso, utc_now
+from hadir_bridge.spool.storage import BACKFILL_COUNTS
 
 log = logging.getLogger(__name__)
 
@@ -146,28 +147,34 @@ class Backfiller:
         if machine is None:
             self.spool.set_backfill(request_id, 'failed', f'serial {serial} is not served by this bridge')
             return
-        resent = f'{self.spool.resend_window(serial, start, end)} spooled punches sent again'
+        count = self.spool.resend_window(serial, start, end)
+        resent = f'{count} spooled punches sent again'
         if machine.protocol == 'push':
             self.spool.queue_command(serial, command_id(request_id), backfill_command(start, end), request_id)
-            self.spool.set_backfill(request_id, 'queued', f'{resent}; DATA QUERY ATTLOG queued for the next getrequest')
+            self.spool.set_backfill(
+                request_id, 'queued', f'{resent}; DATA QUERY ATTLOG queued for the next getrequest', resent=count
+            )
         elif machine.protocol == 'pull' and self.puller is not None:
             try:
                 result = self.puller.pull(machine, start, end)
             except PullError as exc:
-                self.spool.set_backfill(request_id, 'failed', f'{resent}; {exc}')
+                self.spool.set_backfill(request_id, 'failed', f'{resent}; {exc}', resent=count)
                 return
             detail = f'{resent}; pulled {result.counts.added} new, {result.counts.duplicates} already spooled'
-            self.spool.set_backfill(request_id, 'done', detail)
+            self.spool.set_backfill(request_id, 'done', detail, resent=count, pulled=result.counts.added)
         else:
             # Only a file from the machine can bring what the bridge never had.
-            self.spool.set_backfill(request_id, 'done', f'{resent}; a USB machine: for more, run import-usb')
+            self.spool.set_backfill(
+                request_id, 'done', f'{resent}; a USB machine: for more, run import-usb', resent=count
+            )
 
     def report(self) -> None:
         for item in self.spool.backfills():
             if item['state'] == item['reported_state'] or item['state'] == 'new':
                 continue
             try:
-                self.cloud.report_backfill(item['request_id'], item['state'], item['detail'])
+                counts = {k: item[k] for k in BACKFILL_COUNTS if item.get(k) is not None}
+                self.cloud.report_backfill(item['request_id'], item['state'], item['detail'], counts)
             except CloudError as exc:
                 log.warning('could not report backfill %s: %s', item['request_id'], exc)
                 return

@@ -146,6 +146,10 @@ class BackfillReport(BaseModel):
 
     state: Literal['queued', 'done', 'failed']
     detail: str | None = Field(default=None, max_length=500)
+    # The evidence of each step, kept beside the earlier ones (a later report without a count keeps it).
+    resent: int | None = Field(default=None, ge=0, le=10_000_000, description='spooled punches sent again')
+    pulled: int | None = Field(default=None, ge=0, le=10_000_000, description='new punches read from the machine')
+    device_return: int | None = Field(default=None, ge=-10_000, le=10_000, description="the machine's return code")
 
 
 def upload_prefix(bridge_id: str) -> str:
@@ -270,7 +274,9 @@ def report_backfill(deps: Deps, principal: Principal, request_id: str, body: dic
     if stored is None or stored.data.get('bridge_id') != bridge.bridge_id:
         raise NotFound(f'backfill {request_id} does not exist for this bridge')
     report = build(BackfillReport, body)
-    data = {**stored.data, 'state': report.state, 'detail': report.detail, 'reported_at': deps.clock().isoformat()}
+    counts = report.model_dump(include={'resent', 'pulled', 'device_return'}, exclude_none=True)
+    data = {**stored.data, 'state': report.state, 'detail': report.detail, 'reported_at': deps.clock().isoformat(),
+            **counts}  # fmt: skip
     still_pending = report.state == 'queued'
     list_key = f'{bridge.bridge_id}#{"pending" if still_pending else "closed"}#{request_id}'
     deps.store.commit([Replace(Record(KIND_BACKFILL, request_id, data, stored.version, list_key=list_key))], None)

@@ -185,4 +185,13 @@ def test_a_backfill_sends_the_windows_spooled_punches_again_and_reads_the_machin
     assert reports[f'auto-{USB_SERIAL}-20260104']['state'] == 'done'
     status, text = machine.getrequest()
     assert 'DATA QUERY ATTLOG StartTime=2026-01-04 00:00:00\tEndTime=2026-01-04 23:59:59' in text
+    # When the machine answers the command
+    cmd_id = text.split(':', 2)[1]
+    assert machine.devicecmd(f'ID={cmd_id}&Return=0&CMD=DATA')[0] == 200
+    running_bridge.backfiller.report()
+    # Then the report keeps both steps: the re-send's count and the device's answer, in the note and as counts
+    done = [r for i, r in fake_cloud.backfill_reports if i == f'auto-{PUSH_SERIAL}-20260104' and r['state'] == 'done']
+    assert done[-1]['detail'].startswith('2 spooled punches sent again; DATA QUERY ATTLOG queued')
+    assert done[-1]['detail'].endswith('; device returned 0')
+    assert (done[-1]['resent'], done[-1]['device_return']) == (2, 0)
     machine.close()

@@ -128,8 +128,10 @@ class DyingCloud:
     def backfill_requests(self) -> list[BackfillRequest]:
         return self.inner.backfill_requests()
 
-    def report_backfill(self, request_id: str, state: str, detail: str | None) -> None:
-        self.inner.report_backfill(request_id, state, detail)
+    def report_backfill(
+        self, request_id: str, state: str, detail: str | None, counts: dict[str, int] | None = None
+    ) -> None:
+        self.inner.report_backfill(request_id, state, detail, counts)
 
     def health(self) -> dict[str, Any]:
         return self.inner.health()

@@ -308,3 +308,18 @@ def test_a_machine_that_sent_nothing_is_silent_beside_its_outage_record(hx: Harn
         f'DINKES@{DAY}', 'confirmed', 'teknisi memastikan mesin rusak',
     )  # fmt: skip
     assert outage['decided_by']
+
+
+def test_a_backfill_keeps_each_steps_count_as_its_evidence(hx: Harness, office: Office) -> None:
+    # Given a short day's backfill
+    reconciled(hx, office, [punch('7', f'{DAY} 07:41:10')])
+    heartbeat(hx, office, [counts(DAY, 2)])
+    summarize()
+    path = f'/v1/bridge/backfills/auto-{SERIAL}-20261120'
+    # When the bridge reports the re-send (queued), then the machine's answer (done)
+    queued = {'state': 'queued', 'detail': '1 spooled punches sent again; DATA QUERY ATTLOG queued', 'resent': 1}
+    assert hx.call('POST', path, office.bridge_token, queued).status == 200
+    done = {'state': 'done', 'detail': '1 spooled punches sent again; device returned 0', 'device_return': 0}
+    reply = hx.call('POST', path, office.bridge_token, done)
+    # Then the request keeps both counts, not only the last note
+    assert reply.status == 200 and (reply.body['resent'], reply.body['device_return']) == (1, 0)

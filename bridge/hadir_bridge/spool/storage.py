@@ -166,7 +166,10 @@ CREATE TABLE IF NOT EXISTS intakes (
 # Columns added after a spool file may already exist (CREATE TABLE IF NOT EXISTS does not add them).
 _ADDED_COLUMNS = {
     'imports': {'times_imported': 'INTEGER NOT NULL DEFAULT 1', 'last_imported_at': 'TEXT'},
+    # A backfill's evidence: what each step did, kept side by side (a later step never erases an earlier count).
+    'backfills': {'resent': 'INTEGER', 'pulled': 'INTEGER', 'device_return': 'INTEGER'},
 }
+BACKFILL_COUNTS = ('resent', 'pulled', 'device_return')
 INTAKES_KEPT = 10000
 
 
@@ -500,11 +503,19 @@ class Storage(SpoolBase):
             )
             return cursor.rowcount == 1
 
-    def set_backfill(self, request_id: str, state: str, detail: str | None = None) -> None:
+    def set_backfill(
+        self, request_id: str, state: str, detail: str | None = None, *, append: bool = False,
+        resent: int | None = None, pulled: int | None = None, device_return: int | None = None,
+    ) -> None:  # fmt: skip
+        """Set a request's state and note; ``append`` adds the note after the earlier one instead of replacing
+        it, and each count given is kept beside the earlier ones (a count not given stays as it was)."""
+        detail_sql = "CASE WHEN detail IS NULL THEN ? ELSE detail || '; ' || ? END" if append else '?'
+        detail_args = (detail, detail) if append else (detail,)
         with self._write() as db:
             db.execute(
-                'UPDATE backfills SET state = ?, detail = ?, updated_at = ? WHERE request_id = ?',
-                (state, detail, iso(utc_now()), request_id),
+                f'UPDATE backfills SET state = ?, detail = {detail_sql}, updated_at = ?, resent = COALESCE(?, resent),'
+                ' pulled = COALESCE(?, pulled), device_return = COALESCE(?, device_return) WHERE request_id = ?',
+                (state, *detail_args, iso(utc_now()), resent, pulled, device_return, request_id),
             )
 
     def mark_backfill_reported(self, request_id: str, state: str) -> None:
