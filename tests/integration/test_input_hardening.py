@@ -46,13 +46,14 @@ def office(hx: Harness) -> Harness:
 
 # ---- item 3: no input reaches a 500 ----------------------------------------------------------------------------
 
-PAGINATED_GETS = sorted(s.path for s in REGISTRY if s.paginated and s.method == 'GET' and '{' not in s.path)
-
 
 @pytest.mark.parametrize('digit', UNICODE_DIGITS)
 def test_a_unicode_digit_in_limit_is_422_on_every_paginated_route(hx: Harness, digit: str) -> None:
-    # Given every paginated route; When limit is a digit that is not ASCII; Then 422 on query.limit, never 500
-    for path in PAGINATED_GETS:
+    # Given every paginated route (the registry is filled once the harness has imported the app)
+    paginated = sorted(s.path for s in REGISTRY if s.paginated and s.method == 'GET' and '{' not in s.path)
+    assert len(paginated) >= 10
+    # When limit is a digit that is not ASCII; Then 422 on query.limit, never 500
+    for path in paginated:
         error = refused(hx.call('GET', f'{path}?limit={digit}', hx.super_key))
         assert 'query.limit' in paths_of(error), path
 
