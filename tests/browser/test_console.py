@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, Route, expect
 
 from tests.browser.console_support import (
     NAV,
@@ -212,6 +212,25 @@ def test_a_screen_whose_file_fails_shows_the_error_in_its_own_pane(
     expect(page.locator('#nav a')).to_have_count(9)
     go(page, 'status')
     expect(pane(page)).to_contain_text('Dedi Kurniawan')
+
+
+def test_hari_ini_shows_its_loading_state_and_a_lost_connection_in_words(
+    browser: Browser,
+    console_pemda: ConsolePemda,  # noqa: F811
+) -> None:
+    # Given an answer that has not come yet: the pane says it is loading
+    page = open_console(browser)
+    held: list[Route] = []
+    page.route(f'**/v1/opds/{OPD_A}/today', lambda route: held.append(route))
+    signed_in(page, console_pemda, console_pemda.keys['opd_admin'])
+    expect(pane(page).locator('.state-loading')).to_contain_text('Memuat')
+    console_shot(page, 'hari-ini-loading')
+    # When the connection is lost instead, the pane says so in words, and "Muat ulang" tries again
+    held[0].abort('internetdisconnected')
+    expect(pane(page).get_by_role('alert')).to_contain_text('Tidak dapat terhubung ke server')
+    page.unroute(f'**/v1/opds/{OPD_A}/today')
+    page.get_by_role('button', name='Muat ulang').click()
+    expect(page.locator('.today-board tbody tr')).to_have_count(4)
 
 
 def test_hari_ini_says_when_nobody_is_expected(browser: Browser, console_pemda: ConsolePemda) -> None:  # noqa: F811

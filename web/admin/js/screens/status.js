@@ -48,7 +48,7 @@ export const screen = {
     const { ui, api, principal } = ctx;
     const toolbar = ui.el('div', { class: 'toolbar' });
     const formHost = ui.el('div', {});
-    const list = ui.el('div', {});
+    const list = ui.el('div', { class: 'status-list' });
     const requests = ui.el('div', {});
     root.replaceChildren(toolbar, formHost, list, requests);
     ui.loading(list);

@@ -53,6 +53,11 @@ export const screen = {
       if (span) span.textContent = ` (${n})`;
     }
     await show();
+    // The other tab's count too, so an open alert is visible from the queue (best effort).
+    if (current === 'antrean') {
+      ctx.api.all('/v1/alerts', { opd: picker.value || undefined })
+        .then((alerts) => setCount('peringatan', alerts.filter((a) => !a.resolution).length)).catch(() => {});
+    }
   },
 };
 
