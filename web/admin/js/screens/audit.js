@@ -1,7 +1,7 @@
 // Audit: the append-only audit log with filters (actor, action, OPD, date), each entry's before and after, and the
 // chain check (every entry's hash links to the one before it; the head is anchored outside the table every hour).
 
-import { alive, ensureStyles, settle, toolbar } from './common-b.js';
+import { alive, ensureStyles, settle } from './common-b.js';
 
 const MAX_ENTRIES = 2000; // the newest entries the screen reads and filters; older ones via the API or the CLI
 
@@ -47,8 +47,8 @@ export const screen = {
           + 'di luar basis data setiap jam. Pemeriksaan menunjukkan apakah ada entri yang diubah, dihapus atau disisipkan.'),
         ui.el('div', { class: 'b-actions' }, verifyButton), chainHost),
       ui.section('Jejak audit',
-        toolbar(picker.element, ui.field('Pelaku (kunci)', actor), ui.field('Tindakan', action),
-          ui.field('Dari tanggal', from), ui.field('Sampai tanggal', to)),
+        ui.el('div', { class: 'form-grid b-filters' }, picker.element, ui.field('Pelaku (kunci)', actor),
+          ui.field('Tindakan', action), ui.field('Dari tanggal', from), ui.field('Sampai tanggal', to)),
         listHost, detail));
 
     let entries = [];

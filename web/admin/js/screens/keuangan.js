@@ -105,7 +105,7 @@ function revisionPart(ui, ctx, month, revision, latest) {
     sortable: false,
     columns: [
       { key: 'stem', label: 'Berkas', render: (r) => ui.el('div', {},
-        ui.el('strong', {}, r.stem === 'pemda' ? 'Seluruh pemda' : `OPD ${r.stem}`),
+        ui.el('strong', { class: 'b-money' }, r.stem === 'pemda' ? 'Seluruh pemda' : `OPD ${r.stem}`),
         ui.el('div', { class: 'hint' }, `${ui.angka((r.csv || r.xlsx).rows)} baris`)) },
       { key: 'xlsx', label: 'Excel (XLSX)', render: (r) => (r.xlsx ? fileCell(ui, ctx, r.xlsx, 'primary')
         : ui.el('span', { class: 'hint' }, anyXlsx ? 'tidak ada' : 'belum tersedia untuk revisi ini')) },

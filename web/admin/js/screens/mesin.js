@@ -10,7 +10,7 @@ const FINDINGS = {
   short: ['bad', 'Ada yang hilang'],
   in_transit: ['info', 'Masih dikirim'],
   ledger_ahead: ['info', 'Hadir mencatat lebih banyak'],
-  not_reported: ['muted', 'Belum dilaporkan bridge'],
+  not_reported: ['muted', 'Belum dilaporkan'],
 };
 const BACKFILL = { pending: 'menunggu bridge', queued: 'sedang dibaca ulang', done: 'selesai', failed: 'gagal' };
 const PROTOCOLS = { push: 'ADMS (push)', pull: 'TCP (pull)', usb: 'USB' };

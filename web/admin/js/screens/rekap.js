@@ -146,7 +146,7 @@ function gridPart(ui, state, days, recap) {
     ui.el('th', { scope: 'col', class: 'b-grid-sum', title: 'Hari terlambat atau pulang cepat' }, 'TL/PSW'),
     ui.el('th', { scope: 'col', class: 'b-grid-sum', title: 'Tanpa keterangan' }, 'TK'),
     ui.el('th', { scope: 'col', class: 'b-grid-sum', title: 'Cuti, dinas, izin, sakit' }, 'Status'));
-  const rows = items.map((person) => {
+  const rows = items.map((person, index) => {
     const sums = { present: 0, lateEarly: 0, tk: 0, status: 0 };
     const cells = dates.map((d) => {
       const day = (person.days || {})[d];
@@ -161,12 +161,8 @@ function gridPart(ui, state, days, recap) {
       const label = `${person.name}, ${ui.tanggal(d, { style: 'long' })}: ${codes.join(', ')}. ${day.explanation || ''}`;
       const cell = ui.el('button', {
         type: 'button', class: ['b-code', `b-tone-${ui.chipTone ? ui.chipTone(main) : tone(main)}`],
-        title: label.trim(), 'aria-label': label.trim(),
+        title: label.trim(), 'aria-label': label.trim(), dataset: { row: index, date: d },
       }, codes.length > 1 ? `${main}+` : main);
-      const show = () => showDay(ui, detail, person, d, day, codes);
-      cell.addEventListener('click', show);
-      cell.addEventListener('focus', show);
-      cell.addEventListener('mouseenter', show);
       return ui.el('td', { class: ['b-cell', isWeekend(d) ? 'b-weekend' : null] }, cell);
     });
     return ui.el('tr', {},
@@ -178,9 +174,20 @@ function gridPart(ui, state, days, recap) {
       ui.el('td', { class: ['b-grid-sum', sums.tk ? 'b-bad' : null] }, String(sums.tk)),
       ui.el('td', { class: 'b-grid-sum' }, String(sums.status)));
   });
+  const grid = ui.el('table', { class: 'b-grid' }, ui.el('thead', {}, head), ui.el('tbody', {}, rows));
+  // One listener for the whole grid (an OPD of 1,000 staff has 31,000 cells): tap, keyboard focus or hover.
+  let shown = null;
+  const show = (event) => {
+    const cell = event.target.closest && event.target.closest('button.b-code');
+    if (!cell || cell === shown) return;
+    shown = cell;
+    const person = items[Number(cell.dataset.row)];
+    const day = person.days[cell.dataset.date];
+    showDay(ui, detail, person, cell.dataset.date, day, dayCodes(day));
+  };
+  for (const type of ['click', 'focusin', 'mouseover']) grid.addEventListener(type, show);
   part.appendChild(ui.el('div', { class: 'b-grid-wrap', tabindex: '0', role: 'region',
-    'aria-label': `Kehadiran ${ui.bulan(state.month)} per pegawai dan tanggal` },
-  ui.el('table', { class: 'b-grid' }, ui.el('thead', {}, head), ui.el('tbody', {}, rows))));
+    'aria-label': `Kehadiran ${ui.bulan(state.month)} per pegawai dan tanggal` }, grid));
   part.appendChild(detail);
   const key = legend(ui, used);
   if (key) part.appendChild(key);
