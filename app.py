@@ -12,6 +12,7 @@ from chalicelib.api import (
     bridges,
     directory,
     discipline_decisions,
+    employee_history,
     exports,
     imports,
     me,
@@ -60,6 +61,7 @@ for blueprint in (
     me.bp,
     attendance.bp,
     discipline_decisions.bp,
+    employee_history.bp,
     face_checks.bp,
 ):
     app.register_blueprint(blueprint)

@@ -43,6 +43,7 @@ from chalicelib.domain.strict import parse_date, parse_month
 from chalicelib.domain.tpp.day import ApprovedStatus, DayResult
 from chalicelib.domain.tpp.defaults import default_profile
 from chalicelib.domain.tpp.finance_xlsx import XLSX_TYPE, WorkbookCover, finance_xlsx
+from chalicelib.domain.tpp.midmonth import finance_rows
 from chalicelib.domain.tpp.month import MonthFlags, compute_month
 from chalicelib.domain.tpp.pipeline import close_days as evaluate_shifts
 from chalicelib.domain.tpp.profile import RuleProfile, profile_in_force
@@ -84,7 +85,7 @@ from chalicelib.ports import (
     Record,
     Remove,
 )
-from chalicelib.services import discipline, discipline_decisions, schedules, scores, statuses
+from chalicelib.services import discipline, discipline_decisions, employee_history, schedules, scores, statuses
 from chalicelib.services.checkins import manipulation_confirmed
 from chalicelib.services.common import (
     KIND_EMPLOYEE,
@@ -387,6 +388,7 @@ def close_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]
     found = deps.store.get_many(KIND_EMPLOYEE, sorted(by_employee))
     month_scores = scores.scores_of_month(deps, month)
     overlays = discipline_decisions.overlays_of_month(deps, month)
+    history = employee_history.changes_by_employee(deps)
     missing = 0
     records: list[MonthRecord] = []
     for employee_id in sorted(found):
@@ -399,6 +401,11 @@ def close_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]
                            **discipline_decisions.month_flags(overlays.get(employee_id)))  # fmt: skip
         score = month_scores.get(employee_id)
         missing += score is None and profile.performance_weight_bp > 0
+        split = employee_history.split_records(deps, month, employee, history.get(employee_id, []), days, score,
+                                               flags, profile)  # fmt: skip
+        if split is not None:  # a month cut by a mid-month change: one record with a part per state
+            records += split
+            continue
         result = compute_month(employee, days, score, flags, profile)
         records.append(
             MonthRecord(
@@ -449,8 +456,9 @@ def export_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any
         return {'month': month, 'revision': head.revision, 'files': len(head.files), 'written': 0}
     records = books.records.month_records(month, head.revision)
     prefix = names.EXPORTS_PREFIX_TPP + export_prefix(month, head.revision)
-    groups = [(f'{o}.csv', o, [r for r in records if r.opd_id == o]) for o in sorted({r.opd_id for r in records})]
-    groups.append((PEMDA_FILE, 'seluruh pemda', records))
+    rows_of = finance_rows(records)  # a month split by a transfer is a row in each OPD's file
+    groups = [(f'{o}.csv', o, [r for r in rows_of if r.opd_id == o]) for o in sorted({r.opd_id for r in rows_of})]
+    groups.append((PEMDA_FILE, 'seluruh pemda', rows_of))
     bodies: list[tuple[ExportFile, bytes]] = []
     for name, scope, rows in groups:
         body = finance_csv(rows)

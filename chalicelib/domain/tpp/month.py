@@ -27,6 +27,10 @@ Choices where the reference leaves room, and why:
   streak, any other working day does. It is checked within the month; a streak across months is the
   discipline side's business (``discipline_alert`` takes the yearly figures).
 - A sick-with-note tier (SK1–SK3) is a flat month amount chosen by the number of such days in the month.
+- The hukuman disiplin overlay comes from the decisions in force in the month (``hukdis.py``: the table, the
+  months a decision covers, the sum capped at 100 %); its kind codes join the month rules (rincian).
+- A month cut by a mid-month change (transfer, TMT, leaving, promotion) is priced in parts (``midmonth.py``):
+  the deductions are judged on the whole month and each part bears them in proportion to its PAGU.
 """
 
 from __future__ import annotations
@@ -123,6 +127,8 @@ def compute_month(
     performance_score: Decimal | None,
     flags: MonthFlags,
     profile: RuleProfile,
+    *,
+    pagu_share: Fraction = ONE,
 ) -> MonthResult:
     """Close one employee's month.
 
@@ -135,6 +141,8 @@ def compute_month(
         the month says so, so a close after the import pays it.
     flags: month-level facts decided by people (confirmed manipulation, status exclusion, discipline overlay).
     profile: the rule profile in force for the month (validated).
+    pagu_share: what PAGU is multiplied by before anything is priced: 1 for a whole month; a month split by
+        mid-month changes is priced on its running sums of parts (``midmonth.py``).
     """
     _check_inputs(employee, performance_score, profile)
     days = sorted(day_results, key=lambda d: d.local_date)
@@ -150,7 +158,7 @@ def compute_month(
         notes.append(f'Status {flags.excluded_status}: tidak menerima TPP bulan ini')
     elif excluded_days:
         notes.append(f'{excluded_days} dari {working_days} hari kerja tanpa TPP (dihitung proporsional)')
-    pagu = Fraction(employee.tpp_ceiling) * Fraction(profile.status_factor_bp, BP_100) * paid
+    pagu = Fraction(employee.tpp_ceiling) * Fraction(profile.status_factor_bp, BP_100) * paid * pagu_share
     k_base = pagu * Fraction(profile.performance_weight_bp, BP_100)
     d_base = pagu * Fraction(profile.attendance_weight_bp, BP_100)
     base = d_base if profile.deduction_base is DeductionBase.ATTENDANCE_COMPONENT else pagu

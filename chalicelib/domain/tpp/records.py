@@ -49,6 +49,18 @@ class DayRecord(Frozen):
         return self.day.local_date
 
 
+class MonthPart(Frozen):
+    """One part of a month cut by a mid-month change (``midmonth.py``): a row of its own in the finance files."""
+
+    opd_id: str
+    jabatan: str
+    kelas: int
+    days: str = Field(description='the day numbers of the month in this part: 1-15')
+    measure: str = Field(description='what the part weighs: 15/31 hari kalender')
+    reasons: tuple[str, ...]
+    result: MonthResult
+
+
 class MonthRecord(Frozen):
     """One employee's closed month, with the directory facts the finance file shows, as they were at close."""
 
@@ -64,12 +76,16 @@ class MonthRecord(Frozen):
     # The identifier of staff without a NIP (TKK) in the finance workbook. Left out of the canonical JSON when
     # absent, so the records (and digests) of every month closed before it existed stay byte-identical.
     nik: str | None = None
+    # The parts of a month cut by a mid-month change; ``result`` is then their sum. Left out when empty, as nik.
+    parts: tuple[MonthPart, ...] = ()
 
     @model_serializer(mode='wrap')
     def _without_absent_nik(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         body: dict[str, Any] = handler(self)
         if body.get('nik') is None:
             body.pop('nik', None)
+        if not body.get('parts'):
+            body.pop('parts', None)
         return body
 
 

@@ -1,0 +1,29 @@
+"""An employee's history with effective dates (mutasi, TMT, pensiun, berhenti, meninggal, promotion): recorded
+(audited, applied to the directory record) and listed. The month close prices a month it cuts in parts
+(chalicelib/domain/tpp/midmonth.py; docs/allowance.md §2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+
+from chalicelib.api.routing import Ctx, route
+from chalicelib.services import employee_history
+
+bp = Blueprint(__name__)
+READERS = ('super', 'auditor', 'opd_admin')
+WRITERS = ('super', 'opd_admin')
+
+
+@route(bp, '/v1/employees/{employee_id}/changes', 'POST', tag='directory', roles=WRITERS,
+       body=employee_history.ChangeRequest, status=201, idempotent=True,
+       summary='Record a change of OPD, type, jabatan, kelas, pagu or activity from a date (audited)')  # fmt: skip
+def record_change(ctx: Ctx) -> Any:
+    return employee_history.record_change(ctx.deps, ctx.principal, ctx.params['employee_id'], ctx.body)
+
+
+@route(bp, '/v1/employees/{employee_id}/changes', 'GET', tag='directory', roles=READERS,
+       summary="An employee's history: every change with its date and the states before and after")  # fmt: skip
+def list_changes(ctx: Ctx) -> Any:
+    return employee_history.list_changes(ctx.deps, ctx.principal, ctx.params['employee_id'])

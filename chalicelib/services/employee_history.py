@@ -1,0 +1,217 @@
+"""An employee's history with effective dates (mutasi, TMT, pensiun/berhenti/meninggal, promotion), recorded
+through the API (audited), and the month close's parts of a month it cuts (the money: domain/tpp/midmonth.py).
+
+Choices where the brief leaves room, and why:
+
+- A change is recorded with its date (TMT) and applied to the directory record at once: the record is the
+  employee's state today, the history says what it was on each earlier day. So a change is recorded on or
+  after its date (a future TMT waits for its day); a change dated in the past (a decree that arrives late) is
+  fine, and the days already closed since are marked for re-close.
+- Changes are recorded in date order: one dated before the latest change recorded is refused (the states in
+  between would no longer follow from one another).
+- Moving an employee to another OPD is BKPSDM's: an OPD-bound key may change only its own OPD's employees and
+  cannot move one out of, or into, another OPD.
+- The month close splits only a month the history cuts (a change effective after its first day, or an employee
+  inactive on its first day); every other month is priced whole exactly as before, so its records and digest
+  do not change.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.domain.access import Permission, authorize
+from chalicelib.domain.errors import FieldIssue, ValidationFailed
+from chalicelib.domain.models import Employee, EmployeeType, Opd, PemdaSettings, Principal
+from chalicelib.domain.text import FreeText
+from chalicelib.domain.tpp.day import DayResult
+from chalicelib.domain.tpp.history import (
+    Change,
+    ChangeReason,
+    EmploymentState,
+    month_parts,
+    ordered,
+    state_on,
+    touches,
+)
+from chalicelib.domain.tpp.midmonth import price_parts
+from chalicelib.domain.tpp.month import MonthFlags
+from chalicelib.domain.tpp.profile import RuleProfile
+from chalicelib.domain.tpp.records import MonthRecord, month_bounds
+from chalicelib.domain.tpp.schedule import expected_shift
+from chalicelib.ports import AuditDraft, Create, Record, Replace
+from chalicelib.services import schedules
+from chalicelib.services.common import (
+    KIND_EMPLOYEE,
+    KIND_OPD,
+    KIND_PEMDA,
+    Deps,
+    all_records,
+    build,
+    dump,
+    employee_record,
+    load,
+    require,
+)
+from chalicelib.services.ingest import mark_for_reclose
+from chalicelib.services.today import calendar
+
+KIND_CHANGE = 'employee_change'
+RECLOSE_DAYS = 62  # at most two months back: older months are corrected by asking for their close
+
+
+class ChangeRequest(BaseModel):
+    model_config = ConfigDict(extra='forbid', str_strip_whitespace=True)
+
+    effective_from: date = Field(description='TMT: the first day of the new state')
+    reason: ChangeReason
+    reference: FreeText | None = Field(default=None, min_length=3, max_length=120, description='nomor SK')
+    note: FreeText | None = Field(default=None, max_length=500)
+    opd_id: str | None = Field(default=None, pattern=r'^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$')
+    employee_type: EmployeeType | None = None
+    jabatan: FreeText | None = Field(default=None, min_length=2, max_length=160)
+    kelas_jabatan: int | None = Field(default=None, ge=1, le=17)
+    tpp_ceiling: int | None = Field(default=None, ge=0, le=200_000_000)
+    active: bool | None = None
+
+
+def _state(employee: Employee) -> EmploymentState:
+    return EmploymentState(opd_id=employee.opd_id, employee_type=employee.employee_type, jabatan=employee.jabatan,
+                           kelas_jabatan=employee.kelas_jabatan, tpp_ceiling=employee.tpp_ceiling,
+                           active=employee.active)  # fmt: skip
+
+
+def _record(change: Change) -> Record:
+    return Record(KIND_CHANGE, change.change_id, dump(change),
+                  list_key=f'{change.employee_id}#{change.effective_from.isoformat()}#{change.change_id}')  # fmt: skip
+
+
+def changes_of(deps: Deps, employee_id: str) -> list[Change]:
+    return ordered([Change.model_validate(r.data) for r in all_records(deps.store, KIND_CHANGE, f'{employee_id}#')])
+
+
+def _today(deps: Deps) -> date:
+    record = deps.store.get(KIND_PEMDA, 'settings')
+    zone = PemdaSettings.model_validate(record.data).zone if record else 'Asia/Jakarta'
+    today: date = deps.clock().astimezone(ZoneInfo(zone)).date()
+    return today
+
+
+def record_change(deps: Deps, principal: Principal, employee_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """Record a change of an employee's OPD, type, jabatan, kelas, pagu or activity from a date (audited), and
+    apply it to the directory record.
+
+    Raises ValidationFailed for a change dated in the future or before the latest change, a change that changes
+    nothing, or an unknown OPD; Forbidden for an OPD-bound key moving an employee across OPDs.
+    """
+    stored = require(deps.store, KIND_EMPLOYEE, employee_id)
+    employee = load(Employee, stored)
+    authorize(principal, Permission.EMPLOYEE_WRITE, employee.opd_id)
+    request = build(ChangeRequest, body)
+    target = request.opd_id or employee.opd_id
+    authorize(principal, Permission.EMPLOYEE_WRITE, target)
+    if target != employee.opd_id and deps.store.get(KIND_OPD, target) is None:
+        raise ValidationFailed(f'unknown OPD {target}', fields=(FieldIssue('opd_id', f'no OPD {target}'),))
+    history = changes_of(deps, employee_id)
+    today = _today(deps)
+    issues = []
+    if request.effective_from > today:
+        issues.append(FieldIssue('effective_from', f'in the future; record the change on or after {today}'))
+    if history and request.effective_from < history[-1].effective_from:
+        latest = history[-1].effective_from.isoformat()
+        issues.append(FieldIssue('effective_from', f'before the latest change ({latest}); record changes in order'))
+    before = _state(employee)
+    fields = ('opd_id', 'employee_type', 'jabatan', 'kelas_jabatan', 'tpp_ceiling', 'active')
+    update = {f: getattr(request, f) for f in fields if getattr(request, f) is not None}
+    after = before.model_copy(update=update)
+    if after == before:
+        issues.append(FieldIssue('body', 'nothing changes: give the new opd_id, employee_type, jabatan, '
+                                         'kelas_jabatan, tpp_ceiling or active'))  # fmt: skip
+    if issues:
+        raise ValidationFailed('the change cannot be recorded', fields=tuple(issues))
+    change = Change(
+        change_id=deps.new_id('chg'), employee_id=employee_id, effective_from=request.effective_from,
+        reason=request.reason, before=before, after=after, reference=request.reference, note=request.note,
+        recorded_by=principal.key_id, recorded_at=deps.clock(),
+    )  # fmt: skip
+    updated = build(Employee, {**dump(employee), **after.model_dump(mode='json'), 'version': stored.version})
+    deps.store.commit(
+        [Create(_record(change), 'change id collision; try again'), Replace(employee_record(updated))],
+        AuditDraft(principal.key_id, 'employee.change', f'employee/{employee_id}', target,
+                   before.model_dump(mode='json'), dump(change)),
+    )  # fmt: skip
+    first = max(request.effective_from, today - timedelta(days=RECLOSE_DAYS))
+    past = {first + timedelta(days=n) for n in range((today - first).days)}
+    if past:
+        mark_for_reclose(deps, past, f'employee change {change.change_id}')
+    return {**dump(change), 'version': 0}
+
+
+def list_changes(deps: Deps, principal: Principal, employee_id: str) -> dict[str, Any]:
+    """An employee's history: every change with its date, reason, reference and the states before and after."""
+    employee = load(Employee, require(deps.store, KIND_EMPLOYEE, employee_id))
+    authorize(principal, Permission.EMPLOYEE_READ, employee.opd_id)
+    items = [dump(c) for c in changes_of(deps, employee_id)]
+    return {'employee_id': employee_id, 'current': _state(employee).model_dump(mode='json'), 'items': items,
+            'count': len(items)}  # fmt: skip
+
+
+# ---- what the month close reads ----------------------------------------------------------------------------------
+
+
+def changes_by_employee(deps: Deps) -> dict[str, list[Change]]:
+    grouped: dict[str, list[Change]] = defaultdict(list)
+    for record in all_records(deps.store, KIND_CHANGE):
+        change = Change.model_validate(record.data)
+        grouped[change.employee_id].append(change)
+    return {e: ordered(c) for e, c in grouped.items()}
+
+
+def split_records(
+    deps: Deps, month: str, employee: Employee, changes: Sequence[Change], days: Sequence[DayResult],
+    score: Decimal | None, flags: MonthFlags, profile: RuleProfile,
+) -> list[MonthRecord] | None:  # fmt: skip
+    """The month record of an employee whose history cuts the month (with one part per state), [] when the
+    history keeps the employee out of the whole month, or None when the month is whole (priced as before)."""
+    first, last = month_bounds(month)
+    if not changes or not touches(changes, first, last):
+        return None
+    owed = _owed_days(deps, employee, changes, first, last)
+    parts = month_parts(changes, first, last, profile.mid_month, owed.__contains__)
+    if not parts:
+        return []
+    whole, priced = price_parts(parts, days, score, flags, profile)
+    final = sorted(parts, key=lambda p: p.days[-1])[-1].state
+    record = MonthRecord(
+        month=month, employee_id=employee.employee_id, opd_id=final.opd_id, employee_type=final.employee_type,
+        nip=employee.nip, nik=employee.nik if employee.nip is None else None, name=employee.name,
+        jabatan=final.jabatan, kelas=final.kelas_jabatan, result=whole, parts=tuple(priced),
+    )  # fmt: skip
+    return [record]
+
+
+def _owed_days(deps: Deps, employee: Employee, changes: Sequence[Change], first: date, last: date) -> set[date]:
+    """The days of the month the employee's schedule owes a shift, in the OPD of each day's state (a day before
+    a TMT or after leaving is judged in the OPD of the nearest state), as the day close decides them."""
+    book = schedules.schedule_book(deps, first, last)
+    days_off = calendar(deps, first.year, last.year)
+    opds: dict[str, Opd] = {}
+    owed: set[date] = set()
+    day = first
+    while day <= last:
+        state = state_on(changes, day) or _state(employee)
+        if state.opd_id not in opds:
+            opds[state.opd_id] = load(Opd, require(deps.store, KIND_OPD, state.opd_id))
+        someone = employee.model_copy(update={'opd_id': state.opd_id})
+        resolved = book.for_employee(someone, opds[state.opd_id], day)
+        if resolved.schedule is not None and expected_shift(resolved.schedule, day, days_off) is not None:
+            owed.add(day)
+        day += timedelta(days=1)
+    return owed

@@ -1,0 +1,111 @@
+"""Mid-month changes through the API and the month close, on moto: a transfer on the 16th split between the two
+OPDs' finance files, a pensiun at the end of the first week, the history listed and audited.
+
+January 2026 (1 January a holiday) on the 5-day template: 21 working days (2, 5–9, 12–16, 19–23, 26–30).
+Everyone on time on every weekday, scored 100, PAGU Rp4.000.000 (K_BASE 60 %, D_BASE 40 %); the profile's
+mid_month is the shipped default, WORKING_DAYS.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from chalicelib.adapters.dynamodb.punches import DynamoPunchLedger
+from chalicelib.services import allowance
+from chalicelib.wiring import get_books, get_deps
+from tests.integration.builders import audit_length, employee_body, opd_body, phone_punch
+from tests.support import Harness
+
+ZONE = 'Asia/Jakarta'
+JANUARY = [date(2026, 1, d) for d in range(1, 32)]
+
+
+def _rows(month: str) -> dict[str, list[dict[str, str]]]:
+    books = get_books()
+    allowance.export_month(get_deps(), books, month)
+    head = [r for r in books.records.revisions(month) if r.complete][-1]
+    return {
+        f.name: list(csv.DictReader(io.StringIO(books.files.get(f.key).decode('utf-8-sig'))))
+        for f in head.files
+        if f.name.endswith('.csv')
+    }
+
+
+def test_a_transfer_on_the_16th_and_a_pensiun_split_the_month(hx: Harness) -> None:
+    key = hx.super_key
+    pemda = {'name': 'Kabupaten Contoh', 'code': 'KAB-CONTOH', 'zone': ZONE, 'province': 'Jawa Tengah'}
+    assert hx.call('PUT', '/v1/pemda', key, pemda).status == 200
+    for opd in ('DINKES', 'BAPPEDA'):
+        assert hx.call('POST', '/v1/opds', key, opd_body(opd, zone=ZONE)).status == 201
+    holiday = {'day': '2026-01-01', 'name': 'Tahun Baru', 'kind': 'national'}
+    assert hx.call('POST', '/v1/holidays', key, holiday).status == 201
+    ani, budi = (hx.call('POST', '/v1/employees', key, employee_body('DINKES', n)).body for n in (1, 2))
+    punches = [
+        phone_punch(e['employee_id'], 'DINKES', day, t, ZONE)
+        for day in JANUARY
+        if day.weekday() < 5
+        for e in (ani, budi)
+        for t in ('07:20', '16:35')
+    ]
+    DynamoPunchLedger().record(punches)
+    scores = {'scores': [{'employee_id': e['employee_id'], 'score': 100} for e in (ani, budi)]}
+    assert hx.call('PUT', '/v1/scores/2026-01', key, scores).status == 200
+    # Given the first half of January closed with both in DINKES
+    allowance.close_days(get_deps(), get_books(), JANUARY[0], JANUARY[14])
+    audited = audit_length()
+    # When BKPSDM records Ani's transfer to BAPPEDA from the 16th and Budi's pensiun from the 10th
+    mutasi = {'effective_from': '2026-01-16', 'reason': 'MUTASI', 'opd_id': 'BAPPEDA',
+              'reference': '821.2/045/BKPSDM/2026'}  # fmt: skip
+    moved = hx.call('POST', f'/v1/employees/{ani["employee_id"]}/changes', key, mutasi)
+    assert moved.status == 201, moved.body
+    pensiun = {'effective_from': '2026-01-10', 'reason': 'PENSIUN', 'active': False, 'reference': 'SK BKN 123'}
+    assert hx.call('POST', f'/v1/employees/{budi["employee_id"]}/changes', key, pensiun).status == 201
+    # Then the directory follows, the history is listed, and both were audited
+    assert hx.call('GET', f'/v1/employees/{ani["employee_id"]}', key).body['opd_id'] == 'BAPPEDA'
+    history = hx.call('GET', f'/v1/employees/{ani["employee_id"]}/changes', key).body
+    assert [(c['effective_from'], c['before']['opd_id'], c['after']['opd_id']) for c in history['items']] == [
+        ('2026-01-16', 'DINKES', 'BAPPEDA'),
+    ]  # fmt: skip
+    assert audit_length() == audited + 2
+    # And a change dated before the latest one, or one that changes nothing, is refused
+    earlier = hx.call(
+        'POST',
+        f'/v1/employees/{ani["employee_id"]}/changes',
+        key,
+        {**mutasi, 'opd_id': 'DINKES', 'effective_from': '2026-01-12'},
+    )
+    same = hx.call(
+        'POST', f'/v1/employees/{ani["employee_id"]}/changes', key, {**mutasi, 'effective_from': '2026-01-20'}
+    )
+    assert (earlier.status, same.status) == (422, 422)
+
+    # When the rest of January and the month are closed and exported
+    allowance.close_days(get_deps(), get_books(), JANUARY[15], JANUARY[-1])
+    allowance.close_month(get_deps(), get_books(), '2026-01')
+    files = _rows('2026-01')
+    # Then Ani is a row in each OPD's file: DINKES 1–15 = 10 of 21 working days (2, 5–9, 12–15):
+    # 10/21 × 4.000.000 = 1.904.761,90: K 1.142.857,14 → 1.142.857, D 761.904,76 → 761.905, bruto 1.904.762;
+    # BAPPEDA 16–31 = 11 of 21: the month 4.000.000 − 1.904.762 = 2.095.238 (11/21 × 4.000.000 = 2.095.238,10)
+    [dinkes_ani] = [r for r in files['DINKES.csv'] if r['nama'] == ani['name']]
+    [bappeda_ani] = files['BAPPEDA.csv']
+    assert (dinkes_ani['bagian kinerja'], dinkes_ani['bagian kehadiran'], dinkes_ani['TPP bruto']) == (
+        '1142857', '761905', '1904762',
+    )  # fmt: skip
+    assert (bappeda_ani['bagian kinerja'], bappeda_ani['bagian kehadiran'], bappeda_ani['TPP bruto']) == (
+        '1257143', '838095', '2095238',
+    )  # fmt: skip
+    assert dinkes_ani['rincian'] == bappeda_ani['rincian'] == 'MUTASI'
+    assert int(dinkes_ani['TPP bruto']) + int(bappeda_ani['TPP bruto']) == 4_000_000
+    # And Budi is paid 1–9 only: 6 of 21 working days (2, 5–9): 6/21 × 4.000.000 = 1.142.857,14:
+    # K 685.714,29 → 685.714, D 457.142,86 → 457.143, bruto 1.142.857, saying PENSIUN
+    [dinkes_budi] = [r for r in files['DINKES.csv'] if r['nama'] == budi['name']]
+    assert (dinkes_budi['TPP bruto'], dinkes_budi['rincian']) == ('1142857', 'PENSIUN')
+    # And the pemda file has both of Ani's rows; the month record explains the parts
+    assert len(files['pemda.csv']) == 3
+    head = [r for r in get_books().records.revisions('2026-01') if r.complete][-1]
+    record = get_books().records.month_record(ani['employee_id'], '2026-01', head.revision)
+    assert record is not None and record.result.tpp_bruto == 4_000_000
+    assert [p.opd_id for p in record.parts] == ['DINKES', 'BAPPEDA']
+    assert record.result.notes[-1].startswith('Bagian bulan: tanggal 16-31 di BAPPEDA (11/21 hari kerja)')
