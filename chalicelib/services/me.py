@@ -67,4 +67,6 @@ def _result(record: MonthRecord) -> dict[str, Any]:
         'deduction': m.deduction, 'attendance_part': m.attendance_part, 'discipline_cut': m.discipline_cut,
         'tpp_bruto': m.tpp_bruto, 'rincian': m.rincian, 'counts': m.counts, 'tk_days': m.tk_days,
         'notes': list(m.notes),
+        'parts': [{'opd_id': p.opd_id, 'days': p.days, 'measure': p.measure, 'reasons': list(p.reasons),
+                   'kelas': p.kelas, 'pagu': p.result.pagu, 'tpp_bruto': p.result.tpp_bruto} for p in record.parts],
     }  # fmt: skip

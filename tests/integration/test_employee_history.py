@@ -12,7 +12,10 @@ import csv
 import io
 from datetime import date
 
+import openpyxl
+
 from chalicelib.adapters.dynamodb.punches import DynamoPunchLedger
+from chalicelib.domain.tpp.finance_xlsx import SHEET_CODES
 from chalicelib.services import allowance
 from chalicelib.wiring import get_books, get_deps
 from tests.integration.builders import audit_length, employee_body, opd_body, phone_punch
@@ -109,3 +112,9 @@ def test_a_transfer_on_the_16th_and_a_pensiun_split_the_month(hx: Harness) -> No
     assert record is not None and record.result.tpp_bruto == 4_000_000
     assert [p.opd_id for p in record.parts] == ['DINKES', 'BAPPEDA']
     assert record.result.notes[-1].startswith('Bagian bulan: tanggal 16-31 di BAPPEDA (11/21 hari kerja)')
+    # And the workbook names the codes: its legend says why the month is in parts
+    [xlsx] = [f for f in head.files if f.name == 'pemda.xlsx']
+    legend = openpyxl.load_workbook(io.BytesIO(get_books().files.get(xlsx.key)))[SHEET_CODES]
+    names = {row[0].value: row[1].value for row in legend.iter_rows(min_row=2)}
+    assert names['MUTASI'] == 'Mutasi antar-OPD: bagian bulan di OPD ini'
+    assert names['PENSIUN'] == 'Pensiun pada bulan ini: bagian bulan sampai pensiun'

@@ -28,6 +28,7 @@ from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from chalicelib.domain.models import Frozen
 from chalicelib.domain.text import spreadsheet_text
+from chalicelib.domain.tpp.history import REASON_NAMES, ChangeReason
 from chalicelib.domain.tpp.profile import RuleProfile, Tier
 from chalicelib.domain.tpp.records import MonthRecord
 
@@ -216,6 +217,8 @@ def _shown_length(value: Any) -> int:
 def _code_name(code: str, profile: RuleProfile | None) -> str | None:
     if code in _FIXED_NAMES:
         return _FIXED_NAMES[code]
+    if code in REASON_NAMES:  # a part of a month cut by a mid-month change (midmonth.py)
+        return REASON_NAMES[ChangeReason(code)]
     if profile is not None:
         tables = (
             (profile.late.tiers, 'Terlambat masuk', profile.missing_check_in.code, 'masuk'),
