@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -141,11 +141,25 @@ Clock = Callable[[], datetime]
 DayKey = tuple[str, date]  # (employee_id, local date)
 
 
+@dataclass(frozen=True)
+class DayChange:
+    """What a day close changed in the stored day records of one date: employee ids."""
+
+    written: list[str]  # new or changed
+    removed: list[str]  # no longer owed
+
+
 class AllowanceRecords(Protocol):
     """Day records, month records and month revisions. Every key is deterministic: re-runs overwrite."""
 
     def days(self, keys: Sequence[DayKey]) -> dict[DayKey, DayRecord]:
         """The stored day records among `keys`."""
+        ...
+
+    def replace_day(self, local_date: date, employee_ids: Collection[str], records: Sequence[DayRecord]) -> DayChange:
+        """Make ``records`` the stored day records of ``employee_ids`` on the date: write those new or changed,
+        remove those of employees among ``employee_ids`` without one; the date's records are read as one sheet
+        per employee shard, not one item per employee."""
         ...
 
     def put_days(self, records: Sequence[DayRecord]) -> None: ...

@@ -77,7 +77,6 @@ from chalicelib.domain.tpp.statuses import EmployeeStatus, earlier_status_days, 
 from chalicelib.observability import logger
 from chalicelib.ports import (
     AllowanceRecords,
-    DayKey,
     FilesReady,
     FinanceNotices,
     ObjectStore,
@@ -234,9 +233,7 @@ def _close_one(inputs: _CloseInputs, day: date, staff: Sequence[Employee], repor
         owed.append((employee, resolved.schedule, shift, profile))
     punches = inputs.reader.by_employee(sorted({d for _, _, s, _ in owed for d in _dates_touched(s)}))
     outages = inputs.outages({e.opd_id for e, _, _, _ in owed}, day)
-    records = inputs.books.records
-    stored = records.days([(e.employee_id, day) for e in staff])
-    changed: list[DayRecord] = []
+    closed: list[DayRecord] = []
     for employee, schedule, shift, profile in owed:
         zone = ZoneInfo(inputs.opds[employee.opd_id].zone)
         local = [p.at_utc.astimezone(zone).replace(tzinfo=None) for p in punches.get(employee.employee_id, ())]
@@ -256,20 +253,18 @@ def _close_one(inputs: _CloseInputs, day: date, staff: Sequence[Employee], repor
             profile_version=profile.version,
             day=result,
         )
-        if stored.get((employee.employee_id, day)) != record:
-            changed.append(record)
-    owed_ids = {e.employee_id for e, _, _, _ in owed}
-    stale: list[DayKey] = [key for key in stored if key[0] not in owed_ids]
-    records.put_days(changed)
-    records.remove_days(stale)
-    _flag_closed_months(inputs, {month_of(r.local_date) for r in changed} | {month_of(k[1]) for k in stale})
+        closed.append(record)
+    # One read of the date's day sheets and writes of what changed, instead of a batch-get of every record.
+    change = inputs.books.records.replace_day(day, [e.employee_id for e in staff], closed)
+    if change.written or change.removed:
+        _flag_closed_months(inputs, {month_of(day)})
     report.owed += len(owed)
     spill = [s.check_out_until for _, _, s, _ in owed if s.check_out_until.date() > day]
     if spill:
         report.open_until = max(filter(None, (report.open_until, max(spill).isoformat())))
-    report.written += len(changed)
-    report.unchanged += len(owed) - len(changed)
-    report.removed += len(stale)
+    report.written += len(change.written)
+    report.unchanged += len(owed) - len(change.written)
+    report.removed += len(change.removed)
 
 
 def _flag_closed_months(inputs: _CloseInputs, months: set[str]) -> None:

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+import json
+import zlib
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib.adapters.dynamodb.allowance_items import AllowanceItem
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.tpp.records import DayRecord, MonthRecord, MonthRevision, month_of
-from chalicelib.ports import DayKey
+from chalicelib.ports import DayChange, DayKey
 
 # Day records of a month are spread over this many GSI partitions (by employee), read one after another
 # by the month close: no hot partition at night, and no dependence on which OPD an employee was in.
 DAY_SHARDS = 16
-KIND_DAY, KIND_MONTH, KIND_REVISION = 'day', 'month', 'revision'
+KIND_DAY, KIND_MONTH, KIND_REVISION, KIND_SHEET = 'day', 'month', 'revision', 'daysheet'
+SHEET_WRITE_ATTEMPTS = 8  # a sheet written by another close meanwhile is read again and the change re-applied
 
 
 def employee_pk(employee_id: str) -> str:
@@ -47,6 +52,18 @@ def days_index_pk(month: str, shard: int) -> str:
     return f'DAYS#{month}#{shard:02d}'
 
 
+def sheet_pk(local_date: date) -> str:
+    return f'DAYSHEET#{local_date.isoformat()}'
+
+
+def sheet_sk(shard: int) -> str:
+    return f'S{shard:02d}'
+
+
+def sheets_index_pk(month: str) -> str:
+    return f'DAYSHEETS#{month}'
+
+
 def months_index_pk(month: str, revision: int) -> str:
     return f'MONTHS#{month}#R{revision:03d}'
 
@@ -55,15 +72,36 @@ def months_index_sk(opd_id: str, employee_id: str) -> str:
     return f'{opd_id}#{employee_id}'
 
 
-def _day_item(record: DayRecord) -> AllowanceItem:
-    return AllowanceItem(
-        pk=employee_pk(record.employee_id),
-        sk=day_sk(record.local_date),
-        kind=KIND_DAY,
-        month_pk=days_index_pk(month_of(record.local_date), day_shard(record.employee_id)),
-        month_sk=f'{record.employee_id}#{record.local_date.isoformat()}',
-        body=record.model_dump_json(),
-    )
+def _day_item(employee_id: str, local_date: date, body: str) -> AllowanceItem:
+    # No by-month keys: the month close reads the day sheets; the index keeps only records written before them.
+    return AllowanceItem(pk=employee_pk(employee_id), sk=day_sk(local_date), kind=KIND_DAY, body=body)
+
+
+@dataclass
+class _Sheet:
+    """One day sheet: the stored day records of one date and employee shard, by employee, as canonical JSON."""
+
+    local_date: date
+    shard: int
+    version: int = 0  # 0: not stored yet
+    lines: dict[str, str] = field(default_factory=dict)
+
+    def item(self) -> AllowanceItem:
+        packed = '\n'.join(f'{e}\t{self.lines[e]}' for e in sorted(self.lines)).encode()
+        day = self.local_date.isoformat()
+        return AllowanceItem(
+            pk=sheet_pk(self.local_date), sk=sheet_sk(self.shard), kind=KIND_SHEET,
+            month_pk=sheets_index_pk(month_of(self.local_date)), month_sk=f'{day}#{sheet_sk(self.shard)}',
+            body=json.dumps({'day': day, 'shard': self.shard, 'records': len(self.lines)}),
+            packed=zlib.compress(packed), version=self.version + 1,
+        )  # fmt: skip
+
+
+def _sheet(item: AllowanceItem) -> _Sheet:
+    summary = json.loads(item.body)
+    text = zlib.decompress(item.packed).decode() if item.packed else ''
+    lines = dict(line.split('\t', 1) for line in text.split('\n') if line)
+    return _Sheet(date.fromisoformat(summary['day']), summary['shard'], int(item.version or 0), lines)
 
 
 def _month_item(revision: int, record: MonthRecord) -> AllowanceItem:
@@ -90,27 +128,94 @@ def _days(items: Iterable[AllowanceItem]) -> list[DayRecord]:
     return [DayRecord.model_validate_json(i.body) for i in items]
 
 
+def _apply(sheet: _Sheet, bodies: Mapping[str, str], gone: Sequence[str]) -> None:
+    for _ in range(SHEET_WRITE_ATTEMPTS):
+        lines = {e: b for e, b in sheet.lines.items() if e not in gone} | dict(bodies)
+        if lines == sheet.lines:
+            return
+        draft = _Sheet(sheet.local_date, sheet.shard, sheet.version, lines)
+        condition = AllowanceItem.pk.does_not_exist() if sheet.version == 0 else AllowanceItem.version == sheet.version
+        try:
+            draft.item().save(condition=condition)
+            return
+        except PutError as exc:
+            if exc.cause_response_code != 'ConditionalCheckFailedException':
+                raise
+        try:
+            sheet = _sheet(AllowanceItem.get(sheet_pk(sheet.local_date), sheet_sk(sheet.shard), consistent_read=True))
+        except DoesNotExist:
+            sheet = _Sheet(sheet.local_date, sheet.shard)
+    raise Conflict(f'the day sheet {sheet.shard} of {sheet.local_date} keeps changing under this close')
+
+
 class DynamoAllowanceRecords:
+    """Each day record is stored twice: as its own item (``EMP#`` / ``DAY#``, for one employee's days) and in
+    its day sheet (date and employee shard, for the closes). The item is written first, the sheet after, so a
+    run that stops between the two leaves a sheet that is behind, and the next close of the day writes both."""
+
     def days(self, keys: Sequence[DayKey]) -> dict[DayKey, DayRecord]:
         wanted = list(dict.fromkeys((employee_pk(e), day_sk(d)) for e, d in keys))
         found = _days(AllowanceItem.batch_get(wanted)) if wanted else []
         return {(r.employee_id, r.local_date): r for r in found}
 
+    def replace_day(self, local_date: date, employee_ids: Collection[str], records: Sequence[DayRecord]) -> DayChange:
+        sheets = self._sheets(local_date)
+        stored = {e: body for sheet in sheets.values() for e, body in sheet.lines.items()}
+        new = {r.employee_id: r.model_dump_json() for r in records}
+        changed = {e: body for e, body in new.items() if stored.get(e) != body}
+        stale = sorted(e for e in set(employee_ids) if e in stored and e not in new)
+        self._write(local_date, sheets, changed, stale)
+        return DayChange(written=sorted(changed), removed=stale)
+
     def put_days(self, records: Sequence[DayRecord]) -> None:
-        with AllowanceItem.batch_write() as batch:
-            for record in records:
-                batch.save(_day_item(record))
+        by_date: dict[date, dict[str, str]] = defaultdict(dict)
+        for record in records:
+            by_date[record.local_date][record.employee_id] = record.model_dump_json()
+        for local_date, bodies in sorted(by_date.items()):
+            self._write(local_date, self._sheets(local_date), bodies, [])
 
     def remove_days(self, keys: Sequence[DayKey]) -> None:
-        with AllowanceItem.batch_write() as batch:
-            for employee_id, local_date in keys:
-                batch.delete(AllowanceItem(pk=employee_pk(employee_id), sk=day_sk(local_date)))
+        by_date: dict[date, set[str]] = defaultdict(set)
+        for employee_id, local_date in keys:
+            by_date[local_date].add(employee_id)
+        for local_date, employee_ids in sorted(by_date.items()):
+            self._write(local_date, self._sheets(local_date), {}, sorted(employee_ids))
 
     def days_in_month(self, month: str) -> list[DayRecord]:
-        records: list[DayRecord] = []
+        records: dict[DayKey, DayRecord] = {}
+        for item in AllowanceItem.by_month.query(sheets_index_pk(month)):
+            sheet = _sheet(item)
+            for employee_id, body in sheet.lines.items():
+                records[(employee_id, sheet.local_date)] = DayRecord.model_validate_json(body)
+        # Records written before day sheets existed are still in the sharded index; a record since rewritten
+        # left it (its item has no index keys now), so what is found there and in no sheet is one of those.
         for shard in range(DAY_SHARDS):
-            records += _days(AllowanceItem.by_month.query(days_index_pk(month, shard)))
-        return records
+            for legacy in _days(AllowanceItem.by_month.query(days_index_pk(month, shard))):
+                records.setdefault((legacy.employee_id, legacy.local_date), legacy)
+        return [records[key] for key in sorted(records)]
+
+    def _sheets(self, local_date: date) -> dict[int, _Sheet]:
+        found = {s.shard: s for s in (_sheet(i) for i in AllowanceItem.query(sheet_pk(local_date)))}
+        return {shard: found.get(shard) or _Sheet(local_date, shard) for shard in range(DAY_SHARDS)}
+
+    def _write(
+        self, local_date: date, sheets: Mapping[int, _Sheet], changed: Mapping[str, str], removed: Sequence[str]
+    ) -> None:
+        """The day items first, then each touched sheet, conditional on the version read."""
+        if not changed and not removed:
+            return
+        with AllowanceItem.batch_write() as batch:
+            for employee_id, body in changed.items():
+                batch.save(_day_item(employee_id, local_date, body))
+            for employee_id in removed:
+                batch.delete(AllowanceItem(pk=employee_pk(employee_id), sk=day_sk(local_date)))
+        touched: dict[int, tuple[dict[str, str], list[str]]] = defaultdict(lambda: ({}, []))
+        for employee_id, body in changed.items():
+            touched[day_shard(employee_id)][0][employee_id] = body
+        for employee_id in removed:
+            touched[day_shard(employee_id)][1].append(employee_id)
+        for shard, (bodies, gone) in sorted(touched.items()):
+            _apply(sheets[shard], bodies, gone)
 
     def revisions(self, month: str) -> list[MonthRevision]:
         return [MonthRevision.model_validate_json(i.body) for i in AllowanceItem.query(revision_pk(month))]

@@ -1,14 +1,16 @@
 """The allowance table: day records, month records and month revisions (derived, recomputable).
 
 One item collection per employee (``EMP#<employee>``) holds the employee's day records (``DAY#<date>``)
-and month records (``MONTH#<YYYY-MM>#R<NNN>``); revision heads live under ``REV#<YYYY-MM>``. The sparse
-GSI ``by-month`` serves the bulk reads of the month close (day records, sharded) and of the export (the
-month records of one revision, in OPD order). Keys are built only by the helpers in allowance.py.
+and month records (``MONTH#<YYYY-MM>#R<NNN>``); revision heads live under ``REV#<YYYY-MM>``. The same day
+records, packed by date and employee shard, form the day sheets (``DAYSHEET#<date>`` / ``S<NN>``): what the
+day close compares against and the month close reads. The sparse GSI ``by-month`` serves the bulk reads of
+the month close (the month's day sheets; day records written before sheets existed, sharded) and of the
+export (the month records of one revision, in OPD order). Keys are built only by the helpers in allowance.py.
 """
 
 from __future__ import annotations
 
-from pynamodb.attributes import UnicodeAttribute
+from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -30,6 +32,8 @@ class AllowanceItem(Model):
     kind = UnicodeAttribute()  # day | month | revision
     month_pk = UnicodeAttribute(null=True)
     month_sk = UnicodeAttribute(null=True)
-    body = UnicodeAttribute()  # the record's canonical JSON, exactly as the domain model dumps it
+    body = UnicodeAttribute()  # the record's canonical JSON, exactly as the domain model dumps it (a sheet: a summary)
+    packed = BinaryAttribute(null=True, legacy_encoding=False)  # a day sheet's records, zlib-compressed lines
+    version = NumberAttribute(null=True)  # a day sheet's optimistic-concurrency counter
 
     by_month = AllowanceByMonth()
