@@ -14,6 +14,8 @@ Choices where the brief leaves room, and why:
 - Each new alert is written with an audit entry by the system; the standing is bookkeeping, rewritten only when
   it changes.
 - An alert is listed under the OPD the employee was in at the close that raised it.
+- A TK run crosses the year end (``domain.tpp.discipline``): the run the previous year's closed months end with
+  is read from their latest revisions and carried into January for the consecutive band only.
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ def raise_alerts(
             by_month[other] = {r.employee_id: r for r in records.month_records(other, complete[-1].revision)}
     months = [m for m in _months_of(year) if m <= max(by_month)]
     employees = sorted({e for rows in by_month.values() for e in rows})
+    carried = _carried_runs(records, year, employees)
     alerts: list[tuple[str, MonthRecord, Reached]] = []
     standings: dict[str, dict[str, Any]] = {}
     for employee_id in employees:
@@ -96,13 +99,36 @@ def raise_alerts(
         if profile is None:
             continue
         series = [(m, _figures(by_month.get(m, {}).get(employee_id))) for m in months]
-        figures, reached = year_history(profile.discipline, series)
+        figures, reached = year_history(profile.discipline, series, carried.get(employee_id, 0))
         current = bands_of(profile.discipline, figures)
         standings[f'{year}#{employee_id}'] = _standing_data(year, latest, figures, current)
         alerts += [(alert_id(year, employee_id, r.band.key), latest, r) for r in reached]
     raised = _store_alerts(deps, year, month, alerts)
     changed = _store_standings(deps, year, standings)
     return {'employees': len(employees), 'alerts_new': raised, 'standings_changed': changed}
+
+
+def _carried_runs(records: AllowanceRecords, year: str, employees: Sequence[str]) -> dict[str, int]:
+    """The TK run each employee ended the previous year with (closed months, latest revisions): December's
+    trailing run, plus November's if December was TK throughout, and so on back."""
+    runs: dict[str, int] = {}
+    open_ = set(employees)
+    for number in range(12, 0, -1):
+        month = f'{int(year) - 1:04d}-{number:02d}'
+        complete = [r for r in records.revisions(month) if r.complete] if open_ else []
+        if not complete:
+            break
+        rows = {r.employee_id: r.result for r in records.month_records(month, complete[-1].revision)}
+        still = set()
+        for employee_id in open_:
+            m = rows.get(employee_id)
+            if m is None:
+                continue
+            runs[employee_id] = runs.get(employee_id, 0) + m.trailing_tk_days
+            if m.working_days and m.tk_days == m.working_days:
+                still.add(employee_id)
+        open_ = still
+    return {e: n for e, n in runs.items() if n}
 
 
 def _store_alerts(deps: Deps, year: str, month: str, alerts: list[tuple[str, MonthRecord, Reached]]) -> int:

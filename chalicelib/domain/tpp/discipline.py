@@ -4,7 +4,11 @@ The yearly figures are cumulative from January: TK days (including days charged 
 a doctor's note), TL/PSW minutes turned into days when the profile sets ``late_minutes_per_day`` (7.5 h = 1 day),
 and the longest run of consecutive TK working days. A run crosses month ends: each closed month carries its
 leading and trailing TK runs, and a month that is TK throughout carries the run on. A month with no record for
-the employee (not closed, not yet employed) breaks a run; a run does not cross the year end.
+the employee (not closed, not yet employed) breaks a run. A run also crosses the year end (PP 94's "10 hari
+kerja berturut-turut" has no calendar-year window): the run the previous year ended with is carried into
+January (``carried_run``) and counts toward the consecutive band only; the yearly bands stay per calendar year.
+A carried run that already reached the consecutive band in its own year was alerted there, so its continuation
+in January raises nothing again.
 
 A band is identified by a stable key (``yearly-4`` for the band from 4 days, ``consecutive``), so the alert store
 can tell a new band from one already raised, and the month in which the cumulative figures first reached it.
@@ -83,26 +87,34 @@ def bands_of(rule: DisciplineRule, figures: YearFigures) -> list[Band]:
 MonthSeries = Sequence[tuple[str, MonthFigures | None]]
 
 
-def year_history(rule: DisciplineRule, months: MonthSeries) -> tuple[YearFigures, list[Reached]]:
+def year_history(rule: DisciplineRule, months: MonthSeries, carried_run: int = 0) -> tuple[YearFigures, list[Reached]]:
     """Walk the months of a year in order (None: no record that month): the figures as of the last month, and
-    every band reached along the way with the first month it was reached."""
-    tk = minutes = longest = run = 0
+    every band reached along the way with the first month it was reached. ``carried_run``: the TK run the
+    previous year ended with (working days), continued by a run from January's first owed day."""
+    tk = minutes = longest = 0
+    run = carried_run
+    # While the run still continues the carried one and that one was alerted last year, it raises nothing new.
+    settled = carried_run >= rule.consecutive_days
     reached: dict[str, Reached] = {}
     figures = YearFigures(months[0][0] if months else '', 0, 0, 0)
     for month, f in months:
         if f is None:
-            run = 0
+            run, settled = 0, False
         else:
             tk += f.tk_days
             minutes += f.late_early_minutes
             if f.working_days and f.tk_days == f.working_days:
                 run += f.working_days
-                longest = max(longest, run)
+                longest = longest if settled else max(longest, run)
             else:
-                longest = max(longest, run + f.leading_tk_days, f.max_consecutive_tk)
-                run = f.trailing_tk_days
+                inside = f.max_consecutive_tk
+                if settled and inside == f.leading_tk_days:
+                    inside = 0  # the month's longest run is the carried run's continuation
+                continued = run + f.leading_tk_days if f.leading_tk_days else 0  # a run ending at New Year stays there
+                longest = max(longest, inside) if settled else max(longest, continued, inside)
+                run, settled = f.trailing_tk_days, False
         late_days = minutes // rule.late_minutes_per_day if rule.late_minutes_per_day else 0
-        figures = YearFigures(month, tk, late_days, max(longest, run))
+        figures = YearFigures(month, tk, late_days, longest if settled else max(longest, run))
         for band in bands_of(rule, figures):
             reached.setdefault(band.key, Reached(band, month, figures))
     return figures, list(reached.values())
