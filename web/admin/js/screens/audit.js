@@ -138,8 +138,11 @@ function chainReport(ui, report) {
         + 'lalu semua sesudahnya; seluruh rantai diperiksa setiap malam)'],
     ['Jangkar terakhir', anchor ? `entri no. ${anchor.seq}, disimpan ${ui.waktu(anchor.anchored_at)}`
       : 'belum ada jangkar (rantai hanya diperiksa kaitan antar-entrinya)'],
+    anchor && anchor.stale ? ['Peringatan', ui.el('span', { class: 'b-warn' }, 'Jangkar terakhir lebih dari dua jam '
+      + 'yang lalu: tugas penjangkaran per jam terlewat. Beri tahu Diskominfo.')] : null,
     anchor ? ['Sidik jangkar', ui.el('code', { class: 'b-hash' }, anchor.hash)] : null,
-    ['Entri sesudah jangkar', ui.angka(report.unanchored_tail ?? 0)],
+    ['Entri sesudah jangkar', `${ui.angka(report.unanchored_tail ?? 0)} (belum dijangkarkan: perubahan pada entri ini `
+      + 'baru terlihat setelah jangkar berikutnya)'],
   ]));
 }
 

@@ -11,6 +11,7 @@ const FINDINGS = {
   in_transit: ['info', 'Masih dikirim'],
   ledger_ahead: ['info', 'Hadir mencatat lebih banyak'],
   not_reported: ['muted', 'Belum dilaporkan'],
+  silent: ['bad', 'Diam sepanjang hari'],
 };
 const BACKFILL = { pending: 'menunggu bridge', queued: 'sedang dibaca ulang', done: 'selesai', failed: 'gagal' };
 const PROTOCOLS = { push: 'ADMS (push)', pull: 'TCP (pull)', usb: 'USB' };
@@ -128,7 +129,13 @@ function summaryPart(ui, summary, date) {
   for (const opd of items) {
     const t = opd.totals || {};
     const lines = [];
-    if (opd.outage) lines.push(ui.el('p', {}, 'Gangguan mesin hari itu: ', ui.chip(opd.outage)));
+    // `outage` is the outage record (or, from older summaries, its state as a word).
+    const outageState = opd.outage && typeof opd.outage === 'object' ? opd.outage.state : opd.outage;
+    if (outageState) lines.push(ui.el('p', {}, 'Gangguan mesin hari itu: ', ui.chip(outageState)));
+    else if (opd.silent) {
+      lines.push(ui.notice('Tidak ada mesin OPD ini yang mengirim data sepanjang hari itu. Bila mesin memang rusak '
+        + 'atau listrik padam, ajukan gangguan mesin agar hari itu dinilai dengan kebijakan gangguan.', 'warn'));
+    }
     lines.push(tiles([
       { label: 'Rekaman diterima', value: ui.angka(t.ledger_punches ?? 0), tone: 'info' },
       { label: 'PIN belum dipetakan', value: ui.angka(t.unmapped_punches ?? 0), tone: t.unmapped_punches ? 'warn' : 'muted' },
