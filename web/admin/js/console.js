@@ -160,6 +160,10 @@ async function renderScreen(entry, params, allowed = screensFor(session.principa
   $('screen-title').textContent = entry.title;
   $('screen-hint').textContent = entry.hint || '';
   document.title = `${entry.title} · Konsol Hadir`;
+  // After a move from one screen to another, a screen reader starts at the new screen's title.
+  if (token > 1 && document.activeElement && document.activeElement.closest('#nav')) {
+    $('screen-title').focus({ preventScroll: true });
+  }
   ui.loading(pane);
   try {
     const screen = await loadScreen(entry);

@@ -18,7 +18,7 @@
 //              NetworkError {message}. A screen never builds URLs or headers itself.
 //   principal  the answer of GET /v1/me/key: {key_id, role: 'super'|'opd_admin'|'auditor'|'finance', opd_id, ...}
 //   ui         web/admin/js/ui.js: el, button, field, facts, section, table, loading, empty, emptyState, showError,
-//              errorBox, notice, flash, chip, ask, opdPicker, canEdit, and the formatters rupiah, angka, tanggal,
+//              errorBox, notice, flash, chip, ask, opdPicker, opdName, canEdit, and the formatters rupiah, angka, tanggal,
 //              bulan, jam, waktu, menit, jarak, persen, zoneLabel, hariIni.
 //   params     the route's parameters after the screen id: #/pegawai/EMP-1?tab=status -> {path: ['EMP-1'],
 //              query: {tab: 'status'}}.

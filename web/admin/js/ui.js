@@ -310,6 +310,18 @@ export async function listOpds(api) {
   return opdCache;
 }
 
+/** An element showing an OPD's name (its id until the list arrives, or when the key cannot read it). */
+export function opdName(api, opdId) {
+  const span = el('span', { class: 'opd-name', title: opdId }, opdId || '');
+  if (opdId) {
+    listOpds(api).then((opds) => {
+      const found = opds.find((o) => o.opd_id === opdId);
+      if (found) span.textContent = found.name;
+    }).catch(() => {});
+  }
+  return span;
+}
+
 /** Forget what the picker remembers (the shell calls it on sign-out). */
 export function resetOpdPicker() {
   rememberedOpd = null;

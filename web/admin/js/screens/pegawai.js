@@ -64,7 +64,7 @@ async function renderSearch(root, ctx) {
             { key: 'nip', label: 'NIP / NIK', render: (r) => ui.el('span', { class: 'mono' }, r.nip || r.nik || '') },
             { key: 'employee_type', label: 'Jenis', render: (r) => ui.chip(r.employee_type, TYPE_NAMES[r.employee_type]) },
             { key: 'jabatan', label: 'Jabatan', render: (r) => ui.el('span', {}, r.jabatan, r.unit ? ui.el('span', { class: 'sub' }, r.unit) : null) },
-            { key: 'opd_id', label: 'OPD' },
+            { key: 'opd_id', label: 'OPD', render: (r) => ui.opdName(api, r.opd_id) },
             { key: 'active', label: 'Keadaan', value: (r) => (r.active ? 0 : 1), render: (r) => ui.chip(r.active ? 'active' : 'inactive') },
           ],
         }));

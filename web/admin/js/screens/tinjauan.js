@@ -154,7 +154,7 @@ function reviewCard(item, ctx, onDecided) {
         ui.chip(item.outcome)),
       ui.facts([
         ['Absensi', `${KIND_NAMES[item.kind] || item.kind}, ${ui.tanggal(item.local_date, { style: 'long' })} ${ui.jam(item.local_time)} ${zone}`],
-        ['OPD', item.opd_id],
+        ['OPD', ui.opdName(api, item.opd_id)],
         ['Kemiripan wajah', similarity ? ui.el('strong', { class: item.similarity < 90 ? 'warn-text' : null }, similarity) : 'Belum dibandingkan'],
         ['Lokasi', distance],
         ['Akurasi GPS', item.accuracy_m !== null && item.accuracy_m !== undefined ? `± ${ui.jarak(item.accuracy_m)}` : null],
@@ -273,7 +273,7 @@ function alertCard(alert, ctx, nameOf) {
         ['Waktu', ui.waktu(alert.at)],
         [duplicate ? 'Pegawai yang diblokir' : 'Pegawai', personLabel(ui, alert.employee_id, nameOf)],
         duplicate && alert.other_employee_id ? ['Wajahnya terdaftar atas nama', personLabel(ui, alert.other_employee_id, nameOf)] : null,
-        ['OPD', alert.opd_id],
+        ['OPD', ui.opdName(api, alert.opd_id)],
         alert.similarity ? ['Kemiripan', ui.persen(alert.similarity)] : null,
       ]),
       ui.el('p', { class: 'alert-message' }, duplicate
