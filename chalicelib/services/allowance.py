@@ -85,7 +85,7 @@ from chalicelib.ports import (
     Remove,
 )
 from chalicelib.services import discipline, discipline_decisions, employee_history, schedules, scores, statuses
-from chalicelib.services.checkins import manipulation_confirmed
+from chalicelib.services.checkins import KIND_MANIPULATION
 from chalicelib.services.common import (
     KIND_EMPLOYEE,
     KIND_HOLIDAY,
@@ -383,6 +383,8 @@ def close_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]
     found = deps.store.get_many(KIND_EMPLOYEE, sorted(by_employee))
     month_scores = scores.scores_of_month(deps, month)
     overlays = discipline_decisions.overlays_of_month(deps, month)
+    # The month's confirmed manipulations in one prefix read (list key <YYYY-MM>#…), not one read per employee.
+    manipulated = {r.id.rsplit('@', 1)[0] for r in all_records(deps.store, KIND_MANIPULATION, f'{month}#')}
     history = employee_history.changes_by_employee(deps)
     missing = 0
     records: list[MonthRecord] = []
@@ -392,7 +394,7 @@ def close_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]
         if profile is None:
             continue
         days = [r.day for r in by_employee[employee_id]]
-        flags = MonthFlags(manipulation_confirmed=manipulation_confirmed(deps, employee_id, month),
+        flags = MonthFlags(manipulation_confirmed=employee_id in manipulated,
                            **discipline_decisions.month_flags(overlays.get(employee_id)))  # fmt: skip
         score = month_scores.get(employee_id)
         missing += score is None and profile.performance_weight_bp > 0
@@ -417,6 +419,7 @@ def close_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]
             )
         )
     digest = records_digest(records)
+    discipline.mark_pending(deps, month)  # before the revision: a failed alert step is retried (retry_pending)
     revisions = books.records.revisions(month)
     complete = [r for r in revisions if r.complete]
     summary = {'month': month, 'employees': len(records), 'tpp_bruto': sum(r.result.tpp_bruto for r in records),
@@ -432,6 +435,7 @@ def close_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]
         books.records.save_revision(head.model_copy(update={'complete': True}))
         summary.update(revision=number, changed=True)
     alerts = discipline.raise_alerts(deps, books.records, books.profiles, month, records)
+    discipline.clear_pending(deps, month)
     if changed_flag is not None:
         try:
             deps.store.commit([Remove(KIND_MONTH_CHANGED, month, expected_version=changed_flag.version)], None)
