@@ -216,11 +216,12 @@ async function renderMonth(root, scheduleRoot, statusRoot, ctx, employee) {
     renderSchedule(scheduleRoot, ui, answer.schedule);
     renderStatuses(statusRoot, ui, answer.statuses || []);
     const days = answer.days || [];
+    const shown = answer.month || month;
     const closed = answer.closed
-      ? ui.notice(`Bulan ${ui.bulan(month)} sudah ditutup (revisi ${answer.revision ?? '-'}${answer.closed_at ? `, ${ui.waktu(answer.closed_at)}` : ''}).`, 'ok')
-      : ui.notice(`Bulan ${ui.bulan(month)} belum ditutup: hari-hari di bawah dihitung tiap malam dan masih dapat berubah.`, 'info');
+      ? ui.notice(`Bulan ${ui.bulan(shown)} sudah ditutup (revisi ${answer.revision ?? '-'}${answer.closed_at ? `, ${ui.waktu(answer.closed_at)}` : ''}).`, 'ok')
+      : ui.notice(`Bulan ${ui.bulan(shown)} belum ditutup: hari-hari di bawah dihitung tiap malam dan masih dapat berubah.`, 'info');
     body.replaceChildren(closed, days.length ? ui.table({
-      rows: days, pageSize: 0, caption: `Hari-hari ${ui.bulan(month)}`, sort: { key: 'date' },
+      rows: days, pageSize: 0, caption: `Hari-hari ${ui.bulan(shown)}`, sort: { key: 'date' },
       columns: [
         { key: 'date', label: 'Tanggal', render: (r) => ui.tanggal(r.date, { style: 'long' }) },
         { key: 'codes', label: 'Kode', value: (r) => (r.codes || []).join(' '),
@@ -232,7 +233,7 @@ async function renderMonth(root, scheduleRoot, statusRoot, ctx, employee) {
         { key: 'deduction', label: 'Potongan', align: 'end', render: (r) => r.deduction_text || (r.deduction ? String(r.deduction) : null) },
         { key: 'explanation', label: 'Penjelasan', sortable: false },
       ],
-    }) : ui.emptyState(`Belum ada hari yang ditutup untuk ${ui.bulan(month)}.`, 'Hari ditutup setiap malam; hari ini muncul setelah penutupan nanti malam.'));
+    }) : ui.emptyState(`Belum ada hari yang ditutup untuk ${ui.bulan(shown)}.`, 'Hari ditutup setiap malam; hari ini muncul setelah penutupan nanti malam.'));
   }
   await load();
 }
