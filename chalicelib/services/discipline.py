@@ -14,6 +14,9 @@ Choices where the brief leaves room, and why:
 - Each new alert is written with an audit entry by the system; the standing is bookkeeping, rewritten only when
   it changes.
 - An alert is listed under the OPD the employee was in at the close that raised it.
+- The alert step is owed from before the close saves its revision (a pending marker) until it completes; the
+  hourly close job retries every month still owed (``retry_pending``), since the schedule never closes a closed
+  month again.
 - A TK run crosses the year end (``domain.tpp.discipline``): the run the previous year's closed months end with
   is read from their latest revisions and carried into January for the consecutive band only.
 """
@@ -39,10 +42,11 @@ from chalicelib.domain.tpp.discipline import (
 from chalicelib.domain.tpp.profile import RuleProfile, profile_in_force
 from chalicelib.domain.tpp.records import MonthRecord, month_bounds
 from chalicelib.observability import logger
-from chalicelib.ports import AllowanceRecords, AuditDraft, Create, Record
-from chalicelib.services.common import KIND_DISCIPLINE_ALERT, KIND_DISCIPLINE_STANDING, Deps
+from chalicelib.ports import AllowanceRecords, AuditDraft, Create, Record, Remove
+from chalicelib.services.common import KIND_DISCIPLINE_ALERT, KIND_DISCIPLINE_STANDING, Deps, all_records
 
 SYSTEM_ACTOR = 'system'
+KIND_ALERTS_PENDING = 'discipline_alerts_pending'  # a month whose close owes its alert step
 
 
 def _months_of(year: str) -> list[str]:
@@ -106,6 +110,30 @@ def raise_alerts(
     raised = _store_alerts(deps, year, month, alerts)
     changed = _store_standings(deps, year, standings)
     return {'employees': len(employees), 'alerts_new': raised, 'standings_changed': changed}
+
+
+def mark_pending(deps: Deps, month: str) -> None:
+    """Written by the month close before it saves a revision: the month's alert step is owed until cleared."""
+    deps.store.put_many([Record(KIND_ALERTS_PENDING, month, {'month': month}, list_key=month)])
+
+
+def clear_pending(deps: Deps, month: str) -> None:
+    deps.store.commit([Remove(KIND_ALERTS_PENDING, month)], None)
+
+
+def retry_pending(deps: Deps, records: AllowanceRecords, profiles: Sequence[RuleProfile]) -> list[dict[str, Any]]:
+    """Raise the alerts of every month whose close saved its revision but failed in the alert step, from that
+    month's latest complete revision (the hourly close job calls it). The step is idempotent: alerts already
+    stored are skipped, so a step that failed half-way completes without doubles."""
+    done = []
+    for marker in list(all_records(deps.store, KIND_ALERTS_PENDING)):
+        month = marker.id
+        complete = [r for r in records.revisions(month) if r.complete]
+        if complete:
+            counts = raise_alerts(deps, records, profiles, month, records.month_records(month, complete[-1].revision))
+            done.append({'month': month, **counts})
+        clear_pending(deps, month)  # no complete revision: the close failed before it, and is run again whole
+    return done
 
 
 def _carried_runs(records: AllowanceRecords, year: str, employees: Sequence[str]) -> dict[str, int]:

@@ -25,7 +25,7 @@ from chalicelib.domain.models import PemdaSettings, Principal
 from chalicelib.domain.tpp.records import month_of
 from chalicelib.observability import logger
 from chalicelib.ports import AuditDraft, Create, Record, Remove, Replace
-from chalicelib.services import allowance
+from chalicelib.services import allowance, discipline
 from chalicelib.services.allowance import AllowanceBooks
 from chalicelib.services.common import KIND_PEMDA, Deps, all_records
 
@@ -57,6 +57,9 @@ def scheduled_close(deps: Deps, books: AllowanceBooks) -> dict[str, Any]:
             deps.store.commit([Remove(KIND_CLOSE_REQUEST, request.id, expected_version=request.version)], None)
         except Conflict:
             logger.info('close request renewed during the close; kept', extra={'month': request.id})
+    retried = discipline.retry_pending(deps, books.records, books.profiles)
+    if retried:
+        report['alerts_retried'] = retried
     return report
 
 
