@@ -519,6 +519,7 @@ def test_status_for_an_auditor_is_read_only_and_empty_months_say_so(
 ) -> None:
     page = signed_in(open_console(browser), console_pemda, console_pemda.keys['auditor'], 'status')
     expect(page.get_by_role('button', name='Catat status baru')).to_have_count(0)
+    expect(page.locator('.toolbar')).not_to_contain_text('null')
     expect(pane(page).get_by_role('button', name='Batalkan')).to_have_count(0)
     page.locator('select.opd-select').select_option(OPD_B)
     expect(pane(page)).to_contain_text('Tidak ada status di Dinas Pariwisata')
@@ -538,9 +539,14 @@ def test_every_screen_renders_for_super_without_script_errors(
     page = open_console(browser, VIEWPORTS[viewport])
     errors = page_errors(page)
     signed_in(page, console_pemda, console_pemda.keys['super'])
+    leaks = {}
     for screen in ALL_SCREENS:
         go(page, screen)
         expect(page.locator('#screen-title')).not_to_be_empty()
         page.wait_for_timeout(300)  # photos and secondary requests
         console_shot(page, f'screen-{screen}-{viewport}')
+        # No programming value reaches the page as words
+        text = pane(page).inner_text()
+        leaks[screen] = [word for word in ('null', 'undefined', 'NaN', '[object ') if word in text]
+    assert {screen: words for screen, words in leaks.items() if words} == {}
     assert [e for e in errors if 'Failed to load resource' not in e] == [], errors

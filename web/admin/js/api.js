@@ -128,7 +128,10 @@ export function createApi(key, { onUnauthorized = () => {} } = {}) {
       const response = await call('GET', path, { query, timeoutMs: DOWNLOAD_TIMEOUT_MS, accept: '*/*' });
       return response.blob();
     },
-    /** Every item of a paginated listing ({items, next_cursor}), following cursors up to `max` items. */
+    /**
+     * Every item of a paginated listing ({items, next_cursor}), following cursors up to `max` items. When it stops
+     * at `max` with more left, the array's `truncated` is true (say so on the page).
+     */
     async all(path, query = {}, { max = 5000 } = {}) {
       const items = [];
       let cursor;
@@ -137,6 +140,7 @@ export function createApi(key, { onUnauthorized = () => {} } = {}) {
         items.push(...(page.items || []));
         cursor = page.next_cursor;
       } while (cursor && items.length < max);
+      items.truncated = Boolean(cursor);
       return items;
     },
   };

@@ -54,7 +54,8 @@ async function renderSearch(root, ctx) {
           q ? 'Coba sebagian nama, awal NIP (angka), atau ID pegawai lengkap.' : null);
         return;
       }
-      results.replaceChildren(
+      results.replaceChildren(...[
+        rows.truncated ? ui.notice(`Hanya ${ui.angka(rows.length)} pegawai pertama yang ditampilkan. Persempit dengan nama, NIP atau OPD.`, 'warn') : null,
         ui.el('p', { class: 'hint' }, `${ui.angka(rows.length)} pegawai${q ? ` cocok dengan "${q}"` : ''} di ${where}.`),
         ui.table({
           rows, pageSize: 50, caption: 'Daftar pegawai', sort: { key: 'name' },
@@ -67,7 +68,7 @@ async function renderSearch(root, ctx) {
             { key: 'opd_id', label: 'OPD', render: (r) => ui.opdName(api, r.opd_id) },
             { key: 'active', label: 'Keadaan', value: (r) => (r.active ? 0 : 1), render: (r) => ui.chip(r.active ? 'active' : 'inactive') },
           ],
-        }));
+        })].filter(Boolean));
     } catch (err) {
       if (mine === seq) ui.showError(results, err);
     }

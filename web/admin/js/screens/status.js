@@ -61,8 +61,8 @@ export const screen = {
     state.addEventListener('change', () => load());
     const add = ui.canEdit(principal)
       ? ui.button('Catat status baru', () => openForm(), { kind: 'primary', class: 'add-status' }) : null;
-    toolbar.replaceChildren(picker.element, ui.field('Bulan', month), ui.field('Keadaan', state),
-      ui.el('div', { class: 'grow' }), add);
+    toolbar.replaceChildren(...[picker.element, ui.field('Bulan', month), ui.field('Keadaan', state),
+      ui.el('div', { class: 'grow' }), add].filter(Boolean));
 
     let codes = null;
     const codesFor = async () => { codes = codes || await statusCodes(api); return codes; };
