@@ -342,3 +342,42 @@ def test_finance_sees_only_keuangan_and_downloads_a_file(browser: Browser,
     # Another screen is not there for finance, even typed into the address bar
     go(page, 'audit')
     expect(page.locator('#nav a')).to_have_count(1)
+
+
+# ---- loading ----------------------------------------------------------------------------------------------------
+
+LOADING = {
+    'mesin': ('**/v1/machines/health*', 'Memuat kesehatan mesin'),
+    'rekap': ('**/v1/opds/*/days?*', 'Memuat rekap'),
+    'keuangan': ('**/v1/exports?*', 'Memuat berkas'),
+    'aturan': ('**/v1/profiles', 'Memuat profil aturan'),
+    'audit': ('**/v1/audit?*', 'Memuat jejak audit'),
+}
+
+
+def _holder(held: list[Route]) -> Any:
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    return hold
+
+
+def test_each_screen_says_it_is_loading_while_the_api_answers(browser: Browser,
+                                                               console_pemda: ConsolePemda) -> None:  # noqa: F811
+    page = signed_in(open_console(browser, VIEWPORTS['tablet']), console_pemda, console_pemda.keys['super'])
+    pane = page.locator('#screen .screen-pane')
+    for screen, (pattern, words) in LOADING.items():
+        # Given an API that has not answered yet
+        held: list[Route] = []
+        page.route(pattern, _holder(held))
+        go(page, screen)
+        # Then the screen says what it is waiting for
+        expect(pane.locator('.state-loading').first).to_contain_text(words)
+        if screen == 'mesin':
+            console_shot(page, 'mesin-memuat-tablet')
+        # And when the answer comes, the words go
+        page.unroute(pattern)
+        for route in held:
+            route.fallback()
+        wait_ready(page)
+        expect(pane.locator('.state-loading')).to_have_count(0)
