@@ -43,7 +43,8 @@ def run_anchor_audit(**_: Any) -> dict[str, Any]:
 
 def run_reconcile(full: bool = False, **_: Any) -> dict[str, Any]:
     totals = reconcile(get_deps(), get_uploads(), get_settings(), full=full)
-    totals['short_days'] = machine_summary.refresh_short_days(get_deps())  # a repaired day stops showing short
+    if totals['accepted']:  # only new punches can complete a short day: check the short list again
+        totals['short_days'] = machine_summary.refresh_short_days(get_deps())
     lag = totals['oldest_upload_age_seconds']
     metrics.add_metric(name=names.METRIC_RECONCILE_LAG, unit=MetricUnit.Seconds, value=lag)
     health = machine_health(get_deps(), get_settings(), None, None)

@@ -64,6 +64,7 @@ KIND_COUNTER_MATCH = 'machine_counter_match'  # the last day a machine's counter
 LOOKBACK_DAYS = 7  # a bridge offline for up to a week still has its days reconciled when it returns
 SETTLE = timedelta(minutes=20)  # uploads older than this are in the ledger: reconcile runs every 5 minutes
 COUNTER_WINDOW_DAYS = 31  # the farthest back a counter gap sends a bridge to re-read
+SHORT_KEPT_DAYS = 14  # a day short this long after it was listed is for a person: it leaves the list (stays short)
 DEFAULT_ZONE = 'Asia/Jakarta'
 
 
@@ -326,13 +327,15 @@ def _outage_of(record: Record | None) -> dict[str, Any] | None:
 
 def _keep_short_list(deps: Deps, found: list[tuple[Machine, DayCheck]], *, remove: bool = True) -> None:
     """A short machine-day goes on the short list; one found complete again comes off it (when ``remove``)."""
-    short = [
-        Record(KIND_MACHINE_SHORT, f'{m.serial}@{c.day.isoformat()}',
-               {'serial': m.serial, 'opd_id': m.opd_id, 'day': c.day.isoformat()},
+    wanted = {f'{m.serial}@{c.day.isoformat()}': (m, c) for m, c in found if c.finding is Finding.SHORT}
+    already = deps.store.get_many(KIND_MACHINE_SHORT, sorted(wanted)) if wanted else {}
+    listed_at = deps.clock().isoformat()
+    deps.store.put_many([
+        Record(KIND_MACHINE_SHORT, record_id,
+               {'serial': m.serial, 'opd_id': m.opd_id, 'day': c.day.isoformat(), 'listed_at': listed_at},
                list_key=f'{m.serial}#{c.day.isoformat()}')
-        for m, c in found if c.finding is Finding.SHORT
-    ]  # fmt: skip
-    deps.store.put_many(short)
+        for record_id, (m, c) in sorted(wanted.items()) if record_id not in already
+    ])  # fmt: skip
     if not remove:
         return
     complete = [f'{m.serial}@{c.day.isoformat()}' for m, c in found if c.finding is not Finding.SHORT]
@@ -349,6 +352,12 @@ def refresh_short_days(deps: Deps, serial: str | None = None) -> dict[str, Any]:
     if not listed:
         return {'checked': 0, 'still_short': 0}
     now = deps.clock()
+    oldest = (now - timedelta(days=SHORT_KEPT_DAYS)).isoformat()
+    for old in [r for r in listed if str(r.data.get('listed_at', '')) < oldest]:
+        deps.store.commit([Remove(KIND_MACHINE_SHORT, old.id)], None)
+    listed = [r for r in listed if str(r.data.get('listed_at', '')) >= oldest]
+    if not listed:
+        return {'checked': 0, 'still_short': 0}
     serials = sorted({r.data['serial'] for r in listed})
     machines = {m.serial: m for m in (load(Machine, r) for r in deps.store.get_many(KIND_MACHINE, serials).values())}
     statuses = deps.store.get_many(KIND_MACHINE_STATUS, serials)
