@@ -323,3 +323,15 @@ def test_a_backfill_keeps_each_steps_count_as_its_evidence(hx: Harness, office: 
     reply = hx.call('POST', path, office.bridge_token, done)
     # Then the request keeps both counts, not only the last note
     assert reply.status == 200 and (reply.body['resent'], reply.body['device_return']) == (1, 0)
+
+
+def test_a_short_day_is_refreshed_by_the_reconcile_run_that_completes_it(hx: Harness, office: Office) -> None:
+    # Given a short day (the bridge holds 2, the ledger 1)
+    reconciled(hx, office, [punch('7', f'{DAY} 07:41:10')])
+    heartbeat(hx, office, [counts(DAY, 2)])
+    assert summarize()['findings'] == {'short': 1}
+    # When the missing punch arrives with the next reconcile run (before any report from the bridge)
+    reconciled(hx, office, [punch('7', f'{DAY} 16:05:00')])
+    # Then the summary of the day is already complete
+    machine = hx.call('GET', f'/v1/machines/summary?date={DAY}', hx.super_key).body['items'][0]['machines'][0]
+    assert (machine['finding'], machine['ledger_punches'], machine['shortfall']) == ('match', 2, 0)
