@@ -17,6 +17,7 @@ import pytest
 from chalicelib.adapters.dynamodb.punches import DynamoPunchLedger
 from chalicelib.domain.tpp.day import DayCategory, DayResult
 from chalicelib.domain.tpp.defaults import default_profile
+from chalicelib.domain.tpp.profile import RuleProfile
 from chalicelib.services import allowance
 from chalicelib.services.allowance import AllowanceBooks
 from chalicelib.services.ingest import pending_recloses
@@ -122,8 +123,9 @@ def test_a_list_counts_only_once_approved_and_the_approval_recloses_the_day(offi
 
 
 def test_forgive_forgives_everyone_records_or_not(office: Office) -> None:
-    profile = default_profile().model_copy(update={'outage': default_profile().outage.model_copy(
-        update={'policy': 'FORGIVE'})})  # fmt: skip
+    data = default_profile().model_dump(mode='json')
+    data['outage'] = {**data['outage'], 'policy': 'FORGIVE'}
+    profile = RuleProfile.model_validate(data)
     books = dataclasses.replace(get_books(), profiles=(profile,))
     _submit_fajar(office)
     _approve(office)
