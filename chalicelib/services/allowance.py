@@ -421,6 +421,10 @@ def close_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]
     digest = records_digest(records)
     discipline.mark_pending(deps, month)  # before the revision: a failed alert step is retried (retry_pending)
     revisions = books.records.revisions(month)
+    if not records and not revisions:
+        # Before the first day close (a new pemda, the demo's first minutes) there is nothing to pay: a header-only
+        # revision 1 would reach finance as if the month had been closed.
+        return {'month': month, 'employees': 0, 'skipped': 'no closed day in this month yet: no revision written'}
     complete = [r for r in revisions if r.complete]
     summary = {'month': month, 'employees': len(records), 'tpp_bruto': sum(r.result.tpp_bruto for r in records),
                'scores_missing': missing}  # fmt: skip
