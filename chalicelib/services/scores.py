@@ -10,8 +10,8 @@ Choices where the brief leaves room, and why:
   lines have problems too: whose scores a key may set is checked before what they say.
 - A score equal to the stored one is not written (no version bump, no audit entry): re-importing the same
   file changes nothing. Changes are committed per OPD in small transactions, each with one audit entry holding
-  the before and after of every score it changes; a race with another import fails with 409 (reload and retry:
-  the re-import writes only what is still different).
+  the before and after of every score it changes, under the month's claim with a journal (``score_imports``):
+  a colliding import is refused with 409 before it writes anything, and a reader never sees half an import.
 - A score is kept under the OPD the employee is in when it is set; the month close reads it by employee, so a
   transfer later in the month keeps its score.
 """
@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -33,6 +34,7 @@ from chalicelib.domain.models import Employee, Principal
 from chalicelib.domain.score_import import MAX_LINES, ScoreLine, entry_lines, flag_repeated, read_score_file
 from chalicelib.domain.tpp.records import MONTH_PATTERN
 from chalicelib.ports import AllowanceRecords, AuditDraft, Create, Record, Replace, Write
+from chalicelib.services import score_imports
 from chalicelib.services.common import (
     KIND_EMPLOYEE,
     KIND_SCORE,
@@ -143,7 +145,9 @@ def list_scores(
 
 
 def scores_of_month(deps: Deps, month: str) -> dict[str, Decimal]:
-    """Read by the month close: every stored score of the month, by employee."""
+    """Read by the month close: every stored score of the month, by employee, once no import of it is half-done
+    (``score_imports.settle``: Conflict while one is running)."""
+    score_imports.settle(deps, month)
     return {r.data['employee_id']: Decimal(r.data['score']) for r in all_records(deps.store, KIND_SCORE, f'{month}#')}
 
 
@@ -168,6 +172,26 @@ def _apply(
             f'{failed} of {len(checked)} lines have problems; nothing was saved', fields=tuple(problems),
             details={'lines': len(checked), 'failed': failed, 'columns': columns, 'warnings': warnings},
         )  # fmt: skip
+    # One import of the month at a time, with its journal: readers see it whole or not at all (score_imports).
+    journal = [_score_record(month, c.employee, c.line.score, source, principal.key_id, 0)
+               for c in checked if c.employee is not None and c.line.score is not None]  # fmt: skip
+    with nullcontext() if dry_run else score_imports.claimed(deps, principal, month, journal):
+        changes = _write(deps, principal, month, checked, source, dry_run)
+    if any(r.complete for r in records.revisions(month)):
+        warnings.append(f'{month} is already closed: changed scores are paid once the month is closed again '
+                        f'(POST /v1/months/{month}/close), in a new revision beside the old one')  # fmt: skip
+    return {
+        'month': month, 'source': source, 'dry_run': dry_run, 'lines': len(checked),
+        'created': sum(1 for c in changes if c['before'] is None),
+        'changed': sum(1 for c in changes if c['before'] is not None),
+        'unchanged': len(checked) - len(changes), 'columns': columns, 'warnings': warnings, 'changes': changes,
+    }  # fmt: skip
+
+
+def _write(
+    deps: Deps, principal: Principal, month: str, checked: list[_Checked], source: str, dry_run: bool
+) -> list[dict[str, Any]]:
+    """Commit the scores that differ from the stored ones (read under the month's claim); the changes made."""
     stored = deps.store.get_many(KIND_SCORE, [score_id(month, c.employee.employee_id) for c in checked if c.employee])
     writes: dict[str, list[tuple[Write, dict[str, Any]]]] = defaultdict(list)
     changes: list[dict[str, Any]] = []
@@ -185,15 +209,7 @@ def _apply(
         changes.append(change)
     if not dry_run:
         _commit(deps, principal, month, writes)
-    if any(r.complete for r in records.revisions(month)):
-        warnings.append(f'{month} is already closed: changed scores are paid once the month is closed again '
-                        f'(POST /v1/months/{month}/close), in a new revision beside the old one')  # fmt: skip
-    return {
-        'month': month, 'source': source, 'dry_run': dry_run, 'lines': len(checked),
-        'created': sum(1 for c in changes if c['before'] is None),
-        'changed': sum(1 for c in changes if c['before'] is not None),
-        'unchanged': len(checked) - len(changes), 'columns': columns, 'warnings': warnings, 'changes': changes,
-    }  # fmt: skip
+    return changes
 
 
 def _resolve(deps: Deps, lines: list[ScoreLine]) -> list[_Checked]:
