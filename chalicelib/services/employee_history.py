@@ -11,6 +11,8 @@ Choices where the brief leaves room, and why:
   between would no longer follow from one another).
 - Moving an employee to another OPD is BKPSDM's: an OPD-bound key may change only its own OPD's employees and
   cannot move one out of, or into, another OPD.
+- An employee-level schedule assignment follows the employee to the new OPD (it is listed there); unit and OPD
+  assignments stay. Rosters of past months stay listed where they were worked.
 - The month close splits only a month the history cuts (a change effective after its first day, or an employee
   inactive on its first day); every other month is priced whole exactly as before, so its records and digest
   do not change.
@@ -45,14 +47,15 @@ from chalicelib.domain.tpp.midmonth import price_parts
 from chalicelib.domain.tpp.month import MonthFlags
 from chalicelib.domain.tpp.profile import RuleProfile
 from chalicelib.domain.tpp.records import MonthRecord, month_bounds
-from chalicelib.domain.tpp.schedule import expected_shift
-from chalicelib.ports import AuditDraft, Create, Record, Replace
+from chalicelib.domain.tpp.schedule import ScheduleAssignment, expected_shift
+from chalicelib.ports import AuditDraft, Create, Record, Replace, Write
 from chalicelib.services import schedules
 from chalicelib.services.common import (
     KIND_EMPLOYEE,
     KIND_OPD,
     KIND_PEMDA,
     Deps,
+    all_by_lookup,
     all_records,
     build,
     dump,
@@ -142,8 +145,11 @@ def record_change(deps: Deps, principal: Principal, employee_id: str, body: Mapp
         recorded_by=principal.key_id, recorded_at=deps.clock(),
     )  # fmt: skip
     updated = build(Employee, {**dump(employee), **after.model_dump(mode='json'), 'version': stored.version})
+    writes: list[Write] = [Create(_record(change), 'change id collision; try again'), Replace(employee_record(updated))]
+    if target != employee.opd_id:
+        writes += _assignments_follow(deps, employee_id, target)
     deps.store.commit(
-        [Create(_record(change), 'change id collision; try again'), Replace(employee_record(updated))],
+        writes,
         AuditDraft(principal.key_id, 'employee.change', f'employee/{employee_id}', target,
                    before.model_dump(mode='json'), dump(change)),
     )  # fmt: skip
@@ -152,6 +158,14 @@ def record_change(deps: Deps, principal: Principal, employee_id: str, body: Mapp
     if past:
         mark_for_reclose(deps, past, f'employee change {change.change_id}')
     return {**dump(change), 'version': 0}
+
+
+def _assignments_follow(deps: Deps, employee_id: str, opd_id: str) -> list[Write]:
+    """The employee's own schedule assignments move to the new OPD with the employee (listed there; the schedule
+    itself was always the employee's). Unit and OPD assignments stay with their unit and OPD."""
+    own = [load(ScheduleAssignment, r) for r in all_by_lookup(deps.store, f'assignments#employee#{employee_id}')]
+    return [Replace(schedules._assignment_record(a.model_copy(update={'opd_id': opd_id}))) for a in own
+            if a.opd_id != opd_id]  # fmt: skip
 
 
 def list_changes(deps: Deps, principal: Principal, employee_id: str) -> dict[str, Any]:

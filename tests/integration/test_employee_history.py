@@ -55,6 +55,10 @@ def test_a_transfer_on_the_16th_and_a_pensiun_split_the_month(hx: Harness) -> No
     DynamoPunchLedger().record(punches)
     scores = {'scores': [{'employee_id': e['employee_id'], 'score': 100} for e in (ani, budi)]}
     assert hx.call('PUT', '/v1/scores/2026-01', key, scores).status == 200
+    # Given Ani's own schedule assignment (the 5-day template) listed under DINKES
+    own = {'employee_id': ani['employee_id'], 'kind': 'WEEKLY', 'template_code': '5HK', 'valid_from': '2026-01-01'}
+    assigned = hx.call('POST', '/v1/schedule-assignments', key, own)
+    assert assigned.status == 201, assigned.body
     # Given the first half of January closed with both in DINKES
     allowance.close_days(get_deps(), get_books(), JANUARY[0], JANUARY[14])
     audited = audit_length()
@@ -72,6 +76,10 @@ def test_a_transfer_on_the_16th_and_a_pensiun_split_the_month(hx: Harness) -> No
         ('2026-01-16', 'DINKES', 'BAPPEDA'),
     ]  # fmt: skip
     assert audit_length() == audited + 2
+    # And Ani's own schedule assignment followed her: listed under BAPPEDA, no longer under DINKES
+    listed = {o: hx.call('GET', f'/v1/opds/{o}/schedule-assignments', key).body['items'] for o in ('DINKES', 'BAPPEDA')}
+    assert [a['assignment_id'] for a in listed['BAPPEDA']] == [assigned.body['assignment_id']]
+    assert listed['DINKES'] == []
     # And a change dated before the latest one, or one that changes nothing, is refused
     earlier = hx.call(
         'POST',
