@@ -60,8 +60,9 @@ def sheet_sk(shard: int) -> str:
     return f'S{shard:02d}'
 
 
-def sheets_index_pk(month: str) -> str:
-    return f'DAYSHEETS#{month}'
+def sheet_index_sk(local_date: date) -> str:
+    # '#' sorts before every employee id ([A-Za-z0-9_-]): a shard's sheets come first in its index partition.
+    return f'#{local_date.isoformat()}'
 
 
 def months_index_pk(month: str, revision: int) -> str:
@@ -91,7 +92,7 @@ class _Sheet:
         day = self.local_date.isoformat()
         return AllowanceItem(
             pk=sheet_pk(self.local_date), sk=sheet_sk(self.shard), kind=KIND_SHEET,
-            month_pk=sheets_index_pk(month_of(self.local_date)), month_sk=f'{day}#{sheet_sk(self.shard)}',
+            month_pk=days_index_pk(month_of(self.local_date), self.shard), month_sk=sheet_index_sk(self.local_date),
             body=json.dumps({'day': day, 'shard': self.shard, 'records': len(self.lines)}),
             packed=zlib.compress(packed), version=self.version + 1,
         )  # fmt: skip
@@ -182,16 +183,20 @@ class DynamoAllowanceRecords:
             self._write(local_date, self._sheets(local_date), {}, sorted(employee_ids))
 
     def days_in_month(self, month: str) -> list[DayRecord]:
+        # A shard's index partition holds its day sheets, and any day record written before sheets existed (a
+        # record since rewritten has no index keys now, so one found there and in no sheet is one of those).
         records: dict[DayKey, DayRecord] = {}
-        for item in AllowanceItem.by_month.query(sheets_index_pk(month)):
-            sheet = _sheet(item)
-            for employee_id, body in sheet.lines.items():
-                records[(employee_id, sheet.local_date)] = DayRecord.model_validate_json(body)
-        # Records written before day sheets existed are still in the sharded index; a record since rewritten
-        # left it (its item has no index keys now), so what is found there and in no sheet is one of those.
+        legacy: list[AllowanceItem] = []
         for shard in range(DAY_SHARDS):
-            for legacy in _days(AllowanceItem.by_month.query(days_index_pk(month, shard))):
-                records.setdefault((legacy.employee_id, legacy.local_date), legacy)
+            for item in AllowanceItem.by_month.query(days_index_pk(month, shard)):
+                if item.kind != KIND_SHEET:
+                    legacy.append(item)
+                    continue
+                sheet = _sheet(item)
+                for employee_id, body in sheet.lines.items():
+                    records[(employee_id, sheet.local_date)] = DayRecord.model_validate_json(body)
+        for record in _days(legacy):
+            records.setdefault((record.employee_id, record.local_date), record)
         return [records[key] for key in sorted(records)]
 
     def _sheets(self, local_date: date) -> dict[int, _Sheet]:
