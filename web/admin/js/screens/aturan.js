@@ -1,7 +1,7 @@
 // Aturan & jadwal: the TPP rule profiles with their versions (super validates and publishes a draft), the week
 // templates and an OPD's schedule assignments, and the holidays of a year.
 
-import { alive, ensureStyles, selectPicker, settle, toolbar, weekdayName } from './common-b.js';
+import { alive, ensureStyles, latestOnly, selectPicker, settle, toolbar, weekdayName } from './common-b.js';
 
 const TYPES = { PNS: 'PNS', PPPK: 'PPPK', TKK: 'TKK' };
 const LEVELS = { opd: 'Seluruh OPD', unit: 'Unit kerja', employee: 'Pegawai' };
@@ -205,10 +205,12 @@ async function schedules(ui, ctx, pane) {
     ui.section('Jadwal per OPD', toolbar(picker.element), assignHost),
     templatePart);
 
+  const latest = latestOnly();
   async function assignments() {
+    const mine = latest.next();
     ui.loading(assignHost, 'Memuat penugasan jadwal…');
     const answer = await settle(() => ctx.api.get(`/v1/opds/${encodeURIComponent(picker.value)}/schedule-assignments`));
-    if (!alive(ctx)) return;
+    if (!alive(ctx) || !latest.is(mine)) return;
     if (answer.error) {
       ui.showError(assignHost, answer.error);
       return;
@@ -263,10 +265,12 @@ async function holidays(ui, ctx, pane) {
   const year = selectPicker('Tahun', years, String(thisYear), (value) => load(value), 'year');
   pane.replaceChildren(toolbar(year.element), host);
 
+  const latest = latestOnly();
   async function load(value) {
+    const mine = latest.next();
     ui.loading(host, `Memuat hari libur ${value}…`);
     const answer = await settle(() => ctx.api.get('/v1/holidays', { year: value }));
-    if (!alive(ctx)) return;
+    if (!alive(ctx) || !latest.is(mine)) return;
     if (answer.error) {
       ui.showError(host, answer.error);
       return;

@@ -1,7 +1,7 @@
 // Audit: the append-only audit log with filters (actor, action, OPD, date), each entry's before and after, and the
 // chain check (every entry's hash links to the one before it; the head is anchored outside the table every hour).
 
-import { alive, ensureStyles, settle } from './common-b.js';
+import { alive, ensureStyles, latestOnly, settle } from './common-b.js';
 
 const MAX_ENTRIES = 2000; // the newest entries the screen reads and filters; older ones via the API or the CLI
 
@@ -52,11 +52,13 @@ export const screen = {
         listHost, detail));
 
     let entries = [];
+    const latest = latestOnly();
     async function load() {
+      const mine = latest.next();
       ui.loading(listHost, 'Memuat jejak audit…');
       detail.replaceChildren();
       const answer = await settle(() => ctx.api.all('/v1/audit', { opd: picker.value || undefined }, { max: MAX_ENTRIES }));
-      if (!alive(ctx)) return;
+      if (!alive(ctx) || !latest.is(mine)) return;
       if (answer.error) {
         ui.showError(listHost, answer.error);
         return;

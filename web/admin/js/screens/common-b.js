@@ -159,6 +159,15 @@ export function segment(text) {
   return encodeURIComponent(String(text)).replace(/%40/g, '@').replace(/%3A/gi, ':');
 }
 
+/**
+ * The latest of several loads wins: `const latest = latestOnly();` then in a load `const mine = latest.next();` and,
+ * after each await, `if (!latest.is(mine)) return;` (a person who picks two months quickly sees the second).
+ */
+export function latestOnly() {
+  let current = 0;
+  return { next: () => ++current, is: (n) => n === current };
+}
+
 /** Is the screen still on the page (the shell aborts ctx.signal when the person leaves)? */
 export function alive(ctx) {
   return !(ctx.signal && ctx.signal.aborted);

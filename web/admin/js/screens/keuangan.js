@@ -2,7 +2,7 @@
 // OPD side by side, the pemda-wide file and the manifest. Links are presigned by the API (the key never goes in a URL).
 
 import {
-  alive, bytes, digest, ensureStyles, isoMonth, monthPicker, saveBlob, settle, toolbar,
+  alive, bytes, digest, ensureStyles, isoMonth, latestOnly, monthPicker, saveBlob, settle, toolbar,
 } from './common-b.js';
 
 const MANIFEST = 'manifest.json';
@@ -51,10 +51,12 @@ export const screen = {
       toolbar(month.element, ui.button('Muat ulang', () => load())),
       body);
 
+    const latest = latestOnly();
     async function load() {
+      const mine = latest.next();
       ui.loading(body, `Memuat berkas ${ui.bulan(state.month)}…`);
       const answer = await settle(() => ctx.api.get('/v1/exports', { month: state.month }));
-      if (!alive(ctx)) return;
+      if (!alive(ctx) || !latest.is(mine)) return;
       if (answer.error) {
         ui.showError(body, answer.error);
         return;
@@ -147,7 +149,8 @@ function downloadControl(ui, ctx, file, kind) {
       }
     }, { kind });
   }
-  // A presigned S3 link: it carries its own short-lived signature, never the API key.
+  // A presigned S3 link: it carries its own short-lived signature, never the API key. Only http(s) links are made.
+  if (!/^https?:\/\//i.test(String(file.url || ''))) return ui.el('span', { class: 'hint' }, 'tautan tidak tersedia');
   return ui.el('a', { class: `btn btn-${kind} b-download`, href: file.url, download: file.name, rel: 'noopener',
     'data-file': file.name }, label);
 }

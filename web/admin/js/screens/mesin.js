@@ -2,7 +2,7 @@
 // by the personnel office) and machine PINs that no employee is mapped to yet.
 
 import {
-  ago, alive, datePicker, ensureStyles, isoDate, localDateTime, segment, settle, skew, tiles, toolbar,
+  ago, alive, datePicker, ensureStyles, isoDate, latestOnly, localDateTime, segment, settle, skew, tiles, toolbar,
 } from './common-b.js';
 
 const FINDINGS = {
@@ -39,7 +39,9 @@ export const screen = {
       toolbar(picker.element, day.element, ui.button('Muat ulang', () => load())),
       body);
 
+    const latest = latestOnly();
     async function load() {
+      const mine = latest.next();
       ui.loading(body, 'Memuat kesehatan mesin…');
       const opd = state.opd || undefined;
       const [health, summary, outages, unmapped] = await Promise.all([
@@ -48,7 +50,7 @@ export const screen = {
         settle(() => ctx.api.all('/v1/outages', { opd })),
         opd ? settle(() => ctx.api.get(`/v1/opds/${encodeURIComponent(opd)}/unmapped-pins`)) : { data: null },
       ]);
-      if (!alive(ctx)) return;
+      if (!alive(ctx) || !latest.is(mine)) return;
       if (health.error) {
         ui.showError(body, health.error);
         return;

@@ -2,7 +2,7 @@
 // explanation), the month's totals per employee as closed, the month's state, and for super the correction request.
 
 import {
-  alive, datesOf, ensureStyles, isoMonth, monthPicker, settle, tiles, toolbar, weekday,
+  alive, datesOf, ensureStyles, isoMonth, latestOnly, monthPicker, settle, tiles, toolbar, weekday,
 } from './common-b.js';
 
 // What each code means, for the legend (a profile may add its own: those show their code only).
@@ -49,7 +49,9 @@ export const screen = {
     const month = monthPicker(state.month, (value) => { state.month = value; load(); });
     root.replaceChildren(toolbar(picker.element, month.element), body);
 
+    const latest = latestOnly();
     async function load() {
+      const mine = latest.next();
       ui.loading(body, `Memuat rekap ${ui.bulan(state.month)}…`);
       const opd = encodeURIComponent(state.opd);
       const [days, recap, exports] = await Promise.all([
@@ -58,7 +60,7 @@ export const screen = {
         ['super', 'auditor', 'finance'].includes(ctx.principal.role)
           ? settle(() => ctx.api.get('/v1/exports', { month: state.month })) : { data: null },
       ]);
-      if (!alive(ctx)) return;
+      if (!alive(ctx) || !latest.is(mine)) return;
       const notClosed = recap.error && recap.error.status === 404;
       if (days.error && recap.error && !notClosed) {
         ui.showError(body, days.error.status === 403 || days.error.status >= 500 ? days.error : recap.error);
