@@ -45,15 +45,19 @@ def test_a_transfer_on_the_16th_and_a_pensiun_split_the_month(hx: Harness) -> No
     holiday = {'day': '2026-01-01', 'name': 'Tahun Baru', 'kind': 'national'}
     assert hx.call('POST', '/v1/holidays', key, holiday).status == 201
     ani, budi = (hx.call('POST', '/v1/employees', key, employee_body('DINKES', n)).body for n in (1, 2))
+    # Citra is registered before her TMT, not yet active
+    citra = hx.call('POST', '/v1/employees', key, employee_body('DINKES', 3, active=False)).body
+    assert citra['active'] is False, citra
     punches = [
         phone_punch(e['employee_id'], 'DINKES', day, t, ZONE)
         for day in JANUARY
         if day.weekday() < 5
-        for e in (ani, budi)
+        for e in (ani, budi, citra)
         for t in ('07:20', '16:35')
+        if e is not citra or day >= date(2026, 1, 16)
     ]
     DynamoPunchLedger().record(punches)
-    scores = {'scores': [{'employee_id': e['employee_id'], 'score': 100} for e in (ani, budi)]}
+    scores = {'scores': [{'employee_id': e['employee_id'], 'score': 100} for e in (ani, budi, citra)]}
     assert hx.call('PUT', '/v1/scores/2026-01', key, scores).status == 200
     # Given Ani's own schedule assignment (the 5-day template) listed under DINKES
     own = {'employee_id': ani['employee_id'], 'kind': 'WEEKLY', 'template_code': '5HK', 'valid_from': '2026-01-01'}
@@ -69,13 +73,15 @@ def test_a_transfer_on_the_16th_and_a_pensiun_split_the_month(hx: Harness) -> No
     assert moved.status == 201, moved.body
     pensiun = {'effective_from': '2026-01-10', 'reason': 'PENSIUN', 'active': False, 'reference': 'SK BKN 123'}
     assert hx.call('POST', f'/v1/employees/{budi["employee_id"]}/changes', key, pensiun).status == 201
+    tmt = {'effective_from': '2026-01-16', 'reason': 'TMT', 'active': True, 'reference': 'SK CPNS 813/2026'}
+    assert hx.call('POST', f'/v1/employees/{citra["employee_id"]}/changes', key, tmt).status == 201
     # Then the directory follows, the history is listed, and both were audited
     assert hx.call('GET', f'/v1/employees/{ani["employee_id"]}', key).body['opd_id'] == 'BAPPEDA'
     history = hx.call('GET', f'/v1/employees/{ani["employee_id"]}/changes', key).body
     assert [(c['effective_from'], c['before']['opd_id'], c['after']['opd_id']) for c in history['items']] == [
         ('2026-01-16', 'DINKES', 'BAPPEDA'),
     ]  # fmt: skip
-    assert audit_length() == audited + 2
+    assert audit_length() == audited + 3
     # And Ani's own schedule assignment followed her: listed under BAPPEDA, no longer under DINKES
     listed = {o: hx.call('GET', f'/v1/opds/{o}/schedule-assignments', key).body['items'] for o in ('DINKES', 'BAPPEDA')}
     assert [a['assignment_id'] for a in listed['BAPPEDA']] == [assigned.body['assignment_id']]
@@ -113,8 +119,11 @@ def test_a_transfer_on_the_16th_and_a_pensiun_split_the_month(hx: Harness) -> No
     # K 685.714,29 → 685.714, D 457.142,86 → 457.143, bruto 1.142.857, saying PENSIUN
     [dinkes_budi] = [r for r in files['DINKES.csv'] if r['nama'] == budi['name']]
     assert (dinkes_budi['TPP bruto'], dinkes_budi['rincian']) == ('1142857', 'PENSIUN')
+    # And Citra, starting on the 16th, is paid 11 of 21 working days: 2.095.238 (as Ani's BAPPEDA part), TMT
+    [dinkes_citra] = [r for r in files['DINKES.csv'] if r['nama'] == citra['name']]
+    assert (dinkes_citra['TPP bruto'], dinkes_citra['rincian']) == ('2095238', 'TMT')
     # And the pemda file has both of Ani's rows; the month record explains the parts
-    assert len(files['pemda.csv']) == 3
+    assert len(files['pemda.csv']) == 4
     head = [r for r in get_books().records.revisions('2026-01') if r.complete][-1]
     record = get_books().records.month_record(ani['employee_id'], '2026-01', head.revision)
     assert record is not None and record.result.tpp_bruto == 4_000_000
