@@ -544,7 +544,9 @@ def opd_recap(
     check_month(month, 'query.month')
     head = _latest(books, month)
     records = books.records.opd_month_records(month, head.revision, opd_id)
-    rows = sorted(records, key=lambda r: (r.nip or '', r.employee_id))
+    # A month split by a transfer is kept under the last OPD; the other OPD's part is a row here too.
+    records += employee_history.moved_records(deps, books.records, month, head.revision, opd_id, records)
+    rows = sorted((r for r in finance_rows(records) if r.opd_id == opd_id), key=lambda r: (r.nip or '', r.employee_id))
     items = [_recap_row(r) for r in rows]
     totals = {key: sum(item[key] for item in items) for key in ('pagu', 'deduction', 'discipline_cut', 'tpp_bruto')}
     return {'opd_id': opd_id, 'month': month, 'revision': head.revision, 'closed_at': head.created_at.isoformat(),

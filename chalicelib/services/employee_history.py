@@ -48,7 +48,7 @@ from chalicelib.domain.tpp.month import MonthFlags
 from chalicelib.domain.tpp.profile import RuleProfile
 from chalicelib.domain.tpp.records import MonthRecord, month_bounds
 from chalicelib.domain.tpp.schedule import ScheduleAssignment, expected_shift
-from chalicelib.ports import AuditDraft, Create, Record, Replace, Write
+from chalicelib.ports import AllowanceRecords, AuditDraft, Create, Record, Replace, Write
 from chalicelib.services import schedules
 from chalicelib.services.common import (
     KIND_EMPLOYEE,
@@ -209,6 +209,21 @@ def split_records(
         jabatan=final.jabatan, kelas=final.kelas_jabatan, result=whole, parts=tuple(priced),
     )  # fmt: skip
     return [record]
+
+
+def moved_records(
+    deps: Deps, records: AllowanceRecords, month: str, revision: int, opd_id: str, found: Sequence[MonthRecord]
+) -> list[MonthRecord]:
+    """The month records of staff who left or joined the OPD during the month and are kept under another OPD
+    (a split month's record is under the OPD of its last part): the OPD's recap shows their part too."""
+    first, last = month_bounds(month)
+    have = {r.employee_id for r in found}
+    moved = sorted({
+        c.employee_id for c in (c for cs in changes_by_employee(deps).values() for c in cs)
+        if first < c.effective_from <= last and opd_id in (c.before.opd_id, c.after.opd_id)
+        and c.employee_id not in have
+    })  # fmt: skip
+    return [r for r in (records.month_record(e, month, revision) for e in moved) if r is not None]
 
 
 def _owed_days(deps: Deps, employee: Employee, changes: Sequence[Change], first: date, last: date) -> set[date]:

@@ -129,6 +129,11 @@ def test_a_transfer_on_the_16th_and_a_pensiun_split_the_month(hx: Harness) -> No
     assert record is not None and record.result.tpp_bruto == 4_000_000
     assert [p.opd_id for p in record.parts] == ['DINKES', 'BAPPEDA']
     assert record.result.notes[-1].startswith('Bagian bulan: tanggal 16-31 di BAPPEDA (11/21 hari kerja)')
+    # And each OPD's recap shows Ani's part there
+    recaps = {o: hx.call('GET', f'/v1/opds/{o}/recap?month=2026-01', key).body for o in ('DINKES', 'BAPPEDA')}
+    assert [(i['name'], i['tpp_bruto']) for i in recaps['BAPPEDA']['items']] == [(ani['name'], 2_095_238)]
+    assert (ani['name'], 1_904_762) in [(i['name'], i['tpp_bruto']) for i in recaps['DINKES']['items']]
+    assert recaps['DINKES']['count'] == 3
     # And the workbook names the codes: its legend says why the month is in parts
     [xlsx] = [f for f in head.files if f.name == 'pemda.xlsx']
     legend = openpyxl.load_workbook(io.BytesIO(get_books().files.get(xlsx.key)))[SHEET_CODES]
