@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import signal
 import sys
@@ -30,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser('run', help='start the whole system locally')
     run.add_argument('--api-port', type=int, default=8000)
     run.add_argument('--aws-port', type=int, default=4566)
+    run.add_argument('--no-history', action='store_true', help="seed the demo without its past (last month's days)")
     sub.add_parser('reset', help='forget the local state')
     # Listing the jobs imports the app, which reads its settings: only for the help, which exits right after.
     listing = _jobs_epilog() if _asks_job_help(sys.argv[1:] if argv is None else argv) else None
@@ -49,7 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     key.add_argument('--name', default='created by the hadir CLI')
     args = parser.parse_args(argv)
     if args.command == 'run':
-        return run_local(args.api_port, args.aws_port)
+        code = run_local(args.api_port, args.aws_port, history=not args.no_history)
+        # The state is saved; threads of the embedded servers still serving a request must not keep a stopped
+        # stack alive (a SIGTERM is followed by SIGKILL when it does not end in time).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     if args.command == 'reset':
         return reset()
     if not _attach():
@@ -156,7 +163,7 @@ def create_key(role: str, opd_id: str | None, name: str) -> int:
     return 0
 
 
-def run_local(api_port: int, aws_port: int) -> int:
+def run_local(api_port: int, aws_port: int, *, history: bool = True) -> int:
     for port in (api_port, aws_port):
         if env.port_is_open(port):
             print(f'port {port} on 127.0.0.1 is already in use (is `make run` already running?)', file=sys.stderr)
@@ -192,7 +199,7 @@ def run_local(api_port: int, aws_port: int) -> int:
     saver.start()
     threading.Thread(target=_consume_face_checks, args=(stop,), name='hadir-face-checks', daemon=True).start()
     schedulers: list[Any] = []
-    _start_jobs_after_history(deps, stop, schedulers)
+    _start_jobs_after_history(deps, stop, schedulers, history)
     server = _api_server(api_port, aws_port)
     _print_banner(api_port, aws_port)
 
@@ -224,8 +231,6 @@ def run_local(api_port: int, aws_port: int) -> int:
 
 
 def _pid() -> int:
-    import os
-
     return os.getpid()
 
 
@@ -295,12 +300,12 @@ def _save_periodically(stop: threading.Event) -> None:
         pause = max(SNAPSHOT_EVERY_SECONDS, 4 * (time.monotonic() - started))
 
 
-def _start_jobs_after_history(deps: Any, stop: threading.Event, schedulers: list[Any]) -> None:
+def _start_jobs_after_history(deps: Any, stop: threading.Event, schedulers: list[Any], history: bool) -> None:
     """The scheduler starts once the demo's past is written: a job run meanwhile would close a half-written month.
     The history is written in the background, so the API answers while it runs."""
     from hadir_local import demo_history
 
-    if not demo_history.history_pending(deps):
+    if not history or not demo_history.history_pending(deps):
         schedulers.append(_start_scheduler())
         return
 

@@ -64,7 +64,8 @@ def _start(local_dir: Path) -> Stack:
     # Output goes to a file, not a pipe: an unread pipe fills up and blocks the server.
     log = (local_dir / 'run.log').open('a')
     process = subprocess.Popen(
-        [sys.executable, '-m', 'hadir_local.cli', 'run', '--api-port', str(api_port), '--aws-port', str(aws_port)],
+        [sys.executable, '-m', 'hadir_local.cli', 'run', '--api-port', str(api_port), '--aws-port', str(aws_port),
+         '--no-history'],
         cwd=ROOT, env=_env(local_dir), stdout=log, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     stack = Stack(process, f'http://127.0.0.1:{api_port}', aws_port, local_dir)
@@ -242,3 +243,24 @@ def test_state_survives_a_restart_and_reset_forgets_it(stack: Stack, local_dir: 
     # And reset removes the saved state
     assert again.cli('reset').returncode == 0
     assert not (local_dir / 'state').exists()
+
+
+@pytest.mark.parametrize('stop_signal', [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_ends_the_stack_within_ten_seconds_with_its_state_saved(
+    tmp_path: Path, stop_signal: signal.Signals
+) -> None:
+    # Given a freshly seeded stack that served a request
+    running = _start(tmp_path)
+    assert running.get('/v1/employees?limit=1', running.admin_key).status_code == 200
+    # When it is told to stop as a service manager (SIGTERM) or a person (Ctrl+C, SIGINT) would
+    running.process.send_signal(stop_signal)
+    try:
+        code = running.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        running.process.kill()
+        raise AssertionError(f'{stop_signal.name} did not end hadir run within 10 s') from None
+    # Then it ended cleanly, and its state is on disk for the next start
+    log = (tmp_path / 'run.log').read_text()
+    assert code == 0, log[-2000:]
+    assert 'saved local state' in log and log.rstrip().endswith('bye')
+    assert any((tmp_path / 'state').iterdir())
