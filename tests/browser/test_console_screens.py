@@ -138,6 +138,7 @@ def test_each_screen_shows_the_seeded_data(browser: Browser, seeded: tuple[Conso
     page = signed_in(open_console(browser, VIEWPORTS[viewport]), pemda, pemda.keys['super'])
     errors: list[str] = []
     page.on('pageerror', lambda exc: errors.append(str(exc)))
+    page.on('console', lambda msg: errors.append(msg.text) if msg.type in ('error', 'warning') else None)
     pane = page.locator('#screen .screen-pane')
 
     # Mesin: both machines with their state, the skewed clock, yesterday's counts, the outage and the waiting PIN
@@ -206,7 +207,7 @@ def test_each_screen_shows_the_seeded_data(browser: Browser, seeded: tuple[Conso
     expect(pane.get_by_text('Rantai utuh')).to_be_visible()
     no_overflow(page)
     console_shot(page, f'audit-data-{viewport}', full_page=True)
-    assert errors == []
+    assert errors == []  # no script error, no CSP violation
 
 
 def test_super_confirms_an_outage_and_an_admin_maps_a_pin(browser: Browser,
