@@ -324,7 +324,8 @@ def test_the_opd_recap_shows_the_latest_closed_revision_per_employee(office: Off
         'unknown OPD': (404, 'not_found'), 'not closed': (404, 'not_found'), 'bad month': (422, 'validation_failed'),
         'no month': (422, 'validation_failed'),
     }  # fmt: skip
-    assert refused['bad month'].body['error']['fields'] == [{'path': 'query.month', 'message': 'expected YYYY-MM'}]
+    month_issue = {'path': 'query.month', 'message': 'must be a month YYYY-MM from 2000-01 to 2100-12'}
+    assert refused['bad month'].body['error']['fields'] == [month_issue]
 
 
 def test_a_status_whose_code_a_later_profile_dropped_does_not_stop_the_close(office: Office) -> None:
