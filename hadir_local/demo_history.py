@@ -8,7 +8,7 @@ goes through the same paths as real life:
 - phone punches (the ledger's phone records) for the staff without a machine PIN;
 - a few late arrivals, early leaves, forgotten check-outs and absences; annual leave, official duty (DL) and
   sick leave recorded by the personnel office; one machine silent for two working days, with its outage
-  proposed and confirmed; performance scores of the previous month;
+  proposed and confirmed and its signed paper list entered and approved; performance scores of the previous month;
 - the days closed zone by zone as the hourly runs would have, the previous month closed and its finance
   files exported.
 
@@ -40,7 +40,7 @@ from chalicelib.domain.tpp.records import month_bounds, month_of
 from chalicelib.domain.tpp.schedule import Shift, expected_shift
 from chalicelib.domain.upload_keys import upload_key
 from chalicelib.ports import Record
-from chalicelib.services import allowance, nightly, outages, schedules, scores, statuses
+from chalicelib.services import allowance, manual_lists, nightly, outages, schedules, scores, statuses
 from chalicelib.services.common import (
     KIND_EMPLOYEE,
     KIND_MACHINE,
@@ -96,6 +96,7 @@ class History:
     statuses: list[StatusPlan]
     silent_machine: str | None
     silent_days: tuple[date, ...]
+    manual: dict[date, list[Scan]]  # the silent machine's staff who came, on the OPD's signed paper list
 
 
 def _person_key(employee: Employee) -> str:
@@ -136,12 +137,13 @@ def plan_history(owed: Sequence[OwedDay], machine_staff: dict[str, list[str]], f
     silent_machine, silent_days = _silent_machine(machine_staff, work_days)
     silenced = {(e, d) for e in machine_staff.get(silent_machine or '', []) for d in silent_days}
     scans: list[Scan] = []
+    manual: dict[date, list[Scan]] = defaultdict(list)
     for day in owed:
         key = (day.employee.employee_id, day.shift.local_date)
-        if key in covered or key in silenced:
+        if key in covered:
             continue
-        scans.extend(_day_scans(day))
-    return History(first, last, scans, plans, silent_machine, silent_days)
+        (manual[day.shift.local_date] if key in silenced else scans).extend(_day_scans(day))
+    return History(first, last, scans, plans, silent_machine, silent_days, dict(manual))
 
 
 def _silent_machine(machine_staff: dict[str, list[str]], work_days: list[date]) -> tuple[str | None, tuple[date, ...]]:
@@ -223,8 +225,9 @@ def write_history(deps: Deps, admin: Principal, today: date, progress: Callable[
             with suppress(Conflict):
                 proposal = outages.propose_outage(deps, admin, {'opd_id': opd_id, 'day': day.isoformat(),
                                                                 'reason': reason})  # fmt: skip
-                decision = {'decision': 'confirm', 'reason': 'dikonfirmasi BKPSDM dengan daftar hadir manual'}
+                decision = {'decision': 'confirm', 'reason': 'dikonfirmasi BKPSDM: listrik kantor padam'}
                 outages.decide_outage(deps, admin, proposal['outage_id'], decision)
+                _manual_list(deps, admin, proposal['outage_id'], opd_id, day, history.manual.get(day, []))
     month = month_of(first)
     asn = [e for e in employees if e.employee_type is not EmployeeType.TKK]
     scored = [{'employee_id': e.employee_id, 'score': str(_score(e))} for e in sorted(asn, key=_person_key)]
@@ -240,6 +243,20 @@ def write_history(deps: Deps, admin: Principal, today: date, progress: Callable[
     return {'first': first.isoformat(), 'last': last.isoformat(), 'scans': len(history.scans),
             'statuses': len(history.statuses), 'outage_days': len(history.silent_days), 'days': days,
             'month': closed, 'export': exported}  # fmt: skip
+
+
+def _manual_list(deps: Deps, admin: Principal, outage_id: str, opd_id: str, day: date, came: list[Scan]) -> None:
+    """The OPD's signed paper list of the outage day, entered by its admin and approved by the personnel office."""
+    times: dict[str, dict[str, str]] = defaultdict(dict)
+    for scan in came:
+        times[scan.employee_id]['arrival' if scan.check_in else 'departure'] = f'{scan.at:%H:%M}'
+    if not times:
+        return
+    body = {'lines': [{'employee_id': e, **t} for e, t in sorted(times.items())],
+            'evidence': {'kind': 'signed_list_photo', 'references': [f'daftar-hadir-{opd_id}-{day}.jpg']}}  # fmt: skip
+    manual_lists.submit_manual_list(deps, admin, outage_id, body)
+    approval = {'decision': 'approve', 'reason': 'daftar hadir bertanda tangan kepala OPD diperiksa'}
+    manual_lists.decide_manual_list(deps, admin, outage_id, approval)
 
 
 def _score(employee: Employee) -> Decimal:
