@@ -69,8 +69,9 @@ $(CHROMIUM_STAMP): $(STAMP)
 	command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
 	@touch $@
 
+# Both cores: one worker per core, each test file whole on one worker (module fixtures, one Chromium per worker).
 test: lint typecheck $(CHROMIUM_STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile --durations=10
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
