@@ -188,9 +188,16 @@ function gridPart(ui, state, days, recap) {
     showDay(ui, detail, person, cell.dataset.date, day, dayCodes(day));
   };
   for (const type of ['click', 'focusin', 'mouseover']) grid.addEventListener(type, show);
+  const more = ui.el('p', { class: 'hint', hidden: true }, 'Geser tabel ke samping untuk tanggal berikutnya dan '
+    + 'jumlah per pegawai di ujung kanan.');
+  part.appendChild(more);
   part.appendChild(ui.el('div', { class: 'b-grid-wrap', tabindex: '0', role: 'region',
     'aria-label': `Kehadiran ${ui.bulan(state.month)} per pegawai dan tanggal` }, grid));
   part.appendChild(detail);
+  requestAnimationFrame(() => {
+    const wrap = grid.parentElement;
+    if (wrap && wrap.scrollWidth > wrap.clientWidth + 1) more.hidden = false;
+  });
   const key = legend(ui, used);
   if (key) part.appendChild(key);
   if (recap && items.length !== recap.count) {
