@@ -47,7 +47,8 @@ export const screen = {
             picker.element.querySelector('select').value = opdId;
             picker.element.querySelector('select').dispatchEvent(new Event('change'));
           });
-          stamp.textContent = `Diperbarui ${ui.jam(summary.as_of)}`;
+          const here = Intl.DateTimeFormat().resolvedOptions().timeZone;
+          stamp.textContent = `Diperbarui ${ui.jam(summary.as_of, { zone: here, withZone: true })}`;
         }
       } catch (err) {
         if (mine !== seq || ctx.signal.aborted) return;
