@@ -245,7 +245,11 @@ def _seed_if_empty(deps: Any) -> None:
     env.LOCAL_DIR.mkdir(parents=True, exist_ok=True)
     env.ADMIN_KEY_FILE.write_text(summary.admin_token + '\n')
     env.KEYS_FILE.write_text(
-        json.dumps({'bridges': summary.bridge_tokens, 'opd_admins': summary.opd_admin_tokens}, indent=2) + '\n'
+        json.dumps(
+            {**summary.reader_tokens, 'opd_admins': summary.opd_admin_tokens, 'bridges': summary.bridge_tokens},
+            indent=2,
+        )
+        + '\n'
     )
     print(f'seeded {summary.counts} in {time.monotonic() - started:.1f} s')
 
@@ -351,12 +355,13 @@ def _print_banner(api_port: int, aws_port: int) -> None:
     base = f'http://127.0.0.1:{api_port}'
     print(
         '\nHadir is running locally.\n'
-        f'  web app         {base}/\n'
+        f"  web app         {base}/ (the employees' phone app)\n"
+        f'  console         {base}/admin/ (sign in with a key below, or one from {env.KEYS_FILE.name})\n'
         f'  API             {base}/v1/health\n'
         f'  OpenAPI         {base}/v1/openapi.json\n'
         f'  embedded AWS    http://127.0.0.1:{aws_port} (moto server)\n'
         f'  admin API key   {admin}\n'
-        f'  other keys      {env.KEYS_FILE} (bridges, OPD admins)\n'
+        f'  other keys      {env.KEYS_FILE} (auditor, finance, OPD admins, bridges)\n'
         f'  state           {env.STATE_DIR}/ (saved every {SNAPSHOT_EVERY_SECONDS} s and on exit)\n'
         f'  try             curl -H "X-API-Key: {admin}" "{base}/v1/employees?limit=500"\n'
         'Press Ctrl+C to stop.\n',

@@ -192,6 +192,7 @@ class SeedSummary:
     admin_token: str
     bridge_tokens: dict[str, str]
     opd_admin_tokens: dict[str, str]
+    reader_tokens: dict[str, str]  # by role: the personnel office's auditor and BPKAD's finance key
     counts: dict[str, int]
 
 
@@ -680,6 +681,10 @@ def seed_demo(deps: Deps, *, seed: int = 2026, progress: Callable[[str], None] =
         )['token']
         for opd in plan.opds
     }
+    reader_tokens = {
+        role.value: keys.create_key(deps, admin, {'name': name, 'role': role.value})['token']
+        for role, name in ((Role.AUDITOR, 'Auditor Inspektorat'), (Role.FINANCE, 'Keuangan BPKAD'))
+    }
     bridge_tokens = {b['bridge_id']: directory.create_bridge(deps, admin, b)['token'] for b in plan.bridges}
     for machine in plan.machines:
         directory.create_machine(deps, admin, machine)
@@ -711,4 +716,4 @@ def seed_demo(deps: Deps, *, seed: int = 2026, progress: Callable[[str], None] =
         'holidays': len(plan.holidays),
         'rule_profiles': 1,  # drafted, then published: two audited writes
     }
-    return SeedSummary(admin_token, bridge_tokens, opd_admin_tokens, counts)
+    return SeedSummary(admin_token, bridge_tokens, opd_admin_tokens, reader_tokens, counts)

@@ -234,23 +234,23 @@ def test_the_summary_tokens_authenticate_with_their_roles(seeded: Seeded) -> Non
     admin = keys.authenticate(deps, summary.admin_token, KEY_RESOLUTION_SECONDS)
     bridges = {b: keys.authenticate(deps, t, KEY_RESOLUTION_SECONDS) for b, t in summary.bridge_tokens.items()}
     opd_admins = {o: keys.authenticate(deps, t, KEY_RESOLUTION_SECONDS) for o, t in summary.opd_admin_tokens.items()}
+    readers = {r: keys.authenticate(deps, t, KEY_RESOLUTION_SECONDS).role for r, t in summary.reader_tokens.items()}
     # Then the admin is super, each bridge key is bound to its bridge, and each OPD has one opd_admin key of its own
     assert admin.role is Role.SUPER
     assert all(p.role is Role.BRIDGE and p.bridge_id == b for b, p in bridges.items())
     assert set(opd_admins) == {o['opd_id'] for o in seeded.plan.opds}
     assert all(p.role is Role.OPD_ADMIN and p.opd_id == o for o, p in opd_admins.items())
+    # And the console's reading roles have a key each
+    assert readers == {'auditor': Role.AUDITOR, 'finance': Role.FINANCE}
 
 
 def test_every_seeded_write_is_audited_and_the_chain_verifies(seeded: Seeded) -> None:
     # Given a seeded installation
-    counts = seeded.summary.counts
     # When the audit chain is verified from its first entry
     report = verify_audit(seeded.deps)
-    # Then it is intact and holds one entry per write: the key bootstrap, the pemda, every record and OPD admin key,
-    # and each rule profile's publication after its draft
-    writes = 1 + 1 + sum(counts.values()) + counts['opds'] + counts['rule_profiles']
+    # Then it is intact and holds one entry per write
     assert report.ok, report
-    assert report.checked == writes
+    assert report.checked == _seed_writes(seeded)
 
 
 def test_seeding_an_already_seeded_installation_is_refused(seeded: Seeded) -> None:
@@ -259,5 +259,11 @@ def test_seeding_an_already_seeded_installation_is_refused(seeded: Seeded) -> No
     # Then it is refused before anything is written
     with pytest.raises(Conflict, match='already seeded'):
         seed_demo(seeded.deps)
-    counts = seeded.summary.counts
-    assert verify_audit(seeded.deps).checked == 2 + sum(counts.values()) + counts['opds'] + counts['rule_profiles']
+    assert verify_audit(seeded.deps).checked == _seed_writes(seeded)
+
+
+def _seed_writes(seeded: Seeded) -> int:
+    """The key bootstrap, the pemda, every record, each OPD admin and reader key, and each rule profile's
+    publication after its draft."""
+    counts, readers = seeded.summary.counts, len(seeded.summary.reader_tokens)
+    return 1 + 1 + sum(counts.values()) + counts['opds'] + readers + counts['rule_profiles']
