@@ -22,6 +22,9 @@ import json
 import os
 import random
 import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -51,6 +54,25 @@ def _nip(i: int) -> str:
     return f'1985{1 + day // 28:02d}{1 + day % 28:02d}2010011{sequence + 1:03d}'
 
 
+@contextmanager
+def _counting_calls() -> Iterator[Counter[str]]:
+    """DynamoDB calls made through botocore (pynamodb included), by operation."""
+    from botocore.client import BaseClient
+
+    counts: Counter[str] = Counter()
+    original = BaseClient._make_api_call
+
+    def counted(self: Any, operation: str, params: Any) -> Any:
+        counts[operation] += 1
+        return original(self, operation, params)
+
+    BaseClient._make_api_call = counted  # type: ignore[method-assign]
+    try:
+        yield counts
+    finally:
+        BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
 def _day_punches(rng: random.Random, day: date) -> list[datetime]:
     roll = rng.random()
     if roll < 0.03:
@@ -78,16 +100,19 @@ def main() -> dict[str, Any]:
     slices = [employees[start : start + SLICE] for start in range(0, EMPLOYEES, SLICE)]
     totals: dict[str, float] = {}
     punches: dict[str, list[datetime]] = {}
+    calls: dict[str, Counter[str]] = {'raw_read': Counter(), 'day_close': Counter(), 'month_close': Counter()}
     for staff in slices:
         with mock_aws():  # a fresh backend: moto's cost per query grows with the whole table
-            figures, local_punches = _run_slice(staff)
+            figures, local_punches, slice_calls = _run_slice(staff)
         punches.update(local_punches)
         for key, value in figures.items():
             totals[key] = totals.get(key, 0) + value
-    return _report(employees, punches, totals, len(slices))
+        for phase, counted in slice_calls.items():
+            calls[phase].update(counted)
+    return _report(employees, punches, totals, len(slices), calls)
 
 
-def _run_slice(employees: list[Any]) -> tuple[dict[str, float], dict[str, list[datetime]]]:
+def _run_slice(employees: list[Any]) -> tuple[dict[str, float], dict[str, list[datetime]], dict[str, Counter[str]]]:
     from chalicelib.adapters.dynamodb.items import PunchItem
     from chalicelib.adapters.dynamodb.punches import _to_item
     from chalicelib.adapters.dynamodb.tables import ensure_tables
@@ -129,21 +154,24 @@ def _run_slice(employees: list[Any]) -> tuple[dict[str, float], dict[str, list[d
                 batch.save(_to_item(punch))
                 count += 1
 
-    started = time.perf_counter()
-    read = sum(len(deps.ledger.for_opd_date(o, s.local_date)) for s in shifts for o in opd_ids)
-    raw_seconds = time.perf_counter() - started
+    with _counting_calls() as raw_calls:
+        started = time.perf_counter()
+        read = sum(len(deps.ledger.for_opd_date(o, s.local_date)) for s in shifts for o in opd_ids)
+        raw_seconds = time.perf_counter() - started
 
-    started = time.perf_counter()
-    days = allowance.close_days(deps, books, first, last)
-    day_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    month = allowance.close_month(deps, books, MONTH)
-    month_seconds = time.perf_counter() - started
+    with _counting_calls() as day_calls:
+        started = time.perf_counter()
+        days = allowance.close_days(deps, books, first, last)
+        day_seconds = time.perf_counter() - started
+    with _counting_calls() as month_calls:
+        started = time.perf_counter()
+        month = allowance.close_month(deps, books, MONTH)
+        month_seconds = time.perf_counter() - started
     assert days.punches_read == read == count, (days.punches_read, read, count)
     figures = {'punches': count, 'day_records_written': days.written, 'month_records': month['employees'],
                'raw_read_seconds': raw_seconds, 'day_close_seconds': day_seconds,
                'month_close_seconds': month_seconds}  # fmt: skip
-    return figures, local_punches
+    return figures, local_punches, {'raw_read': raw_calls, 'day_close': day_calls, 'month_close': month_calls}
 
 
 def _shifts() -> list[Any]:
@@ -156,7 +184,11 @@ def _shifts() -> list[Any]:
 
 
 def _report(
-    employees: list[Any], local_punches: dict[str, list[datetime]], totals: dict[str, float], slices: int
+    employees: list[Any],
+    local_punches: dict[str, list[datetime]],
+    totals: dict[str, float],
+    slices: int,
+    calls: dict[str, Counter[str]],
 ) -> dict[str, Any]:
     from chalicelib.domain.tpp.defaults import default_profile
     from chalicelib.domain.tpp.month import MonthFlags
@@ -191,6 +223,7 @@ def _report(
         'raw_read_seconds': round(totals['raw_read_seconds'], 2),
         'close_to_raw_read_ratio': round(close_seconds / totals['raw_read_seconds'], 2),
         'pure_employee_months_per_second': round(EMPLOYEES / pure_seconds, 1),
+        'dynamodb_calls': {phase: dict(sorted(counted.items())) for phase, counted in calls.items()},
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / 'allowance.json').write_text(json.dumps(result, indent=2) + '\n')
@@ -199,7 +232,8 @@ def _report(
         f'each in its own moto backend): day close {result["day_close_seconds"]} s + month close '
         f'{result["month_close_seconds"]} s = {result["close_to_raw_read_ratio"]}x a raw read of the same punches '
         f'({result["raw_read_seconds"]} s); pure computation {result["pure_employee_months_per_second"]} '
-        f'employee-months/s'
+        f'employee-months/s; DynamoDB calls: raw read {sum(calls["raw_read"].values())}, close '
+        f'{sum(calls["day_close"].values()) + sum(calls["month_close"].values())}'
     )
     return result
 

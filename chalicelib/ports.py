@@ -117,6 +117,16 @@ class AuditLog(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class WaitingPunch:
+    """A machine punch whose PIN had no mapping when it arrived."""
+
+    punch_id: str
+    serial: str
+    pin: str
+    local_date: date
+
+
 class PunchLedger(Protocol):
     def record(self, punches: Sequence[Punch]) -> PunchWriteResult:
         """Write punches that are not yet in the ledger; report which were new and which repeats."""
@@ -132,6 +142,10 @@ class PunchLedger(Protocol):
 
     def for_opd_date(self, opd_id: str, local_date: date) -> list[Punch]:
         """Punches stamped with one OPD and local working date (every employee's), in time order."""
+        ...
+
+    def unmapped(self, serial: str) -> list[WaitingPunch]:
+        """The machine's punches still without an employee (their PIN had no mapping), by PIN and date."""
         ...
 
 

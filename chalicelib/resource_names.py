@@ -26,6 +26,7 @@ DIRECTORY_GSI_BY_TYPE = 'by-type'
 DIRECTORY_GSI_LOOKUP = 'lookup'
 PUNCHES_GSI_BY_EMPLOYEE = 'by-employee'
 PUNCHES_GSI_BY_OPD_DATE = 'by-opd-date'
+PUNCHES_GSI_UNMAPPED = 'unmapped'  # sparse: machine punches whose PIN had no mapping, by machine
 AUDIT_GSI_BY_OPD = 'by-opd'
 ALLOWANCE_GSI_BY_MONTH = 'by-month'
 

@@ -430,7 +430,6 @@ def _ingest_upload(deps: Deps, uploads: UploadStore, settings: Settings, lookups
     counts.accepted = len([p for p in result.accepted if p not in unmapped_ids])
     counts.unmapped = len([p for p in result.accepted if p in unmapped_ids])
     counts.duplicate = len(result.duplicate)
-    _remember_unmapped(deps, [p for p in punches if p.punch_id in unmapped_ids])
     accepted = set(result.accepted) - unmapped_ids
     fresh = [p for p in punches if p.punch_id in accepted]
     mark_for_reclose(deps, {p.local_date for p in fresh} | _night_shift_days(deps, fresh), key)
@@ -475,20 +474,11 @@ def clear_recloses(deps: Deps, markers: list[Record]) -> None:
         deps.store.commit([Remove(KIND_RECLOSE, marker.id)], None)
 
 
-def _remember_unmapped(deps: Deps, punches: list[Punch]) -> None:
-    """An index of punches still waiting for a PIN mapping, so a later mapping finds them by serial and PIN.
-    Entries are keyed by punch id, so writing one again changes nothing."""
-    records = []
-    for punch in punches:
-        data = {'punch_id': punch.punch_id, 'serial': punch.machine_serial, 'pin': punch.machine_pin,
-                'local_date': punch.local_date.isoformat()}  # fmt: skip
-        key = f'{punch.machine_serial}#{punch.machine_pin}#{punch.local_date.isoformat()}#{punch.punch_id}'
-        records.append(Record(KIND_UNMAPPED, punch.punch_id, data, list_key=key))
-    deps.store.put_many(records)
-
-
 def apply_new_mappings(deps: Deps, lookups: _Lookups | None = None) -> int:
-    """Attach waiting punches whose PIN now has a mapping in force on their date; returns how many."""
+    """Attach waiting punches whose PIN now has a mapping in force on their date; returns how many.
+
+    A waiting punch is in the ledger's sparse ``unmapped`` index (one query per machine) until assigned; the
+    ``unmapped`` directory records are the index as it was kept before, read until none is left."""
     lookups = lookups or _Lookups(deps)
     applied = 0
     for record in list(all_records(deps.store, KIND_UNMAPPED)):
@@ -500,6 +490,14 @@ def apply_new_mappings(deps: Deps, lookups: _Lookups | None = None) -> int:
         deps.store.commit([Remove(KIND_UNMAPPED, record.id)], None)
         mark_for_reclose(deps, {date.fromisoformat(data['local_date'])}, f'mapping:{data["punch_id"]}')
         applied += 1
+    for machine in all_records(deps.store, KIND_MACHINE):
+        for waiting in deps.ledger.unmapped(machine.id):
+            employee = lookups.employee_on(waiting.serial, waiting.pin, waiting.local_date)
+            if employee is None:
+                continue
+            if deps.ledger.assign(waiting.punch_id, employee.employee_id, employee.opd_id):
+                mark_for_reclose(deps, {waiting.local_date}, f'mapping:{waiting.punch_id}')
+                applied += 1
     return applied
 
 

@@ -20,8 +20,11 @@ def unmapped_pins(deps: Deps, principal: Principal, opd_id: str) -> dict[str, An
     items = []
     for machine in (load(Machine, r) for r in all_records(deps.store, KIND_MACHINE, f'{opd_id}#')):
         by_pin: dict[str, dict[str, Any]] = {}
-        for record in all_records(deps.store, KIND_UNMAPPED, f'{machine.serial}#'):
-            pin, day = str(record.data['pin']), str(record.data['local_date'])
+        # The ledger's sparse index, and the directory records that held the index before it.
+        waiting = [(w.pin, w.local_date.isoformat()) for w in deps.ledger.unmapped(machine.serial)]
+        waiting += [(str(r.data['pin']), str(r.data['local_date']))
+                    for r in all_records(deps.store, KIND_UNMAPPED, f'{machine.serial}#')]  # fmt: skip
+        for pin, day in waiting:
             entry = by_pin.setdefault(pin, {'serial': machine.serial, 'machine_name': machine.name, 'pin': pin,
                                             'punches': 0, 'first_date': day, 'last_date': day})  # fmt: skip
             entry['punches'] += 1

@@ -14,7 +14,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib import resource_names as names
@@ -63,6 +63,13 @@ class PunchesByOpdDate(GlobalSecondaryIndex['PunchItem']):
     at_utc_key = UnicodeAttribute(range_key=True)
 
 
+class PunchesUnmapped(GlobalSecondaryIndex['PunchItem']):
+    # Sparse and keys-only: a punch is in it while its PIN has no mapping; the sort key carries PIN and date.
+    Meta = type('Meta', (), {'index_name': names.PUNCHES_GSI_UNMAPPED, 'projection': KeysOnlyProjection()})
+    unmapped_serial = UnicodeAttribute(hash_key=True)
+    unmapped_key = UnicodeAttribute(range_key=True)
+
+
 class PunchItem(Model):
     """One immutable punch. Its key is deterministic, so a re-sent punch collides instead of doubling."""
 
@@ -81,9 +88,12 @@ class PunchItem(Model):
     machine_pin = UnicodeAttribute(null=True)
     raw = UnicodeAttribute(null=True)
     received_at = UTCDateTimeAttribute()
+    unmapped_serial = UnicodeAttribute(null=True)  # set only while the PIN has no mapping (index `unmapped`)
+    unmapped_key = UnicodeAttribute(null=True)  # <pin>#<local date>#<punch id>
 
     by_employee = PunchesByEmployee()
     by_opd_date = PunchesByOpdDate()
+    unmapped = PunchesUnmapped()
 
 
 class AuditByOpd(GlobalSecondaryIndex['AuditItem']):

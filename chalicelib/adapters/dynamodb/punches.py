@@ -9,7 +9,7 @@ from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib.adapters.dynamodb.items import PunchItem
 from chalicelib.domain.models import Punch, PunchSource
-from chalicelib.ports import PunchWriteResult
+from chalicelib.ports import PunchWriteResult, WaitingPunch
 
 
 def _utc_key(at: datetime) -> str:
@@ -20,7 +20,14 @@ def _opd_date(opd_id: str, local_date: date) -> str:
     return f'{opd_id}#{local_date.isoformat()}'
 
 
+def _unmapped_key(punch: Punch) -> str:
+    return f'{punch.machine_pin}#{punch.local_date.isoformat()}#{punch.punch_id}'
+
+
 def _to_item(punch: Punch) -> PunchItem:
+    # A machine punch without an employee is in the sparse `unmapped` index until a mapping attaches it: the
+    # same single write as any punch, no second item.
+    waiting = punch.employee_id is None and punch.source is PunchSource.MACHINE and punch.machine_serial is not None
     return PunchItem(
         punch_id=punch.punch_id,
         source=punch.source.value,
@@ -35,6 +42,8 @@ def _to_item(punch: Punch) -> PunchItem:
         machine_pin=punch.machine_pin,
         raw=punch.raw,
         received_at=punch.received_at,
+        unmapped_serial=punch.machine_serial if waiting else None,
+        unmapped_key=_unmapped_key(punch) if waiting else None,
     )
 
 
@@ -103,6 +112,8 @@ class DynamoPunchLedger:
                     PunchItem.employee_id.set(employee_id),
                     PunchItem.opd_id.set(opd_id),
                     PunchItem.opd_date.set(f'{opd_id}#{item.local_date}'),
+                    PunchItem.unmapped_serial.remove(),
+                    PunchItem.unmapped_key.remove(),
                 ],
                 condition=PunchItem.employee_id.does_not_exist(),
             )
@@ -121,3 +132,10 @@ class DynamoPunchLedger:
 
     def for_opd_date(self, opd_id: str, local_date: date) -> list[Punch]:
         return [_from_item(i) for i in PunchItem.by_opd_date.query(_opd_date(opd_id, local_date))]
+
+    def unmapped(self, serial: str) -> list[WaitingPunch]:
+        waiting = []
+        for item in PunchItem.unmapped.query(serial):
+            pin, day, punch_id = (item.unmapped_key or '').split('#', 2)
+            waiting.append(WaitingPunch(punch_id, serial, pin, date.fromisoformat(day)))
+        return waiting
