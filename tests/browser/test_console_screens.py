@@ -102,8 +102,10 @@ def seed_screens(pemda: ConsolePemda) -> dict[str, Any]:
                                                   'kind': 'national'}))  # fmt: skip
     _ok(pemda.call('POST', '/v1/holidays', body={'day': f'{today.year}-04-19', 'name': 'Hari jadi kabupaten',
                                                   'kind': 'regional'}))  # fmt: skip
-    _ok(pemda.call('POST', '/v1/profiles', body={'from_template': 'hadir-default-asn'}))
-    return {'month': month}
+    draft = _ok(pemda.call('POST', '/v1/profiles', body={'from_template': 'hadir-default-asn'}))
+    rules = {**draft['rules'], 'legal_basis': 'Peraturan Wali Kota Makassar Nomor 12 Tahun 2026, pasal 5'}
+    _ok(pemda.call('PUT', f'/v1/profiles/{draft["profile_id"]}/versions/{draft["version"]}', body=rules))
+    return {'month': month, 'profile_id': draft['profile_id']}
 
 
 def wait_ready(page: Page) -> None:
@@ -239,6 +241,30 @@ def test_super_confirms_an_outage_and_an_admin_maps_a_pin(browser: Browser,
     expect(admin.locator('#flash')).to_contain_text('PIN 17 dipetakan')
     pins = pemda.call('GET', f'/v1/machines/{SERIAL}/pins').body['items']
     assert [(p['pin'], p['employee_id']) for p in pins] == [('17', pemda.employees['Citra'])]
+
+
+def test_super_checks_and_publishes_a_draft_profile(browser: Browser,
+                                                    seeded: tuple[ConsolePemda, dict[str, Any]]) -> None:
+    pemda, extra = seeded
+    page = signed_in(open_console(browser), pemda, pemda.keys['super'])
+    pane = page.locator('#screen .screen-pane')
+    visit(page, 'aturan')
+    # When the super admin checks the draft, then publishes it with the regulation that set it
+    pane.get_by_role('button', name='Periksa').click()
+    expect(pane.get_by_text('v1 siap diterbitkan')).to_be_visible()
+    pane.get_by_role('button', name='Terbitkan').click()
+    page.locator('dialog textarea').fill('Perwal No. 12 Tahun 2026, ditetapkan 2 Januari 2026')
+    page.locator('dialog').get_by_role('button', name='Terbitkan').click()
+    # Then the version is published, with its approval note on the screen and in the API
+    expect(pane.locator('.chip', has_text='Terbit')).to_be_visible()
+    expect(pane.get_by_text('Perwal No. 12 Tahun 2026, ditetapkan 2 Januari 2026')).to_be_visible()
+    console_shot(page, 'aturan-terbit', full_page=True)
+    version = pemda.call('GET', f'/v1/profiles/{extra["profile_id"]}/versions/1').body
+    assert (version['state'], version['approval_note']) == ('PUBLISHED', 'Perwal No. 12 Tahun 2026, ditetapkan 2 Januari 2026')
+    # An auditor reads the same profiles but is offered neither action
+    auditor = signed_in(open_console(browser), pemda, pemda.keys['auditor'])
+    visit(auditor, 'aturan')
+    expect(auditor.locator('#screen .screen-pane').get_by_role('button', name='Terbitkan')).to_have_count(0)
 
 
 # ---- empty ------------------------------------------------------------------------------------------------------

@@ -162,8 +162,10 @@ async function publish(ui, ctx, profile, version, host, pane) {
   });
   if (note === null) return;
   try {
-    await ctx.api.post(`${path}/publish`, { approval_note: note });
-    ui.flash(`${profile.profile_id} v${version.version} diterbitkan.`);
+    const published = await ctx.api.post(`${path}/publish`, { approval_note: note });
+    const days = published && published.reclose ? published.reclose.days : 0;
+    ui.flash(`${profile.profile_id} v${version.version} diterbitkan.${days
+      ? ` ${days} hari yang sudah ditutup dihitung ulang pada penutupan berikutnya.` : ''}`);
     profiles(ui, ctx, pane);
   } catch (err) {
     ui.showError(host, err);
