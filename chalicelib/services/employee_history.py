@@ -8,7 +8,8 @@ Choices where the brief leaves room, and why:
   after its date (a future TMT waits for its day); a change dated in the past (a decree that arrives late) is
   fine, and the days already closed since are marked for re-close.
 - Changes are recorded in date order: one dated before the latest change recorded is refused (the states in
-  between would no longer follow from one another).
+  between would no longer follow from one another). A mistaken change is corrected by a new change of the same
+  date restoring the state (audited like any other); the month it was in is then whole again.
 - Moving an employee to another OPD is BKPSDM's: an OPD-bound key may change only its own OPD's employees and
   cannot move one out of, or into, another OPD.
 - An employee-level schedule assignment follows the employee to the new OPD (it is listed there); unit and OPD

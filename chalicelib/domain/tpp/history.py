@@ -114,11 +114,12 @@ def state_on(changes: Sequence[Change], day: date) -> EmploymentState | None:
 
 
 def touches(changes: Sequence[Change], first: date, last: date) -> bool:
-    """Whether the history cuts this month (a change effective inside it) or keeps the employee out of it."""
-    if any(first < c.effective_from <= last for c in changes):
-        return True
-    state = state_on(changes, first)
-    return state is not None and not state.active
+    """Whether the history cuts this month (two states in it) or keeps the employee out of some of it. A change
+    undone by a later change of the same date (a mistaken transfer corrected) cuts nothing."""
+    if not changes:
+        return False
+    states = {state_on(changes, first + timedelta(days=n)) for n in range((last - first).days + 1)}
+    return len(states) > 1 or any(s is not None and not s.active for s in states)
 
 
 def month_parts(

@@ -13,7 +13,9 @@ Formula (reference §10 "mid-month changes"; the month itself is month.py's)::
 **Rounding (the one rule).** ``M`` rounds its four amounts once, half up to the rupiah (month.py). A part is
 the difference of two such results, so the parts of a month add up *exactly* to the month priced whole
 (the sum telescopes to ``M(S_n)``), every part row reconciles as a month row does, and no rupiah is created or
-lost by the split.
+lost by the split. A part is never negative for a PAGU of Rp100.000 or more (a property test); with a smaller
+PAGU a part of a day or two is worth less than the rupiah its own rounding moves, and its attendance part can
+read -Rp1 (the month's sum stays exact).
 
 Choices where the reference leaves room, and why:
 
