@@ -45,7 +45,7 @@ from chalicelib.domain.tpp.history import (
     touches,
 )
 from chalicelib.domain.tpp.midmonth import price_parts
-from chalicelib.domain.tpp.month import MonthFlags
+from chalicelib.domain.tpp.month import MonthFlags, compute_month
 from chalicelib.domain.tpp.profile import RuleProfile
 from chalicelib.domain.tpp.records import MonthRecord, month_bounds
 from chalicelib.domain.tpp.schedule import ScheduleAssignment, expected_shift
@@ -194,10 +194,23 @@ def split_records(
     score: Decimal | None, flags: MonthFlags, profile: RuleProfile,
 ) -> list[MonthRecord] | None:  # fmt: skip
     """The month record of an employee whose history cuts the month (with one part per state), [] when the
-    history keeps the employee out of the whole month, or None when the month is whole (priced as before)."""
+    history keeps the employee out of the whole month, or None when the month is whole under the directory
+    record (priced as before). A whole month before a later change (a correction of February after a March
+    promotion) is priced under the state it had then: its OPD, kelas and pagu, not today's."""
     first, last = month_bounds(month)
-    if not changes or not touches(changes, first, last):
+    if not changes:
         return None
+    if not touches(changes, first, last):
+        then = state_on(changes, first)
+        if then is None or then == _state(employee):
+            return None
+        payee = employee.model_copy(update=then.model_dump())
+        result = compute_month(payee, days, score, flags, profile)
+        return [MonthRecord(
+            month=month, employee_id=employee.employee_id, opd_id=then.opd_id, employee_type=then.employee_type,
+            nip=employee.nip, nik=employee.nik if employee.nip is None else None, name=employee.name,
+            jabatan=then.jabatan, kelas=then.kelas_jabatan, result=result,
+        )]  # fmt: skip
     owed = _owed_days(deps, employee, changes, first, last)
     parts = month_parts(changes, first, last, profile.mid_month, owed.__contains__)
     if not parts:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import openpyxl
 
@@ -140,3 +140,41 @@ def test_a_transfer_on_the_16th_and_a_pensiun_split_the_month(hx: Harness) -> No
     names = {row[0].value: row[1].value for row in legend.iter_rows(min_row=2)}
     assert names['MUTASI'] == 'Mutasi antar-OPD: bagian bulan di OPD ini'
     assert names['PENSIUN'] == 'Pensiun pada bulan ini: bagian bulan sampai pensiun'
+
+
+def test_a_month_before_a_promotion_keeps_the_pagu_it_had(hx: Harness) -> None:
+    # Given Dewi (PAGU 4.000.000) on time through January and February 2026, promoted to PAGU 5.000.000 from
+    # 1 February, with both months scored 100
+    key = hx.super_key
+    assert hx.call('POST', '/v1/opds', key, opd_body('DINKES', zone=ZONE)).status == 201
+    dewi = hx.call('POST', '/v1/employees', key, employee_body('DINKES', 4)).body
+    days = [date(2026, 1, 1) + timedelta(days=n) for n in range(59)]
+    worked = [d for d in days if d.weekday() < 5]
+    DynamoPunchLedger().record([phone_punch(dewi['employee_id'], 'DINKES', d, t, ZONE) for d in worked
+                                for t in ('07:20', '16:35')])  # fmt: skip
+    for month in ('2026-01', '2026-02'):
+        body = {'scores': [{'employee_id': dewi['employee_id'], 'score': 100}]}
+        assert hx.call('PUT', f'/v1/scores/{month}', key, body).status == 200
+    promotion = {'effective_from': '2026-02-01', 'reason': 'PROMOSI', 'kelas_jabatan': 9, 'tpp_ceiling': 5_000_000}
+    assert hx.call('POST', f'/v1/employees/{dewi["employee_id"]}/changes', key, promotion).status == 201
+    # When both months are closed after the promotion was recorded
+    allowance.close_days(get_deps(), get_books(), days[0], days[-1])
+    for month in ('2026-01', '2026-02'):
+        allowance.close_month(get_deps(), get_books(), month)
+    books = get_books()
+    january = books.records.month_record(dewi['employee_id'], '2026-01', 1)
+    february = books.records.month_record(dewi['employee_id'], '2026-02', 1)
+    # Then January is paid at the pagu and kelas it had (4.000.000, kelas 7), February at the new ones, both whole
+    assert january is not None and february is not None
+    assert (january.kelas, january.result.pagu, january.result.tpp_bruto, january.parts) == (
+        7,
+        4_000_000,
+        4_000_000,
+        (),
+    )
+    assert (february.kelas, february.result.pagu, february.result.tpp_bruto, february.parts) == (
+        9,
+        5_000_000,
+        5_000_000,
+        (),
+    )
