@@ -40,6 +40,7 @@ export const screen = {
       body);
 
     const latest = latestOnly();
+    const people = new Map(); // opd_id -> its employees, for the PIN form; kept only while this screen is open
     async function load() {
       const mine = latest.next();
       ui.loading(body, 'Memuat kesehatan mesin…');
@@ -59,7 +60,7 @@ export const screen = {
         healthPart(ui, health.data, !opd),
         summaryPart(ui, summary, state.date),
         outagePart(ui, ctx, outages, load),
-        unmappedPart(ui, ctx, unmapped, opd, load),
+        unmappedPart(ui, ctx, unmapped, opd, load, people),
       );
     }
     await load();
@@ -247,7 +248,7 @@ async function decide(ui, ctx, outage, decision, reload) {
   }
 }
 
-function unmappedPart(ui, ctx, unmapped, opd, reload) {
+function unmappedPart(ui, ctx, unmapped, opd, reload, people) {
   const part = ui.section('PIN mesin yang belum dipetakan');
   part.appendChild(ui.el('p', { class: 'hint' }, 'Rekaman dari PIN yang belum dikaitkan ke pegawai tidak dihitung '
     + 'untuk siapa pun. Setelah PIN dipetakan, rekaman yang menunggu ikut dihitung pada rekonsiliasi berikutnya.'));
@@ -279,7 +280,7 @@ function unmappedPart(ui, ctx, unmapped, opd, reload) {
       { key: 'first_date', label: 'Sejak', render: (r) => ui.tanggal(r.first_date) },
       { key: 'last_date', label: 'Terakhir', render: (r) => ui.tanggal(r.last_date) },
       mayMap ? { key: 'act', label: 'Tindakan', sortable: false,
-        render: (r) => ui.button('Petakan', () => mapForm(ui, ctx, formHost, r, opd, reload), { kind: 'primary' }) } : null,
+        render: (r) => ui.button('Petakan', () => mapForm(ui, ctx, formHost, r, opd, reload, people), { kind: 'primary' }) } : null,
     ].filter(Boolean),
     rows,
   }));
@@ -287,17 +288,15 @@ function unmappedPart(ui, ctx, unmapped, opd, reload) {
   return part;
 }
 
-let employeesOf = { opd: null, list: null };
-
-async function mapForm(ui, ctx, host, row, opd, reload) {
+async function mapForm(ui, ctx, host, row, opd, reload, cache) {
   ui.loading(host, 'Memuat daftar pegawai…');
   try {
-    if (employeesOf.opd !== opd) employeesOf = { opd, list: await ctx.api.all('/v1/employees', { opd }) };
+    if (!cache.has(opd)) cache.set(opd, await ctx.api.all('/v1/employees', { opd }));
   } catch (err) {
     ui.showError(host, err);
     return;
   }
-  const people = employeesOf.list.filter((e) => e.active !== false)
+  const people = cache.get(opd).filter((e) => e.active !== false)
     .sort((a, b) => String(a.name).localeCompare(String(b.name), 'id'));
   const select = ui.el('select', { name: 'employee_id', required: true },
     ui.el('option', { value: '' }, '— pilih pegawai —'),
