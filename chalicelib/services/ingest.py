@@ -322,6 +322,11 @@ class _Lookups:
             for found in machine_pins(self.deps, serial):
                 by_pin.setdefault(found.pin, []).append(found)
             self.pins[serial] = by_pin
+            # The machine's mapped employees in batch reads, not one read per employee at its first punch.
+            wanted = sorted({m.employee_id for ms in by_pin.values() for m in ms} - set(self.employees))
+            batch = self.deps.store.get_many(KIND_EMPLOYEE, wanted) if wanted else {}
+            for employee_id in wanted:
+                self.employees[employee_id] = load(Employee, batch[employee_id]) if employee_id in batch else None
         mapping = next((m for m in self.pins[serial].get(pin, []) if m.covers(day)), None)
         if mapping is None:
             return None
