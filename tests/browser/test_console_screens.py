@@ -83,11 +83,20 @@ def seed_screens(pemda: ConsolePemda) -> dict[str, Any]:
     punches = []
     ids = pemda.employees
     for day in days[:-3]:
-        punches += [phone_punch(ids['Ani'], OPD_A, day, '07:25', ZONE), phone_punch(ids['Ani'], OPD_A, day, '16:05', ZONE)]
+        punches += [
+            phone_punch(ids['Ani'], OPD_A, day, '07:25', ZONE),
+            phone_punch(ids['Ani'], OPD_A, day, '16:05', ZONE),
+        ]
         late = '08:10' if day.day % 3 else '07:29'
-        punches += [phone_punch(ids['Budi'], OPD_A, day, late, ZONE), phone_punch(ids['Budi'], OPD_A, day, '16:10', ZONE)]
+        punches += [
+            phone_punch(ids['Budi'], OPD_A, day, late, ZONE),
+            phone_punch(ids['Budi'], OPD_A, day, '16:10', ZONE),
+        ]
         leave = '15:20' if day.weekday() == 4 else '16:02'
-        punches += [phone_punch(ids['Citra'], OPD_A, day, '07:15', ZONE), phone_punch(ids['Citra'], OPD_A, day, leave, ZONE)]
+        punches += [
+            phone_punch(ids['Citra'], OPD_A, day, '07:15', ZONE),
+            phone_punch(ids['Citra'], OPD_A, day, leave, ZONE),
+        ]
     DynamoPunchLedger().record(punches)
     duty = {'code': 'DL', 'first': days[3].isoformat(), 'last': days[4].isoformat(), 'reference': '094/ST/BKPSDM/2026',
             'location': {'kind': 'circle', 'name': 'Kantor Gubernur', 'center': {'lat': -5.13, 'lon': 119.41},
@@ -212,8 +221,9 @@ def test_each_screen_shows_the_seeded_data(browser: Browser, seeded: tuple[Conso
     assert errors == []  # no script error, no CSP violation
 
 
-def test_super_confirms_an_outage_and_an_admin_maps_a_pin(browser: Browser,
-                                                          seeded: tuple[ConsolePemda, dict[str, Any]]) -> None:
+def test_super_confirms_an_outage_and_an_admin_maps_a_pin(
+    browser: Browser, seeded: tuple[ConsolePemda, dict[str, Any]]
+) -> None:
     pemda, _ = seeded
     page = signed_in(open_console(browser), pemda, pemda.keys['super'])
     pane = page.locator('#screen .screen-pane')
@@ -236,6 +246,7 @@ def test_super_confirms_an_outage_and_an_admin_maps_a_pin(browser: Browser,
     expect(admin_pane.get_by_role('button', name='Konfirmasi')).to_have_count(0)  # only super decides outages
     admin_pane.get_by_role('button', name='Petakan').click()
     admin_pane.get_by_label('Pegawai').select_option(pemda.employees['Citra'])
+    admin.evaluate('() => window.scrollTo(0, 0)')  # a full-page shot of a scrolled page repeats the sticky bar
     console_shot(admin, 'mesin-petakan-pin', full_page=True)
     admin_pane.get_by_role('button', name='Simpan pemetaan').click()
     expect(admin.locator('#flash')).to_contain_text('PIN 17 dipetakan')
@@ -243,8 +254,9 @@ def test_super_confirms_an_outage_and_an_admin_maps_a_pin(browser: Browser,
     assert [(p['pin'], p['employee_id']) for p in pins] == [('17', pemda.employees['Citra'])]
 
 
-def test_super_checks_and_publishes_a_draft_profile(browser: Browser,
-                                                    seeded: tuple[ConsolePemda, dict[str, Any]]) -> None:
+def test_super_checks_and_publishes_a_draft_profile(
+    browser: Browser, seeded: tuple[ConsolePemda, dict[str, Any]]
+) -> None:
     pemda, extra = seeded
     page = signed_in(open_console(browser), pemda, pemda.keys['super'])
     pane = page.locator('#screen .screen-pane')
@@ -260,7 +272,8 @@ def test_super_checks_and_publishes_a_draft_profile(browser: Browser,
     expect(pane.get_by_text('Perwal No. 12 Tahun 2026, ditetapkan 2 Januari 2026')).to_be_visible()
     console_shot(page, 'aturan-terbit', full_page=True)
     version = pemda.call('GET', f'/v1/profiles/{extra["profile_id"]}/versions/1').body
-    assert (version['state'], version['approval_note']) == ('PUBLISHED', 'Perwal No. 12 Tahun 2026, ditetapkan 2 Januari 2026')
+    note = 'Perwal No. 12 Tahun 2026, ditetapkan 2 Januari 2026'
+    assert (version['state'], version['approval_note']) == ('PUBLISHED', note)
     # An auditor reads the same profiles but is offered neither action
     auditor = signed_in(open_console(browser), pemda, pemda.keys['auditor'])
     visit(auditor, 'aturan')
@@ -346,8 +359,9 @@ def test_each_screen_shows_an_api_error_in_words(browser: Browser, console_pemda
 # ---- finance ----------------------------------------------------------------------------------------------------
 
 
-def test_finance_sees_only_keuangan_and_downloads_a_file(browser: Browser,
-                                                         seeded: tuple[ConsolePemda, dict[str, Any]]) -> None:
+def test_finance_sees_only_keuangan_and_downloads_a_file(
+    browser: Browser, seeded: tuple[ConsolePemda, dict[str, Any]]
+) -> None:
     pemda, extra = seeded
     page = signed_in(open_console(browser), pemda, pemda.keys['finance'])
     assert nav_entries(page) == ['Keuangan']
@@ -389,8 +403,7 @@ def _holder(held: list[Route]) -> Any:
     return hold
 
 
-def test_each_screen_says_it_is_loading_while_the_api_answers(browser: Browser,
-                                                               console_pemda: ConsolePemda) -> None:  # noqa: F811
+def test_each_screen_says_it_is_loading_while_the_api_answers(browser: Browser, console_pemda: ConsolePemda) -> None:  # noqa: F811
     page = signed_in(open_console(browser, VIEWPORTS['tablet']), console_pemda, console_pemda.keys['super'])
     pane = page.locator('#screen .screen-pane')
     for screen, (pattern, words) in LOADING.items():
