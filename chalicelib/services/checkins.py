@@ -689,6 +689,8 @@ def verify_queued(mobile: Mobile, checkin_id: str) -> str:
         if not evidence.face_checked:
             if evidence.quality_passed and not checkin.quality_passed:
                 deps.store.set_field(KIND_CHECKIN, checkin_id, 'quality_passed', True)
+            if live is not None:
+                liveness.record_frontal(mobile, checkin_id, measured)
             mobile.queue.send({'checkin_id': checkin_id}, delay_seconds=mobile.settings.face_retry_seconds)
             return 'requeued'
         outcome, reasons = decide(evidence, mobile.policy)

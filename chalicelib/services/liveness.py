@@ -296,6 +296,15 @@ def _comparison(data: dict[str, Any]) -> FaceComparison:
     return FaceComparison(similarity=data['similarity'], faces=faces)
 
 
+def record_frontal(mobile: Mobile, checkin_id: str, measured: Measured) -> None:
+    """The queue was throttled after comparing the frontal frame: keep that comparison for its next try."""
+    store = mobile.deps.store
+    kept = store.get(KIND_LIVENESS, checkin_id)
+    if kept is not None and measured.frontal is not None and not kept.data.get('frontal'):
+        data = {**kept.data, 'frontal': _comparison_data(measured.frontal)}
+        store.put_many([Record(KIND_LIVENESS, checkin_id, data)])
+
+
 def record_measures(mobile: Mobile, checkin_id: str, measured: Measured) -> None:
     """After the queue measured a pending check-in: its liveness measures, for the reviewer."""
     verdict = measured.verdict
