@@ -184,6 +184,11 @@ class AllowanceRecords(Protocol):
         """Every day record of the month, whatever OPD the employee was in."""
         ...
 
+    def days_of(self, dates: Sequence[date], employee_ids: Collection[str]) -> dict[DayKey, DayRecord]:
+        """The day records of these dates of these employees (an OPD's month grid), read by date rather than
+        by key: a month of 1,000 employees is 31 reads, not 31,000 keys."""
+        ...
+
     def revisions(self, month: str) -> list[MonthRevision]:
         """Every revision head of the month, pending ones included, oldest first."""
         ...

@@ -199,6 +199,25 @@ class DynamoAllowanceRecords:
             records.setdefault((record.employee_id, record.local_date), record)
         return [records[key] for key in sorted(records)]
 
+    def days_of(self, dates: Sequence[date], employee_ids: Collection[str]) -> dict[DayKey, DayRecord]:
+        # Each date's day sheets (one query of the date's own partition), each line kept only for a wanted
+        # employee before it is parsed. A date without any sheet was closed before sheets existed, or is a day
+        # nobody owed: its records, if any, are the employees' own items (one batch-get of those keys).
+        wanted = set(employee_ids)
+        records: dict[DayKey, DayRecord] = {}
+        unsheeted: list[date] = []
+        for local_date in sorted(set(dates)):
+            sheets = [_sheet(i) for i in AllowanceItem.query(sheet_pk(local_date))]
+            if not sheets:
+                unsheeted.append(local_date)
+            for sheet in sheets:
+                for employee_id, body in sheet.lines.items():
+                    if employee_id in wanted:
+                        records[(employee_id, local_date)] = DayRecord.model_validate_json(body)
+        if unsheeted and wanted:
+            records.update(self.days([(e, d) for d in unsheeted for e in sorted(wanted)]))
+        return records
+
     def _sheets(self, local_date: date) -> dict[int, _Sheet]:
         found = {s.shard: s for s in (_sheet(i) for i in AllowanceItem.query(sheet_pk(local_date)))}
         return {shard: found.get(shard) or _Sheet(local_date, shard) for shard in range(DAY_SHARDS)}
