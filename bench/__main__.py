@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bench import allowance, checkin, cold_start, directory_api, ingest, recap
+from bench import allowance, checkin, cold_start, console, directory_api, ingest, recap
 
-BENCHMARKS = (directory_api.main, allowance.main, recap.main, ingest.main, checkin.main, cold_start.main)
+BENCHMARKS = (directory_api.main, allowance.main, recap.main, ingest.main, checkin.main, cold_start.main, console.main)
 
 if __name__ == '__main__':
     for benchmark in BENCHMARKS:
