@@ -185,8 +185,8 @@ class AllowanceRecords(Protocol):
         ...
 
     def days_of(self, dates: Sequence[date], employee_ids: Collection[str]) -> dict[DayKey, DayRecord]:
-        """The day records of these dates of these employees (an OPD's month grid), read by date rather than
-        by key: a month of 1,000 employees is 31 reads, not 31,000 keys."""
+        """The day records of these dates of these employees (an OPD's month grid), read by date (the day
+        sheets) rather than one key per employee and date: 31,000 keys for a month of 1,000 employees."""
         ...
 
     def revisions(self, month: str) -> list[MonthRevision]:

@@ -119,7 +119,7 @@ def opd_days(
     month = _month(month, today)
     dates = _dates(month, today)
     staff = [load(Employee, r) for r in all_records(deps.store, KIND_EMPLOYEE, f'{opd_id}#')]
-    # Read by date (the day sheets), not a batch-get per employee and date: 31,000 keys for 1,000 employees.
+    # Read by date (the day sheets), not one key per employee and date: 31,000 keys for 1,000 employees.
     found = records.days_of(dates, [e.employee_id for e in staff])
     items = []
     for employee in sorted(staff, key=lambda e: (e.name.casefold(), e.employee_id)):

@@ -200,22 +200,23 @@ class DynamoAllowanceRecords:
         return [records[key] for key in sorted(records)]
 
     def days_of(self, dates: Sequence[date], employee_ids: Collection[str]) -> dict[DayKey, DayRecord]:
-        # Each date's day sheets (one query of the date's own partition), each line kept only for a wanted
-        # employee before it is parsed. A date without any sheet was closed before sheets existed, or is a day
-        # nobody owed: its records, if any, are the employees' own items (one batch-get of those keys).
-        wanted = set(employee_ids)
+        # The day sheets of these dates and of the shards these employees fall in, fetched by key (a month of 16
+        # shards is 5 batch-gets), each line kept only for a wanted employee before it is parsed. Where a date
+        # has no sheet of an employee's shard (closed before sheets existed, or nobody of the shard owed it), the
+        # employee's own item is read instead (one batch-get of those keys).
+        wanted = {e: day_shard(e) for e in employee_ids}
+        days = sorted(set(dates))
+        keys = [(sheet_pk(d), sheet_sk(s)) for d in days for s in sorted(set(wanted.values()))]
         records: dict[DayKey, DayRecord] = {}
-        unsheeted: list[date] = []
-        for local_date in sorted(set(dates)):
-            sheets = [_sheet(i) for i in AllowanceItem.query(sheet_pk(local_date))]
-            if not sheets:
-                unsheeted.append(local_date)
-            for sheet in sheets:
-                for employee_id, body in sheet.lines.items():
-                    if employee_id in wanted:
-                        records[(employee_id, local_date)] = DayRecord.model_validate_json(body)
-        if unsheeted and wanted:
-            records.update(self.days([(e, d) for d in unsheeted for e in sorted(wanted)]))
+        sheeted: set[tuple[date, int]] = set()
+        for sheet in (_sheet(i) for i in (AllowanceItem.batch_get(keys) if keys else [])):
+            sheeted.add((sheet.local_date, sheet.shard))
+            for employee_id, body in sheet.lines.items():
+                if employee_id in wanted:
+                    records[(employee_id, sheet.local_date)] = DayRecord.model_validate_json(body)
+        unsheeted = [(e, d) for d in days for e, shard in sorted(wanted.items()) if (d, shard) not in sheeted]
+        if unsheeted:
+            records.update(self.days(unsheeted))
         return records
 
     def _sheets(self, local_date: date) -> dict[int, _Sheet]:
