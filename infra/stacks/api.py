@@ -13,7 +13,7 @@ from aws_cdk import aws_wafv2 as waf
 from constructs import Construct
 
 from chalicelib import resource_names as names
-from infra.stacks.config import IMPORT_PATHS, MOBILE_PATH_MARK, SELFIE_PATHS, StageConfig
+from infra.stacks.config import IMPORT_PATHS, LARGE_JSON_PATHS, MOBILE_PATH_MARK, StageConfig, waf_path_suffix
 from infra.stacks.functions import REST_API, HadirFunctions
 from infra.stacks.nag import acknowledge
 
@@ -201,7 +201,7 @@ class ApiEdge(Construct):
                 )
             )
 
-        large_bodies = [path_match(path, 'ENDS_WITH') for path in (*IMPORT_PATHS, *SELFIE_PATHS)]
+        large_bodies = [path_match(waf_path_suffix(path), 'ENDS_WITH') for path in (*IMPORT_PATHS, *LARGE_JSON_PATHS)]
         not_large_body = waf.CfnWebACL.StatementProperty(
             not_statement=waf.CfnWebACL.NotStatementProperty(
                 statement=waf.CfnWebACL.StatementProperty(

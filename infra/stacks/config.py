@@ -22,9 +22,16 @@ ZONE_OFFSETS = {'Asia/Jakarta': 7, 'Asia/Makassar': 8, 'Asia/Jayapura': 9}
 CRON_ZONE = 'Asia/Jakarta'
 # Routes whose bodies may reach max_import_body_bytes; every other route is held to max_json_body_bytes.
 IMPORT_PATHS = ('/v1/employees/import', '/v1/imports/scores')
-# Routes that carry a selfie as base64 JSON (up to the app's 2 MB): WAF inspects at most 64 KB of a body, so
-# their size is left to the app and API Gateway's own 10 MB limit.
-SELFIE_PATHS = ('/v1/mobile/face', '/v1/mobile/checkins')
+# Routes whose JSON may pass 64 KB (selfies as base64 up to the app's 2 MB, an outage's manual attendance list up to
+# 256 KB): WAF inspects at most 64 KB of a body, so their size is left to the app's own limit per route.
+LARGE_JSON_PATHS = ('/v1/mobile/face', '/v1/mobile/checkins', '/v1/outages/{outage_id}/manual-list')
+
+
+def waf_path_suffix(path: str) -> str:
+    """What WAF matches a route by: its path after the last path parameter (WAF has no templates)."""
+    return path.rsplit('}', 1)[-1]
+
+
 # Signed by a phone's key and checked per device (nonces, idempotency); behind CloudFront every phone shares
 # an edge address, so a per-IP limit would block a whole office at the morning peak.
 MOBILE_PATH_MARK = '/v1/mobile/'

@@ -18,8 +18,14 @@ class PushMachine:
     def request(self, method: str, path: str, body: str | bytes | None = None) -> tuple[int, str, dict[str, str]]:
         data = body.encode() if isinstance(body, str) else body
         headers = {'Content-Type': 'text/plain'} if data is not None else {}
-        self.connection.request(method, path, body=data, headers=headers)
-        response = self.connection.getresponse()
+        try:
+            self.connection.request(method, path, body=data, headers=headers)
+            response = self.connection.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # The bridge closes a connection left idle (its read timeout); a machine then connects again.
+            self.connection.close()
+            self.connection.request(method, path, body=data, headers=headers)
+            response = self.connection.getresponse()
         text = response.read().decode('utf-8')
         return response.status, text, {name.lower(): value for name, value in response.getheaders()}
 

@@ -123,11 +123,11 @@ def test_waf_exempts_exactly_the_routes_the_app_lets_send_large_bodies() -> None
     # Given the app's route registry (routing.py allows max_import_body_bytes to non-JSON bodies)
     import app  # noqa: F401  - registers every Blueprint's routes
     from chalicelib.api.routing import JSON, REGISTRY
-    from infra.stacks.config import IMPORT_PATHS, SELFIE_PATHS
+    from infra.stacks.config import IMPORT_PATHS, LARGE_JSON_PATHS
 
-    # Then WAF's 64 KB JSON limit skips exactly those routes and the ones that carry a selfie
+    # Then WAF's 64 KB JSON limit skips exactly those routes and the ones that carry large JSON (selfies, lists)
     assert {spec.path for spec in REGISTRY if spec.body_types != (JSON,)} == set(IMPORT_PATHS)
-    assert {spec.path for spec in REGISTRY if spec.max_body_bytes} == set(SELFIE_PATHS)
+    assert {spec.path for spec in REGISTRY if spec.max_body_bytes} == set(LARGE_JSON_PATHS)
 
 
 def test_face_check_concurrency_stays_within_what_an_sqs_event_source_allows() -> None:
