@@ -58,6 +58,10 @@ def main() -> dict[str, Any]:
     from moto.server import ThreadedMotoServer
 
     logging.getLogger('werkzeug').setLevel(logging.WARNING)
+    if os.environ.get('BENCH_CONSOLE_GENERIC_MOTO') != '1':  # `hadir run` installs it; 1 measures without
+        from hadir_local import fast_dynamodb
+
+        fast_dynamodb.install()
     aws = ThreadedMotoServer(ip_address='127.0.0.1', port=aws_port, verbose=False)
     aws.start()
     try:
@@ -241,6 +245,7 @@ def _measure(url: str, seeded: dict[str, Any], seed_seconds: float) -> dict[str,
         'goal_seconds': GOAL_SECONDS,
         'goal_met': goal_met,
         'python': sys.version.split()[0],
+        'moto_item_reads': 'generic' if os.environ.get('BENCH_CONSOLE_GENERIC_MOTO') == '1' else 'plain JSON',
     }
 
 

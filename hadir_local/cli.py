@@ -176,6 +176,9 @@ def run_local(api_port: int, aws_port: int, *, history: bool = True) -> int:
     # The embedded AWS would log every DynamoDB call; the API's own request log is what a developer reads.
     logging.getLogger('werkzeug').setLevel(logging.WARNING)
 
+    from hadir_local import fast_dynamodb
+
+    fast_dynamodb.install()  # item reads as plain JSON: moto's generic serializer is most of a screen's time
     aws = ThreadedMotoServer(ip_address='127.0.0.1', port=aws_port, verbose=False)
     aws.start()
 
