@@ -170,6 +170,11 @@ def run_local(api_port: int, aws_port: int, *, history: bool = True) -> int:
             return 2
     env.configure(aws_port)
     import logging
+    import warnings
+
+    # Powertools warns on every request that publishes no metric; in AWS that goes to CloudWatch, here it would
+    # bury the log a newcomer reads.
+    warnings.filterwarnings('ignore', message='No application metrics to publish', category=UserWarning)
 
     from moto.server import ThreadedMotoServer
 
