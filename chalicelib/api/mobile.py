@@ -13,7 +13,7 @@ from chalicelib import resource_names as names
 from chalicelib.api.routing import Ctx, QueryParam, month_param, page, route
 from chalicelib.domain.checkin import Outcome
 from chalicelib.observability import metrics
-from chalicelib.services import checkins, liveness
+from chalicelib.services import checkins, liveness, my_day
 from chalicelib.wiring import get_books, get_mobile
 
 bp = Blueprint(__name__)
@@ -33,6 +33,12 @@ def activate(ctx: Ctx) -> Any:
        tag='mobile', device=True)  # fmt: skip
 def me(ctx: Ctx) -> Any:
     return checkins.me(get_mobile(), ctx.caller)
+
+
+@route(bp, '/v1/mobile/today', 'GET', tag='mobile', device=True,
+       summary='Today so far: shift, holiday or status, punches, minutes late, the cost of leaving now')  # fmt: skip
+def my_today(ctx: Ctx) -> Any:
+    return my_day.my_day(get_mobile(), get_books().profiles, ctx.caller)
 
 
 @route(bp, '/v1/mobile/face', 'POST', summary='Enrol the reference face (quality gate, duplicate search, index)',
