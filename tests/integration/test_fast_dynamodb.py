@@ -73,6 +73,10 @@ def test_item_reads_answer_as_moto_does(client: Any) -> None:
         'query count': lambda: client.query(TableName=TABLE, KeyConditionExpression='pk = :p', Select='COUNT',
                                             ExpressionAttributeValues={':p': ITEM['pk']}),
         'scan': lambda: client.scan(TableName=TABLE, Limit=3),
+        'capacity': lambda: client.query(TableName=TABLE, KeyConditionExpression='pk = :p',
+                                         ReturnConsumedCapacity='TOTAL', ExpressionAttributeValues={':p': ITEM['pk']}),
+        'batch capacity': lambda: client.batch_get_item(ReturnConsumedCapacity='INDEXES', RequestItems={
+            TABLE: {'Keys': [{'pk': ITEM['pk'], 'sk': {'S': 'DAY#2026-01-11'}}]}}),
     }  # fmt: skip
     for name, call in calls.items():
         generic, fast = _both(call)
