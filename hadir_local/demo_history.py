@@ -34,13 +34,33 @@ from zoneinfo import ZoneInfo
 from chalicelib import resource_names as names
 from chalicelib.adapters.clients import boto3_client
 from chalicelib.domain.errors import Conflict
-from chalicelib.domain.models import Employee, EmployeeType, Machine, Opd, PinMapping, Principal, Punch, PunchSource
+from chalicelib.domain.models import (
+    Employee,
+    EmployeeType,
+    Machine,
+    Opd,
+    PinMapping,
+    Principal,
+    Punch,
+    PunchSource,
+    Role,
+)
 from chalicelib.domain.punch_keys import machine_punch_id, phone_punch_id
 from chalicelib.domain.tpp.records import month_bounds, month_of
 from chalicelib.domain.tpp.schedule import Shift, expected_shift
 from chalicelib.domain.upload_keys import upload_key
 from chalicelib.ports import Record
-from chalicelib.services import allowance, manual_lists, nightly, outages, schedules, scores, statuses
+from chalicelib.services import (
+    allowance,
+    ingest,
+    machine_summary,
+    manual_lists,
+    nightly,
+    outages,
+    schedules,
+    scores,
+    statuses,
+)
 from chalicelib.services.common import (
     KIND_EMPLOYEE,
     KIND_MACHINE,
@@ -51,7 +71,6 @@ from chalicelib.services.common import (
     load,
     load_pinmap,
 )
-from chalicelib.services.ingest import reconcile, upload_prefix
 from chalicelib.settings import get_settings
 from chalicelib.wiring import get_books, get_uploads
 from hadir_local.seed import ZONE as DEMO_ZONE
@@ -201,9 +220,13 @@ def write_history(deps: Deps, admin: Principal, today: date, progress: Callable[
     for mapping in pin_of.values():
         machine_staff[mapping.serial].append(mapping.employee_id)
 
-    owed = _owed_days(deps, employees, opds, first, last)
-    history = plan_history(owed, dict(machine_staff), first, last)
-    progress(f'history {first} to {last}: {len(owed)} owed days, {len(history.scans)} scans')
+    # Today too, up to now, so the today board has its morning; only the days before today are closed.
+    owed = _owed_days(deps, employees, opds, first, today)
+    history = plan_history(owed, dict(machine_staff), first, today)
+    now = deps.clock()
+    local_now = now.astimezone(ZoneInfo(DEMO_ZONE)).replace(tzinfo=None)
+    history.scans = [scan for scan in history.scans if scan.at <= local_now]
+    progress(f'history {first} to {today}: {len(owed)} owed days, {len(history.scans)} scans')
 
     books = get_books()
     for plan in history.statuses:
@@ -212,11 +235,14 @@ def write_history(deps: Deps, admin: Principal, today: date, progress: Callable[
         with suppress(Conflict):  # a history cut short is written again on the next start; what exists stays
             statuses.record_status(deps, books.profiles, admin, plan.employee_id, body)
     by_id = {e.employee_id: e for e in employees}
-    uploads = _machine_uploads(history.scans, pin_of, machines)
+    uploads = _machine_uploads(history.scans, pin_of, machines, now)
     phone = _phone_punches(history.scans, pin_of, by_id, opds)
     deps.ledger.record(phone)
-    totals = reconcile(deps, get_uploads(), get_settings(), full=True)
+    totals = ingest.reconcile(deps, get_uploads(), get_settings(), full=True)
     progress(f'{totals["accepted"]} machine punches from {uploads} uploads, {len(phone)} phone punches')
+    _heartbeats(deps, history, pin_of, machines, now)
+    summary = machine_summary.summarize_machines(deps, get_settings(), last)
+    progress(f'machines reported; the daily count check of {last}: {summary.get("machines", summary)}')
 
     if history.silent_machine is not None:
         opd_id = machines[history.silent_machine].opd_id
@@ -279,7 +305,52 @@ def _owed_days(deps: Deps, employees: list[Employee], opds: dict[str, Opd], firs
     return owed
 
 
-def _machine_uploads(scans: list[Scan], pin_of: dict[str, PinMapping], machines: dict[str, Machine]) -> int:
+def _machine_scans(scans: list[Scan], pin_of: dict[str, PinMapping]) -> dict[str, list[Scan]]:
+    by_machine: dict[str, list[Scan]] = defaultdict(list)
+    for scan in scans:
+        if scan.employee_id in pin_of:
+            by_machine[pin_of[scan.employee_id].serial].append(scan)
+    return by_machine
+
+
+def _heartbeats(
+    deps: Deps, history: History, pin_of: dict[str, PinMapping], machines: dict[str, Machine], now: datetime
+) -> None:
+    """Each bridge's report of its machines, as sent now: contact, clock, last punch and the last week's counts.
+
+    Two things for the Mesin screen to find: the busiest machine's clock runs 7 minutes fast, and yesterday the
+    machine with the fewest staff counted 3 more punches than reached its bridge (a re-read is requested).
+    """
+    by_machine = _machine_scans(history.scans, pin_of)
+    yesterday = history.last - timedelta(days=1) if history.last >= history.first else history.last
+    serials = sorted(by_machine, key=lambda s: (len(by_machine[s]), s))
+    fast_clock, short_counted = (serials[-1], serials[0]) if serials else (None, None)
+    reports_by_bridge: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for serial, machine in sorted(machines.items()):
+        scans = sorted(by_machine.get(serial, []), key=lambda s: s.at)
+        days: dict[date, int] = defaultdict(int)
+        for scan in scans:
+            days[scan.at.date()] += 1
+        week = [history.last - timedelta(days=n) for n in range(7, 0, -1)] + [history.last]
+        counts = [{'date': d.isoformat(), 'punches': days.get(d, 0), 'unsent': 0,
+                   'machine': days.get(d, 0) + (3 if serial == short_counted and d == yesterday else 0)}
+                  for d in week if d >= history.first]  # fmt: skip
+        reports_by_bridge[machine.bridge_id or ''].append({
+            'serial': serial, 'name': machine.name, 'protocol': machine.protocol.value, 'zone': machine.zone,
+            'last_contact': now.isoformat(), 'clock_skew_seconds': 420 if serial == fast_clock else 2,
+            'clock_skew_source': 'push-live', 'clock_skew_at': now.isoformat(),
+            'last_punch_time': f'{scans[-1].at:%Y-%m-%d %H:%M:%S}' if scans else None,
+            'punches_spooled': len(scans), 'attlog_count': len(scans), 'day_counts': counts})  # fmt: skip
+    for bridge_id, reports in reports_by_bridge.items():
+        bridge = Principal(key_id='demo-bridge', role=Role.BRIDGE, bridge_id=bridge_id)
+        body = {'bridge_time': now.isoformat(), 'bridge_version': 'demo', 'hostname': f'pc-{bridge_id.lower()}',
+                'machines': reports}  # fmt: skip
+        ingest.record_heartbeat(deps, bridge, body)
+
+
+def _machine_uploads(
+    scans: list[Scan], pin_of: dict[str, PinMapping], machines: dict[str, Machine], now: datetime
+) -> int:
     """The machine scans as each bridge uploads them: one gzip NDJSON file per bridge and day."""
     files: dict[tuple[str, date], list[str]] = defaultdict(list)
     for scan in scans:
@@ -298,8 +369,8 @@ def _machine_uploads(scans: list[Scan], pin_of: dict[str, PinMapping], machines:
     for (bridge_id, day), lines in sorted(files.items()):
         body = gzip.compress(('\n'.join(lines) + '\n').encode(), mtime=0)
         batch_id = hashlib.sha256(body).hexdigest()[:32]
-        sent = datetime.combine(day + timedelta(days=1), time(0, 5), tzinfo=UTC)
-        s3.put_object(Bucket=bucket, Key=upload_key(upload_prefix(bridge_id), batch_id, sent), Body=body)
+        sent = min(datetime.combine(day + timedelta(days=1), time(0, 5), tzinfo=UTC), now)
+        s3.put_object(Bucket=bucket, Key=upload_key(ingest.upload_prefix(bridge_id), batch_id, sent), Body=body)
     return len(files)
 
 
