@@ -755,6 +755,7 @@ def list_reviews(
     checkins = [load(Checkin, record) for record in page.items]
     people = _people(mobile.deps, {c.employee_id for c in checkins})
     faces = _face_keys(mobile.deps, {c.employee_id for c in checkins})
+    kept = mobile.deps.store.get_many(liveness.KIND_LIVENESS, sorted({c.checkin_id for c in checkins}))
     items = []
     for checkin in checkins:
         employee = people.get(checkin.employee_id)
@@ -762,8 +763,19 @@ def list_reviews(
             **dump(checkin), 'selfie_url': _link(mobile, checkin.selfie_key),
             'reference_url': _link(mobile, faces.get(checkin.employee_id)),
             'employee': _person(employee) if employee else None,
+            'liveness': _liveness_view(mobile, kept.get(checkin.checkin_id)),
         })  # fmt: skip
     return items, page.next_cursor
+
+
+def _liveness_view(mobile: Mobile, kept: Record | None) -> dict[str, Any] | None:
+    """What liveness kept for a check-in, for the reviewer: the asked direction, the measures, whether it passed,
+    and a short-lived link to the turned frame; None for a check-in sent without liveness."""
+    if kept is None:
+        return None
+    data = kept.data
+    return {'direction': data.get('direction'), 'passed': data.get('passed'), 'measures': data.get('measures'),
+            'turned_url': _link(mobile, data.get('turned_key'))}  # fmt: skip
 
 
 def _link(mobile: Mobile, key: str | None) -> str | None:

@@ -360,3 +360,30 @@ def test_a_live_check_in_on_rekognition_spends_two_compare_faces_and_nothing_els
             assert (reply.body['outcome'], reply.body['similarity']) == ('accepted', 99.3), reply.body
     finally:
         use_face_engine(None)
+
+
+def test_the_review_queue_shows_the_turned_frame_and_what_liveness_measured(world: World) -> None:
+    # Given an enrolled employee whose turned frame the engine is unsure about (85%: to review)
+    phone = activate(world, 0)
+    assert enrol(world, phone).status == 201
+    world.faces.similarity_overrides[('ani', 'ani-turning')] = 85.0
+    asked = challenge(world, phone)
+    frontal = fake_image('ani', left=0.10, nonce='q-front')
+    turned = fake_image('ani-turning', yaw=TURN[asked['direction']], left=0.12, nonce='q-turned')
+    reply = send(world, phone, frontal, turned, asked['challenge_id'], 'q1')
+    assert (reply.body['outcome'], codes(reply)) == ('review', ['liveness_borderline']), reply.body
+    # When the DIKES admin opens the review queue
+    queue = world.hx.call('GET', '/v1/checkins/review?opd=DIKES', world.admin)
+    # Then the item carries the asked direction, the measures and a short-lived link to the turned frame
+    assert queue.status == 200, queue.body
+    [item] = queue.body['items']
+    live = item['liveness']
+    assert (live['direction'], live['passed']) == (asked['direction'], True)
+    assert live['measures']['turned_yaw'] == TURN[asked['direction']]
+    assert live['measures']['turned_similarity'] == 85.0
+    url = live['turned_url']
+    assert f'{reply.body["checkin_id"]}-turned.jpg' in url
+    assert str(get_settings().selfie_link_seconds) in url  # X-Amz-Expires: the selfie link's expiry
+    kept = boto3_client('s3').get_object(Bucket=get_settings().bucket(names.BUCKET_MEDIA), Key=f'selfies/{item["local_date"]}/'
+                                         f'{item["checkin_id"]}-turned.jpg')['Body'].read()  # fmt: skip
+    assert kept == turned
