@@ -3,6 +3,7 @@ table and bucket to .hadir-local/state/ every few seconds and on exit, and loads
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 from pathlib import Path
@@ -34,7 +35,7 @@ def save(state_dir: Path) -> dict[str, int]:
             items = []
             for page in dynamodb.get_paginator('scan').paginate(TableName=table, ConsistentRead=True):
                 items.extend(page['Items'])
-        _atomic_write(state_dir / 'dynamodb' / f'{purpose}.json', json.dumps(items).encode())
+        _atomic_write(state_dir / 'dynamodb' / f'{purpose}.json', json.dumps([_saved(i) for i in items]).encode())
         counts[table] = len(items)
     for purpose in names.BUCKETS:
         bucket = settings.bucket(purpose)
@@ -52,6 +53,32 @@ def save(state_dir: Path) -> dict[str, int]:
             staging.replace(target)
         counts[bucket] = count
     return counts
+
+
+def _saved(item: dict[str, Any]) -> dict[str, Any]:
+    """An item as JSON can hold it: binary values (B, BS) as base64 text, wherever they are nested."""
+    return {name: _convert(value, _to_text) for name, value in item.items()}
+
+
+def _restored(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: _convert(value, base64.b64decode) for name, value in item.items()}
+
+
+def _to_text(value: bytes) -> str:
+    return base64.b64encode(value).decode('ascii')
+
+
+def _convert(value: dict[str, Any], binary: Any) -> dict[str, Any]:
+    """One AttributeValue with `binary` applied to each of its binary parts."""
+    if 'B' in value:
+        return {'B': binary(value['B'])}
+    if 'BS' in value:
+        return {'BS': [binary(b) for b in value['BS']]}
+    if 'M' in value:
+        return {'M': {k: _convert(v, binary) for k, v in value['M'].items()}}
+    if 'L' in value:
+        return {'L': [_convert(v, binary) for v in value['L']]}
+    return value
 
 
 def _items_in_process(table: str, region: str) -> list[dict[str, Any]] | None:
@@ -82,7 +109,7 @@ def restore(state_dir: Path) -> dict[str, int]:
         path = state_dir / 'dynamodb' / f'{purpose}.json'
         if not path.exists():
             continue
-        items = json.loads(path.read_text())
+        items = [_restored(i) for i in json.loads(path.read_text())]
         table = settings.table(purpose)
         for start in range(0, len(items), BATCH):
             requests = [{'PutRequest': {'Item': item}} for item in items[start : start + BATCH]]

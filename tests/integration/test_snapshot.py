@@ -18,7 +18,8 @@ def _all_items(table: str) -> list[dict[str, Any]]:
 
 
 def test_a_saved_state_restores_every_item_and_object(aws: None, tmp_path: Path) -> None:
-    # Given items with nested maps and lists in two tables, and an object in a bucket
+    # Given items with nested maps, lists and binary values (the day sheets' packed lines) in two tables, and an
+    # object in a bucket
     settings = get_settings()
     dynamodb, s3 = boto3_client('dynamodb'), boto3_client('s3')
     directory, punches = settings.table(names.TABLE_DIRECTORY), settings.table(names.TABLE_PUNCHES)
@@ -26,7 +27,9 @@ def test_a_saved_state_restores_every_item_and_object(aws: None, tmp_path: Path)
         dynamodb.put_item(TableName=directory, Item={
             'pk': {'S': f'employee#E{n}'}, 'sk': {'S': 'employee'}, 'version': {'N': str(n)},
             'data': {'M': {'name': {'S': f'Pegawai {n}'}, 'codes': {'L': [{'S': 'TL1'}, {'N': '2'}]},
-                           'active': {'BOOL': True}, 'unit': {'NULL': True}}},
+                           'active': {'BOOL': True}, 'unit': {'NULL': True},
+                           'sheet': {'L': [{'B': bytes([0, 255, n])}, {'BS': [b'\x00', bytes([n + 1])]}]}}},
+            'packed': {'B': b'\x1f\x8b\x00' + bytes([n])},
         })  # fmt: skip
     dynamodb.put_item(TableName=punches, Item={'punch_id': {'S': 'M#SN1#7#2026-11-20T07:01:00'}})
     s3.put_object(Bucket=settings.bucket(names.BUCKET_UPLOADS), Key='bridges/BR1/a.ndjson.gz', Body=b'\x1f\x8b..')
