@@ -46,16 +46,27 @@ function asDate(value) {
  * A calendar date in words: "7 Des 2026" (style 'short', the default), "Senin, 7 Desember 2026" ('long'),
  * "7 Desember 2026" ('medium'). A bare YYYY-MM-DD is taken as that day; a timestamp is shown in `zone`.
  */
+const DATE_STYLES = {
+  short: { day: 'numeric', month: 'short', year: 'numeric' },
+  medium: { day: 'numeric', month: 'long', year: 'numeric' },
+  long: { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' },
+};
+// Building an Intl.DateTimeFormat costs far more than using one: a month grid labels 30,000 cells.
+const dateFormats = new Map();
+
+function dateFormat(style, timeZone) {
+  const key = `${style}|${timeZone || ''}`;
+  if (!dateFormats.has(key)) {
+    dateFormats.set(key, new Intl.DateTimeFormat(LOCALE, { ...DATE_STYLES[style], timeZone }));
+  }
+  return dateFormats.get(key);
+}
+
 export function tanggal(value, { style = 'short', zone } = {}) {
   const date = asDate(value);
   if (!date) return value ? String(value) : '';
   const bare = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value);
-  const options = {
-    short: { day: 'numeric', month: 'short', year: 'numeric' },
-    medium: { day: 'numeric', month: 'long', year: 'numeric' },
-    long: { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' },
-  }[style];
-  return new Intl.DateTimeFormat(LOCALE, { ...options, timeZone: bare ? 'UTC' : zone }).format(date);
+  return dateFormat(style in DATE_STYLES ? style : 'short', bare ? 'UTC' : zone).format(date);
 }
 
 /** "2026-12" -> "Desember 2026". */
