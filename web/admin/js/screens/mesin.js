@@ -56,10 +56,12 @@ export const screen = {
         ui.showError(body, health.error);
         return;
       }
+      const lists = outages.error ? new Map() : await manualLists(ctx, outages.data);
+      if (!alive(ctx) || !latest.is(mine)) return;
       body.replaceChildren(
         healthPart(ui, health.data, !opd),
         summaryPart(ui, summary, state.date),
-        outagePart(ui, ctx, outages, load),
+        outagePart(ui, ctx, outages, load, lists, people),
         unmappedPart(ui, ctx, unmapped, opd, load, people),
       );
     }
@@ -190,7 +192,7 @@ function backfillText(m) {
   return parts.join('; ');
 }
 
-function outagePart(ui, ctx, outages, reload) {
+function outagePart(ui, ctx, outages, reload, lists, people) {
   const part = ui.section('Gangguan mesin');
   part.appendChild(ui.el('p', { class: 'hint' }, 'Bila semua mesin sebuah OPD diam pada pagi hari kerja, Hadir '
     + 'mengusulkan gangguan. BKPSDM mengonfirmasi (kebijakan gangguan berlaku untuk hari itu) atau menolaknya.'));
@@ -204,6 +206,11 @@ function outagePart(ui, ctx, outages, reload) {
     return part;
   }
   const isSuper = ctx.principal.role === 'super';
+  const listHost = ui.el('div', { class: 'b-form-host', id: 'daftar-manual' });
+  const openList = (o) => manualListPanel(ui, ctx, listHost, o, lists.get(o.outage_id), reload, people);
+  part.appendChild(ui.el('p', { class: 'hint' }, 'Pada hari gangguan, admin OPD mengisi daftar hadir manual (siapa '
+    + 'yang datang, jam datang dan pulang, serta bukti fotonya); BKPSDM menyetujui atau menolaknya. Hanya daftar yang '
+    + 'disetujui pada gangguan yang dikonfirmasi yang dihitung untuk TPP.'));
   part.appendChild(ui.table({
     caption: 'Gangguan mesin',
     pageSize: 10,
@@ -216,6 +223,8 @@ function outagePart(ui, ctx, outages, reload) {
         (o.machines || []).length ? ui.el('div', { class: 'hint' }, `Mesin: ${o.machines.join(', ')}`) : null) },
       { key: 'decided_at', label: 'Keputusan', render: (o) => (o.decided_at ? ui.el('div', { class: 'b-wrap' },
         o.decision_reason, ui.el('div', { class: 'hint' }, `${o.decided_by} · ${ui.waktu(o.decided_at)}`)) : null) },
+      { key: 'manual', label: 'Daftar hadir manual', sortable: false,
+        render: (o) => manualCell(ui, ctx, o, lists.get(o.outage_id), () => openList(o)) },
       isSuper ? { key: 'act', label: 'Tindakan', sortable: false, render: (o) => (o.state === 'proposed'
         ? ui.el('div', { class: 'b-actions' },
           ui.button('Konfirmasi', () => decide(ui, ctx, o, 'confirm', reload), { kind: 'primary' }),
@@ -224,6 +233,7 @@ function outagePart(ui, ctx, outages, reload) {
     ].filter(Boolean),
     rows,
   }));
+  part.appendChild(listHost);
   return part;
 }
 
@@ -331,4 +341,288 @@ async function mapForm(ui, ctx, host, row, opd, reload, cache) {
   });
   host.replaceChildren(form);
   select.focus();
+}
+
+// ---- the manual attendance list of an outage day (docs/console-api.md §5b) ------------------------------------
+
+const LIST_STATES = {
+  submitted: ['warn', 'Menunggu persetujuan BKPSDM'],
+  approved: ['ok', 'Disetujui'],
+  rejected: ['bad', 'Ditolak'],
+};
+const EVIDENCE_KINDS = {
+  signed_list_photo: 'Foto daftar hadir kertas yang ditandatangani',
+  geotagged_photos: 'Foto bergeotag pegawai di kantor',
+};
+
+/** The manual lists of the outages that may have one (not dismissed), the 30 most recent; null where none yet. */
+async function manualLists(ctx, outages) {
+  const wanted = outages.filter((o) => o.state !== 'dismissed')
+    .sort((a, b) => String(b.day).localeCompare(String(a.day))).slice(0, 30);
+  const found = await Promise.all(wanted.map((o) => settle(
+    () => ctx.api.get(`/v1/outages/${segment(o.outage_id)}/manual-list`))));
+  const lists = new Map();
+  wanted.forEach((o, i) => {
+    const got = found[i];
+    if (got.data) lists.set(o.outage_id, got.data);
+    else if (got.error && got.error.status !== 404) lists.set(o.outage_id, { error: got.error });
+    else lists.set(o.outage_id, null);
+  });
+  return lists;
+}
+
+function listChip(ui, list) {
+  const [tone, label] = LIST_STATES[list.state] || ['muted', list.state];
+  return ui.chip(list.state, label, tone);
+}
+
+function manualCell(ui, ctx, outage, list, open) {
+  if (outage.state === 'dismissed') return ui.el('span', { class: 'muted' }, 'Tidak perlu');
+  if (list === undefined) return ui.el('span', { class: 'muted' }, '—');
+  if (list && list.error) return ui.el('span', { class: 'hint' }, ui.messageFor(list.error));
+  const mayEdit = ui.canEdit(ctx.principal) && ctx.principal.role !== 'finance';
+  if (!list) {
+    return mayEdit
+      ? ui.button('Isi daftar hadir', open, { kind: 'primary', dataset: { outage: outage.outage_id } })
+      : ui.el('span', { class: 'muted' }, 'Belum diisi');
+  }
+  return ui.el('div', { class: 'b-manual-cell' }, listChip(ui, list),
+    ui.el('div', { class: 'hint' }, `${list.lines.length} pegawai`),
+    ui.button(list.state === 'submitted' && ctx.principal.role === 'super' ? 'Periksa & putuskan' : 'Lihat daftar',
+      open, { kind: 'link', dataset: { outage: outage.outage_id } }));
+}
+
+async function staffOf(ctx, opd, cache) {
+  if (!cache.has(opd)) cache.set(opd, await ctx.api.all('/v1/employees', { opd }));
+  return cache.get(opd).filter((e) => e.active !== false)
+    .sort((a, b) => String(a.name).localeCompare(String(b.name), 'id'));
+}
+
+async function manualListPanel(ui, ctx, host, outage, list, reload, cache) {
+  ui.loading(host, 'Memuat daftar pegawai…');
+  let staff;
+  try {
+    staff = await staffOf(ctx, outage.opd_id, cache);
+  } catch (err) {
+    ui.showError(host, err);
+    return;
+  }
+  const byId = new Map(staff.map((e) => [e.employee_id, e]));
+  const mayEdit = ui.canEdit(ctx.principal) && outage.state !== 'dismissed' && (!list || list.state !== 'approved');
+  const day = ui.tanggal(outage.day, { style: 'long' });
+  const head = ui.el('div', { class: 'b-manual-head' },
+    ui.el('h3', {}, `Daftar hadir manual · ${ui.opdName(ctx.api, outage.opd_id)} · ${day}`),
+    ui.button('Tutup', () => host.replaceChildren(), { kind: 'secondary' }));
+  const parts = [head];
+  if (outage.state === 'proposed') {
+    parts.push(ui.notice('Gangguan ini belum dikonfirmasi BKPSDM. Daftar boleh diisi sekarang, tetapi baru dihitung '
+      + 'setelah gangguan dikonfirmasi dan daftarnya disetujui.', 'info'));
+  }
+  if (list) parts.push(listState(ui, list), listView(ui, list, byId));
+  if (list && list.state === 'submitted' && ctx.principal.role === 'super') {
+    parts.push(ui.el('div', { class: 'b-actions' },
+      ui.button('Setujui daftar', () => decideList(ui, ctx, outage, 'approve', reload), { kind: 'primary' }),
+      ui.button('Tolak daftar', () => decideList(ui, ctx, outage, 'reject', reload), { kind: 'danger' })));
+  }
+  if (mayEdit) {
+    const form = listForm(ui, ctx, outage, list, staff, byId, reload);
+    parts.push(list ? ui.el('details', { class: 'b-details', open: list.state === 'rejected' || null },
+      ui.el('summary', {}, list.state === 'rejected' ? 'Perbaiki dan kirim ulang daftar' : 'Ubah daftar sebelum diputuskan'),
+      form) : form);
+  }
+  host.replaceChildren(ui.el('div', { class: 'b-form b-manual' }, parts));
+  host.scrollIntoView({ block: 'start', behavior: 'smooth' });
+}
+
+function listState(ui, list) {
+  return ui.facts([
+    ['Keadaan', listChip(ui, list)],
+    ['Dikirim', `${ui.waktu(list.submitted_at)} oleh ${list.submitted_by}`],
+    list.decided_at ? [list.state === 'approved' ? 'Disetujui' : 'Ditolak',
+      `${ui.waktu(list.decided_at)} oleh ${list.decided_by}`] : null,
+    list.decision_reason ? ['Alasan keputusan', list.decision_reason] : null,
+  ]);
+}
+
+function listView(ui, list, byId) {
+  const evidence = list.evidence || {};
+  return ui.el('div', {},
+    ui.table({
+      caption: 'Pegawai yang hadir',
+      pageSize: 0,
+      maxHeight: false,
+      sort: { key: 'name', dir: 'asc' },
+      columns: [
+        { key: 'name', label: 'Pegawai', value: (l) => (byId.get(l.employee_id) || {}).name || l.employee_id,
+          render: (l) => ui.el('div', {}, (byId.get(l.employee_id) || {}).name || l.employee_id,
+            ui.el('div', { class: 'hint' }, (byId.get(l.employee_id) || {}).nip || l.employee_id)) },
+        { key: 'arrival', label: 'Datang', render: (l) => (l.arrival ? ui.jam(l.arrival) : '—') },
+        { key: 'departure', label: 'Pulang', render: (l) => (l.departure ? ui.jam(l.departure) : '—') },
+      ],
+      rows: list.lines || [],
+    }),
+    ui.facts([
+      ['Bukti', EVIDENCE_KINDS[evidence.kind] || evidence.kind],
+      ['Rujukan berkas', (evidence.references || []).join(', ')],
+      evidence.note ? ['Catatan', evidence.note] : null,
+    ]));
+}
+
+function timeInput(name, value, label) {
+  const input = document.createElement('input');
+  input.type = 'time';
+  input.name = name;
+  input.value = value || '';
+  input.setAttribute('aria-label', label);
+  return input;
+}
+
+function listForm(ui, ctx, outage, list, staff, byId, reload) {
+  const rows = ui.el('tbody');
+  const addRow = (line = {}) => {
+    const select = ui.el('select', { name: 'employee_id', 'aria-label': 'Pegawai' },
+      ui.el('option', { value: '' }, '— pilih pegawai —'),
+      staff.map((e) => ui.el('option', { value: e.employee_id }, `${e.name} · ${e.nip || e.employee_id}`)));
+    select.value = line.employee_id || '';
+    const tr = ui.el('tr', {},
+      ui.el('td', { class: 'b-manual-no' }),
+      ui.el('td', {}, select),
+      ui.el('td', {}, timeInput('arrival', line.arrival, 'Jam datang')),
+      ui.el('td', {}, timeInput('departure', line.departure, 'Jam pulang')),
+      ui.el('td', {}, ui.button('Hapus', () => { tr.remove(); number(); }, { kind: 'link', 'aria-label': 'Hapus baris' })));
+    rows.appendChild(tr);
+    number();
+    return select;
+  };
+  const number = () => [...rows.children].forEach((tr, i) => { tr.firstChild.textContent = String(i + 1); });
+  for (const line of (list && list.lines) || []) addRow(line);
+  if (!rows.children.length) addRow();
+  const evidence = (list && list.evidence) || {};
+  const kind = ui.el('select', { name: 'evidence_kind' },
+    Object.entries(EVIDENCE_KINDS).map(([value, label]) => ui.el('option', { value }, label)));
+  kind.value = evidence.kind || 'signed_list_photo';
+  const refs = ui.el('textarea', { name: 'references', rows: 2 });
+  refs.value = (evidence.references || []).join('\n');
+  const note = ui.el('textarea', { name: 'note', rows: 2, maxlength: 500 });
+  note.value = evidence.note || '';
+  const problem = ui.el('div', { class: 'b-manual-problem' });
+  const form = ui.el('form', { class: 'b-manual-form', novalidate: true },
+    ui.el('p', { class: 'hint' }, 'Salin dari daftar hadir kertas: satu baris untuk setiap pegawai yang datang, dengan '
+      + 'jam waktu setempat kantor. Pegawai yang tidak datang jangan dicantumkan. Jam pulang yang lebih awal dari jam '
+      + 'datang dianggap keesokan paginya (shift malam).'),
+    ui.el('div', { class: 'b-manual-table' }, ui.el('table', { class: 'table' },
+      ui.el('thead', {}, ui.el('tr', {}, ['No.', 'Pegawai', 'Jam datang', 'Jam pulang', ''].map((h) => ui.el('th', {}, h)))),
+      rows)),
+    ui.el('div', { class: 'b-actions' }, ui.button('+ Tambah pegawai', () => addRow().focus())),
+    ui.field('Jenis bukti', kind, 'Foto tidak diunggah ke Hadir; simpan di arsip OPD dan tulis namanya di bawah.'),
+    ui.field('Rujukan berkas bukti', refs, 'Nama berkas foto atau nomor arsip, satu per baris (paling sedikit satu).'),
+    ui.field('Catatan (boleh kosong)', note),
+    problem,
+    ui.el('div', { class: 'b-actions' },
+      ui.el('button', { type: 'submit', class: 'btn btn-primary' }, 'Kirim ke BKPSDM untuk persetujuan')));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const trs = [...rows.children];
+    const lines = trs.map((tr) => ({
+      employee_id: tr.querySelector('select').value,
+      arrival: tr.querySelector('input[name=arrival]').value || null,
+      departure: tr.querySelector('input[name=departure]').value || null,
+    }));
+    const names = lines.map((l) => (byId.get(l.employee_id) || {}).name);
+    const issues = [];
+    const seen = new Set();
+    lines.forEach((l, i) => {
+      const who = `Baris ${i + 1}${names[i] ? ` (${names[i]})` : ''}`;
+      if (!l.employee_id) issues.push(`${who}: pilih pegawai.`);
+      else if (seen.has(l.employee_id)) issues.push(`${who}: pegawai ini sudah tercantum di baris lain.`);
+      seen.add(l.employee_id);
+      if (!l.arrival && !l.departure) issues.push(`${who}: isi jam datang atau jam pulang.`);
+    });
+    const references = refs.value.split('\n').map((r) => r.trim()).filter(Boolean);
+    if (!lines.length) issues.push('Tambahkan paling sedikit satu pegawai yang datang.');
+    if (!references.length) issues.push('Tulis paling sedikit satu rujukan berkas bukti (nama foto atau nomor arsip).');
+    if (references.length > 50) issues.push('Rujukan berkas paling banyak 50.');
+    if (issues.length) {
+      problem.replaceChildren(problemBox(ui, 'Daftar belum dapat dikirim:', issues));
+      return;
+    }
+    const submit = form.querySelector('button[type=submit]');
+    submit.disabled = true;
+    problem.replaceChildren();
+    try {
+      await ctx.api.put(`/v1/outages/${segment(outage.outage_id)}/manual-list`, {
+        lines, evidence: { kind: kind.value, references, note: note.value.trim() || null },
+      });
+      ui.flash(`Daftar hadir manual ${outage.opd_id} ${ui.tanggal(outage.day)} terkirim; menunggu persetujuan BKPSDM.`);
+      reload();
+    } catch (err) {
+      problem.replaceChildren(listErrorBox(ui, err, names));
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
+
+function problemBox(ui, title, items) {
+  return ui.el('div', { class: 'state state-error', role: 'alert' }, ui.el('p', { class: 'state-title' }, title),
+    ui.el('ul', {}, items.map((text) => ui.el('li', {}, text))));
+}
+
+/** The API's refusal in words: which line and what is wrong with it, not `lines.3.employee_id`. */
+function listErrorBox(ui, err, names) {
+  const fields = Array.isArray(err && err.fields) ? err.fields : [];
+  if (err && err.status === 409) {
+    const said = String(err.serverMessage || '');
+    const text = /dismissed/.test(said) ? 'Usulan gangguan ini ditolak BKPSDM, jadi daftar hadir manual tidak berlaku.'
+      : /approved|final/.test(said) ? 'Daftar ini sudah disetujui BKPSDM dan tidak dapat diubah lagi.'
+        : /not waiting|is (approved|rejected)/.test(said) ? 'Daftar ini sudah diputuskan. Muat ulang halaman.'
+          : ui.messageFor(err);
+    return problemBox(ui, text, []);
+  }
+  if (!fields.length) return ui.errorBox(err);
+  const items = fields.map((f) => {
+    const path = String(f.path || '').replace(/^body\./, '');
+    const message = String(f.message || '');
+    const line = /^lines\.(\d+)(?:\.(\w+))?/.exec(path);
+    if (line) {
+      const i = Number(line[1]);
+      const who = `Baris ${i + 1}${names[i] ? ` (${names[i]})` : ''}`;
+      if (/listed twice/.test(message)) return `${who}: pegawai ini tercantum lebih dari sekali.`;
+      if (/no such employee/.test(message)) return `${who}: pegawai tidak ditemukan.`;
+      if (/not an employee of/.test(message)) return `${who}: bukan pegawai ${message.replace(/.*not an employee of /, '')}.`;
+      if (line[2] === 'arrival' || line[2] === 'departure') {
+        return `${who}: jam ${line[2] === 'arrival' ? 'datang' : 'pulang'} tidak valid; tulis jam:menit, misalnya 07:25.`;
+      }
+      if (/arrival or a departure/.test(message)) return `${who}: isi jam datang atau jam pulang.`;
+      return `${who}: isian tidak valid.`;
+    }
+    if (/^evidence\.references/.test(path)) return 'Rujukan berkas bukti: tulis 1 sampai 50 nama berkas atau nomor arsip.';
+    if (/^evidence\.note/.test(path)) return 'Catatan terlalu panjang (paling banyak 500 huruf).';
+    if (/^evidence/.test(path)) return 'Jenis bukti tidak valid.';
+    if (/^lines$/.test(path)) return 'Daftar harus berisi 1 sampai 2.000 pegawai.';
+    return `${path}: isian tidak valid.`;
+  });
+  return problemBox(ui, 'Daftar belum diterima. Perbaiki lalu kirim lagi:', items);
+}
+
+async function decideList(ui, ctx, outage, decision, reload) {
+  const approve = decision === 'approve';
+  const reason = await ui.ask({
+    title: approve ? 'Setujui daftar hadir manual?' : 'Tolak daftar hadir manual?',
+    text: `${outage.opd_id}, ${ui.tanggal(outage.day, { style: 'long' })}. ${approve
+      ? 'Pegawai dalam daftar dinilai dari jam datang dan pulang yang tercantum; hari yang sudah ditutup dihitung '
+        + 'ulang dalam satu jam. Daftar yang disetujui tidak dapat diubah lagi.'
+      : 'Admin OPD dapat memperbaiki daftar lalu mengirimnya lagi.'}`,
+    confirmLabel: approve ? 'Setujui' : 'Tolak daftar',
+    danger: !approve,
+    reason: { label: 'Alasan (dicatat di audit)', min: 5, max: 300 },
+  });
+  if (reason === null) return;
+  try {
+    await ctx.api.post(`/v1/outages/${segment(outage.outage_id)}/manual-list/decision`, { decision, reason });
+    ui.flash(approve ? 'Daftar hadir manual disetujui.' : 'Daftar hadir manual ditolak.');
+    reload();
+  } catch (err) {
+    ui.flash(err && err.status === 409 ? 'Daftar ini sudah diputuskan. Muat ulang halaman.' : err.message, 'error');
+  }
 }

@@ -11,7 +11,10 @@ const REASON_HINTS = {
   reused_selfie: 'Foto yang sama pernah dikirim',
   too_fast: 'Berpindah terlalu cepat dari absensi sebelumnya',
   face_reset: 'Wajah baru saja didaftarkan ulang',
+  liveness_borderline: 'Kemiripan wajah saat menoleh di bawah batas yakin',
 };
+const TURN_NAMES = { left: 'kiri', right: 'kanan' };
+const TURN_SIGN = { left: 1, right: -1 }; // the engine's yaw is positive when the person turns to their left
 
 export const screen = {
   async render(root, ctx) {
@@ -143,9 +146,13 @@ function reviewCard(item, ctx, onDecided) {
       ui.button('Tolak: manipulasi', () => decide('reject', true), { kind: 'danger' }));
   }
 
+  const live = item.liveness || null;
+  if (live) li.classList.add('with-turn');
   li.append(
-    ui.el('div', { class: 'photos' },
+    ui.el('div', { class: live ? 'photos photos-three' : 'photos' },
       photo(ui, item.selfie_url, 'Swafoto saat absen'),
+      live ? photo(ui, live.turned_url, `Saat menoleh ke ${TURN_NAMES[live.direction] || live.direction}`,
+        'Foto menoleh tidak tersimpan') : null,
       photo(ui, item.reference_url, 'Wajah terdaftar', 'Belum ada wajah terdaftar')),
     ui.el('div', { class: 'review-detail' },
       ui.el('div', { class: 'review-head' },
@@ -161,6 +168,7 @@ function reviewCard(item, ctx, onDecided) {
         item.speed_kmh ? ['Kecepatan dari absensi sebelumnya', `${ui.angka(item.speed_kmh, 0)} km/jam`] : null,
         item.client_time ? ['Jam di ponsel', ui.jam(item.client_time)] : null,
       ]),
+      livenessPart(ui, item, live),
       ui.el('h3', {}, 'Alasan ditinjau'),
       reasons.length ? ui.el('ul', { class: 'signals' }, reasons.map((r) => ui.el('li', {},
         r.message || REASON_HINTS[r.code] || r.code, ' ', ui.el('span', { class: 'mono muted' }, `(${r.code})`))))
@@ -190,6 +198,35 @@ function reviewCard(item, ctx, onDecided) {
     })
     .catch((err) => recent.replaceChildren(ui.el('p', { class: 'hint' }, ui.messageFor(err))));
   return li;
+}
+
+/** What liveness measured for this check-in: the asked turn, the turn seen, the turned face's similarity, and
+ * whether the photos were sent before. Nothing for a check-in sent without liveness. */
+function livenessPart(ui, item, live) {
+  if (!live) return null;
+  const m = live.measures || {};
+  const side = TURN_NAMES[live.direction] || live.direction;
+  const sign = TURN_SIGN[live.direction] || 1;
+  const turn = typeof m.turned_yaw === 'number' ? m.turned_yaw * sign : null;
+  const frontal = typeof m.frontal_yaw === 'number' ? Math.abs(m.frontal_yaw) : null;
+  const turnText = turn === null ? 'Tidak terukur'
+    : `${ui.angka(Math.abs(turn), 0)}° ${turn >= 0 ? `ke ${side}, sesuai permintaan` : 'ke arah sebaliknya'}`
+      + (frontal === null ? '' : ` (foto depan ${ui.angka(frontal, 0)}°)`);
+  const similar = typeof m.turned_similarity === 'number' ? m.turned_similarity : null;
+  const reused = (item.reasons || []).find((r) => r.code === 'reused_selfie');
+  const verdict = live.passed === true ? ui.chip('passed', 'Lolos', 'ok')
+    : live.passed === false ? ui.chip('failed', 'Tidak lolos', 'bad') : ui.chip('pending', 'Belum diukur', 'muted');
+  return ui.el('div', { class: 'liveness' },
+    ui.el('h3', {}, 'Uji gerak kepala (liveness)'),
+    ui.facts([
+      ['Diminta', `Menoleh ke ${side}`],
+      ['Putaran kepala terukur', turnText],
+      ['Kemiripan wajah saat menoleh', similar === null ? 'Belum dibandingkan'
+        : ui.el('strong', { class: similar < 90 ? 'warn-text' : null }, ui.persen(similar))],
+      ['Hasil uji', verdict],
+      ['Foto pernah dikirim sebelumnya', reused ? ui.el('strong', { class: 'warn-text' }, reused.message || 'Ya')
+        : (item.selfie_seen_before ? ui.el('strong', { class: 'warn-text' }, 'Ya') : 'Tidak')],
+    ]));
 }
 
 // ---- fraud alerts -----------------------------------------------------------------------------------------
