@@ -411,7 +411,7 @@ async function manualListPanel(ui, ctx, host, outage, list, reload, cache) {
   const mayEdit = ui.canEdit(ctx.principal) && outage.state !== 'dismissed' && (!list || list.state !== 'approved');
   const day = ui.tanggal(outage.day, { style: 'long' });
   const head = ui.el('div', { class: 'b-manual-head' },
-    ui.el('h3', {}, `Daftar hadir manual · ${ui.opdName(ctx.api, outage.opd_id)} · ${day}`),
+    ui.el('h3', {}, 'Daftar hadir manual · ', ui.opdName(ctx.api, outage.opd_id), ` · ${day}`),
     ui.button('Tutup', () => host.replaceChildren(), { kind: 'secondary' }));
   const parts = [head];
   if (outage.state === 'proposed') {
@@ -431,7 +431,7 @@ async function manualListPanel(ui, ctx, host, outage, list, reload, cache) {
       form) : form);
   }
   host.replaceChildren(ui.el('div', { class: 'b-form b-manual' }, parts));
-  host.scrollIntoView({ block: 'start', behavior: 'smooth' });
+  host.scrollIntoView({ block: 'start' });
 }
 
 function listState(ui, list) {
@@ -468,13 +468,30 @@ function listView(ui, list, byId) {
     ]));
 }
 
+// A plain text box for a time, not <input type=time>: the browser's own time box follows the computer's language
+// (07:50 AM on an English Windows), while the paper list says 07.50. Both 07.50 and 07:50 are taken.
+const TIME = /^([01]?\d|2[0-3])[.:]([0-5]\d)$/;
+
 function timeInput(name, value, label) {
   const input = document.createElement('input');
-  input.type = 'time';
+  input.type = 'text';
   input.name = name;
-  input.value = value || '';
+  input.inputMode = 'numeric';
+  input.autocomplete = 'off';
+  input.placeholder = 'jj.mm';
+  input.maxLength = 5;
+  input.className = 'b-time';
+  input.value = value ? value.replace(':', '.') : '';
   input.setAttribute('aria-label', label);
   return input;
+}
+
+/** '7.5' is not a time; '07.50', '7:50' and '07:50' are 07:50. Empty is null; anything else is undefined. */
+function clock(text) {
+  const value = String(text || '').trim();
+  if (!value) return null;
+  const match = TIME.exec(value);
+  return match ? `${match[1].padStart(2, '0')}:${match[2]}` : undefined;
 }
 
 function listForm(ui, ctx, outage, list, staff, byId, reload) {
@@ -525,8 +542,8 @@ function listForm(ui, ctx, outage, list, staff, byId, reload) {
     const trs = [...rows.children];
     const lines = trs.map((tr) => ({
       employee_id: tr.querySelector('select').value,
-      arrival: tr.querySelector('input[name=arrival]').value || null,
-      departure: tr.querySelector('input[name=departure]').value || null,
+      arrival: clock(tr.querySelector('input[name=arrival]').value),
+      departure: clock(tr.querySelector('input[name=departure]').value),
     }));
     const names = lines.map((l) => (byId.get(l.employee_id) || {}).name);
     const issues = [];
@@ -536,7 +553,9 @@ function listForm(ui, ctx, outage, list, staff, byId, reload) {
       if (!l.employee_id) issues.push(`${who}: pilih pegawai.`);
       else if (seen.has(l.employee_id)) issues.push(`${who}: pegawai ini sudah tercantum di baris lain.`);
       seen.add(l.employee_id);
-      if (!l.arrival && !l.departure) issues.push(`${who}: isi jam datang atau jam pulang.`);
+      if (l.arrival === undefined) issues.push(`${who}: jam datang tidak terbaca; tulis jam.menit, misalnya 07.25.`);
+      if (l.departure === undefined) issues.push(`${who}: jam pulang tidak terbaca; tulis jam.menit, misalnya 16.05.`);
+      if (l.arrival === null && l.departure === null) issues.push(`${who}: isi jam datang atau jam pulang.`);
     });
     const references = refs.value.split('\n').map((r) => r.trim()).filter(Boolean);
     if (!lines.length) issues.push('Tambahkan paling sedikit satu pegawai yang datang.');
@@ -591,7 +610,7 @@ function listErrorBox(ui, err, names) {
       if (/no such employee/.test(message)) return `${who}: pegawai tidak ditemukan.`;
       if (/not an employee of/.test(message)) return `${who}: bukan pegawai ${message.replace(/.*not an employee of /, '')}.`;
       if (line[2] === 'arrival' || line[2] === 'departure') {
-        return `${who}: jam ${line[2] === 'arrival' ? 'datang' : 'pulang'} tidak valid; tulis jam:menit, misalnya 07:25.`;
+        return `${who}: jam ${line[2] === 'arrival' ? 'datang' : 'pulang'} tidak valid; tulis jam.menit, misalnya 07.25.`;
       }
       if (/arrival or a departure/.test(message)) return `${who}: isi jam datang atau jam pulang.`;
       return `${who}: isian tidak valid.`;

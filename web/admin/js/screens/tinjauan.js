@@ -214,7 +214,9 @@ function livenessPart(ui, item, live) {
       + (frontal === null ? '' : ` (foto depan ${ui.angka(frontal, 0)}°)`);
   const similar = typeof m.turned_similarity === 'number' ? m.turned_similarity : null;
   const reused = (item.reasons || []).find((r) => r.code === 'reused_selfie');
-  const verdict = live.passed === true ? ui.chip('passed', 'Lolos', 'ok')
+  const flagged = (item.reasons || []).some((r) => String(r.code).startsWith('liveness_'));
+  const verdict = live.passed === true
+    ? (flagged ? ui.chip('passed', 'Lolos, tetapi perlu diperiksa', 'warn') : ui.chip('passed', 'Lolos', 'ok'))
     : live.passed === false ? ui.chip('failed', 'Tidak lolos', 'bad') : ui.chip('pending', 'Belum diukur', 'muted');
   return ui.el('div', { class: 'liveness' },
     ui.el('h3', {}, 'Uji gerak kepala (liveness)'),
