@@ -17,8 +17,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, Route, expect
 
+from chalicelib.domain.liveness import FaceComparison
 from tests.browser.console_support import (  # noqa: F401 - console_pemda is a fixture
     INSIDE,
     OPD_A,
@@ -47,7 +48,11 @@ def _ok(reply: Any) -> Any:
 def _day(pemda: ConsolePemda, name: str, day: str) -> dict[str, Any]:
     month = _ok(pemda.call('GET', f'/v1/employees/{pemda.employees[name]}/month?month={day[:7]}'))
     [found] = [d for d in month['days'] if d['date'] == day]
-    return found
+    return dict(found)
+
+
+def _sha(photo: bytes) -> str:
+    return hashlib.sha256(photo).hexdigest()
 
 
 @pytest.mark.parametrize('viewport', list(VIEWPORTS))
@@ -164,18 +169,22 @@ def test_a_review_item_shows_the_turned_frame_and_what_liveness_measured(
     frontal, turned = frontal_out.getvalue(), turned_out.getvalue()
     phone = _phone(pemda.hx, pemda.employees['Citra'], pemda.nips['Citra'])
     asked = _ok(_signed(pemda.hx, phone, '/v1/mobile/liveness', {'purpose': 'checkin'}))
-    sha = lambda photo: hashlib.sha256(photo).hexdigest()  # noqa: E731
     described = {
-        sha(enrolled): fake_image('citra', left=0.30, nonce='reference'),
-        sha(frontal): fake_image('citra', left=0.10, nonce='frontal'),
-        sha(turned): fake_image('citra-turning', yaw=TURN[asked['direction']], left=0.12, nonce='turned'),
+        _sha(enrolled): fake_image('citra', left=0.30, nonce='reference'),
+        _sha(frontal): fake_image('citra', left=0.10, nonce='frontal'),
+        _sha(turned): fake_image('citra-turning', yaw=TURN[asked['direction']], left=0.12, nonce='turned'),
     }
     known = faces._fake
-    fake = lambda photo: described.get(sha(photo)) or known(photo)  # noqa: E731
-    faces._fake = fake  # type: ignore[method-assign]
-    # liveness's comparisons (one engine call each, with the faces' pose) go through the same photo book
-    faces.compare_detail = lambda reference, probe: FakeFaceEngine.compare_detail(  # type: ignore[method-assign]
-        faces, fake(reference), fake(probe))
+
+    def fake(photo: bytes) -> bytes:
+        return described.get(_sha(photo)) or known(photo)
+
+    def compare_detail(reference: bytes, probe: bytes) -> FaceComparison:
+        # liveness's comparisons (one engine call each, with the faces' pose) go through the same photo book
+        return FakeFaceEngine.compare_detail(faces, fake(reference), fake(probe))
+
+    faces._fake = fake  # type: ignore[method-assign,assignment]
+    faces.compare_detail = compare_detail  # type: ignore[method-assign]
     faces.similarity_overrides[('citra', 'citra-turning')] = TURNED_SIMILARITY
     _ok(_signed(pemda.hx, phone, '/v1/mobile/face', {'image': _b64(enrolled)}))
     body = {'kind': 'in', 'image': _b64(frontal), **INSIDE, 'client_time': '07:51',
@@ -188,9 +197,11 @@ def test_a_review_item_shows_the_turned_frame_and_what_liveness_measured(
     expect(item).to_contain_text('Citra Dewi')
     # Then the turned frame is shown, loaded, between the selfie and the enrolled face
     side = {'left': 'kiri', 'right': 'kanan'}[asked['direction']]
-    expect(item.locator('figcaption')).to_have_text(['Swafoto saat absen', f'Saat menoleh ke {side}', 'Wajah terdaftar'])
+    expect(item.locator('figcaption')).to_have_text(
+        ['Swafoto saat absen', f'Saat menoleh ke {side}', 'Wajah terdaftar']
+    )
     page.wait_for_function(
-        f"""() => {{ const imgs = [...document.querySelectorAll('[data-checkin="{checkin["checkin_id"]}"] img')];
+        f"""() => {{ const imgs = [...document.querySelectorAll('[data-checkin="{checkin['checkin_id']}"] img')];
                    return imgs.length === 3 && imgs.every(i => i.complete && i.naturalWidth > 0); }}"""
     )
     # And what liveness measured: the asked turn, the turn seen, the turned face's similarity, the reuse signal

@@ -384,6 +384,6 @@ def test_the_review_queue_shows_the_turned_frame_and_what_liveness_measured(worl
     url = live['turned_url']
     assert f'{reply.body["checkin_id"]}-turned.jpg' in url
     assert str(get_settings().selfie_link_seconds) in url  # X-Amz-Expires: the selfie link's expiry
-    kept = boto3_client('s3').get_object(Bucket=get_settings().bucket(names.BUCKET_MEDIA), Key=f'selfies/{item["local_date"]}/'
-                                         f'{item["checkin_id"]}-turned.jpg')['Body'].read()  # fmt: skip
+    key = f'selfies/{item["local_date"]}/{item["checkin_id"]}-turned.jpg'
+    kept = boto3_client('s3').get_object(Bucket=get_settings().bucket(names.BUCKET_MEDIA), Key=key)['Body'].read()
     assert kept == turned

@@ -206,7 +206,7 @@ function outagePart(ui, ctx, outages, reload, lists, people) {
     return part;
   }
   const isSuper = ctx.principal.role === 'super';
-  const listHost = ui.el('div', { class: 'b-form-host', id: 'daftar-manual' });
+  const listHost = ui.el('div', { class: 'b-form-host b-manual-host', id: 'daftar-manual' });
   const openList = (o) => manualListPanel(ui, ctx, listHost, o, lists.get(o.outage_id), reload, people);
   part.appendChild(ui.el('p', { class: 'hint' }, 'Pada hari gangguan, admin OPD mengisi daftar hadir manual (siapa '
     + 'yang datang, jam datang dan pulang, serta bukti fotonya); BKPSDM menyetujui atau menolaknya. Hanya daftar yang '
@@ -225,11 +225,12 @@ function outagePart(ui, ctx, outages, reload, lists, people) {
         o.decision_reason, ui.el('div', { class: 'hint' }, `${o.decided_by} · ${ui.waktu(o.decided_at)}`)) : null) },
       { key: 'manual', label: 'Daftar hadir manual', sortable: false,
         render: (o) => manualCell(ui, ctx, o, lists.get(o.outage_id), () => openList(o)) },
-      isSuper ? { key: 'act', label: 'Tindakan', sortable: false, render: (o) => (o.state === 'proposed'
-        ? ui.el('div', { class: 'b-actions' },
-          ui.button('Konfirmasi', () => decide(ui, ctx, o, 'confirm', reload), { kind: 'primary' }),
-          ui.button('Tolak', () => decide(ui, ctx, o, 'dismiss', reload)))
-        : null) } : null,
+      isSuper && rows.some((o) => o.state === 'proposed') ? { key: 'act', label: 'Tindakan', sortable: false,
+        render: (o) => (o.state === 'proposed'
+          ? ui.el('div', { class: 'b-actions' },
+            ui.button('Konfirmasi', () => decide(ui, ctx, o, 'confirm', reload), { kind: 'primary' }),
+            ui.button('Tolak', () => decide(ui, ctx, o, 'dismiss', reload)))
+          : null) } : null,
     ].filter(Boolean),
     rows,
   }));
@@ -408,7 +409,10 @@ async function manualListPanel(ui, ctx, host, outage, list, reload, cache) {
     return;
   }
   const byId = new Map(staff.map((e) => [e.employee_id, e]));
-  const mayEdit = ui.canEdit(ctx.principal) && outage.state !== 'dismissed' && (!list || list.state !== 'approved');
+  // The OPD's admin enters and corrects the list; the personnel office decides it (it may enter one only where
+  // none was entered or after rejecting it, not rewrite a list waiting for its own decision).
+  const mayEdit = ui.canEdit(ctx.principal) && outage.state !== 'dismissed' && (!list || list.state !== 'approved')
+    && !(ctx.principal.role === 'super' && list && list.state === 'submitted');
   const day = ui.tanggal(outage.day, { style: 'long' });
   const head = ui.el('div', { class: 'b-manual-head' },
     ui.el('h3', {}, 'Daftar hadir manual · ', ui.opdName(ctx.api, outage.opd_id), ` · ${day}`),
@@ -437,9 +441,9 @@ async function manualListPanel(ui, ctx, host, outage, list, reload, cache) {
 function listState(ui, list) {
   return ui.facts([
     ['Keadaan', listChip(ui, list)],
-    ['Dikirim', `${ui.waktu(list.submitted_at)} oleh ${list.submitted_by}`],
+    ['Dikirim', `${ui.waktu(list.submitted_at)} oleh kunci ${list.submitted_by}`],
     list.decided_at ? [list.state === 'approved' ? 'Disetujui' : 'Ditolak',
-      `${ui.waktu(list.decided_at)} oleh ${list.decided_by}`] : null,
+      `${ui.waktu(list.decided_at)} oleh kunci ${list.decided_by}`] : null,
     list.decision_reason ? ['Alasan keputusan', list.decision_reason] : null,
   ]);
 }
