@@ -130,3 +130,40 @@ export async function request(method, path, { query = {}, body, device, idempote
   }
   return data;
 }
+
+// --- the phone's calls: screens name what they want; the paths and the signing stay here --------------------
+
+/** The signed-in employee, device, enrolment state and office locations. */
+export function getMe(device) {
+  return request('GET', '/v1/mobile/me', { device });
+}
+
+/** Today so far where the employee works: shift, holiday or status, punches, lateness, the cost of leaving now. */
+export function getToday(device) {
+  return request('GET', '/v1/mobile/today', { device });
+}
+
+/** The employee's closed days of `month` (YYYY-MM) and the month's TPP once closed. */
+export function getMonth(device, month) {
+  return request('GET', '/v1/me/month', { device, query: month ? { month } : {} });
+}
+
+/** This month's check-ins and closed days. */
+export function getCheckins(device, month) {
+  return request('GET', '/v1/mobile/checkins', { device, query: { month } });
+}
+
+/** Bind this phone's public key to the employee with the one-time activation code (unsigned). */
+export function activateDevice(body) {
+  return request('POST', '/v1/mobile/activate', { body });
+}
+
+/** Enrol the reference face with its liveness frames. */
+export function enrolFace(device, body) {
+  return request('POST', '/v1/mobile/face', { device, body });
+}
+
+/** Check in or out; a retry sends the same body with the same idempotency key. */
+export function postCheckin(device, body, idempotencyKey) {
+  return request('POST', '/v1/mobile/checkins', { device, body, idempotencyKey });
+}

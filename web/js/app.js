@@ -1,12 +1,19 @@
-// Hadir's mobile web app: four screens behind hash routes, no framework.
+// Hadir's mobile web app: screens behind hash routes, no framework. Hari ini (hari-ini.js) and Bulan ini
+// (bulan-ini.js) live in their own modules.
 
-import { ApiError, NetworkError, request } from './api.js';
+import {
+  ApiError, NetworkError, activateDevice, enrolFace, getCheckins, getMe, postCheckin,
+} from './api.js';
 import { forgetDevice, loadDevice, saveDevice } from './store.js';
 import {
   cameraErrorMessage, cameraReady, currentPosition, locationErrorMessage, startCamera, stopCamera,
   watchLocation,
 } from './sensors.js';
 import { LIVENESS_MESSAGES, hideGuide, takeLiveFrames } from './liveness.js';
+import {
+  earlyLeave, earlyLeaveQuestion, lastToday, loadToday, officeTime, renderToday, startTicking, stopTicking,
+} from './hari-ini.js';
+import { bindMonthSwitcher, loadMonth } from './bulan-ini.js';
 
 const CLOCK_WARNING_MS = 60 * 1000;
 const DEFAULT_MAX_ACCURACY_M = 50;
@@ -29,7 +36,8 @@ const state = {
 // --- messages ------------------------------------------------------------------------------------------
 
 function formatMeters(meters) {
-  return meters < 1000 ? `${Math.round(meters)} m` : `${numbers.format(meters / 1000)} km`;
+  // A no-break space: the unit never sits alone on the next line.
+  return meters < 1000 ? `${Math.round(meters)}\u00a0m` : `${numbers.format(meters / 1000)}\u00a0km`;
 }
 
 function clockMessage(serverTimeMs) {
@@ -133,7 +141,7 @@ async function handleDeviceGone(err) {
 async function refreshMe() {
   if (!state.device || !navigator.onLine) return;
   try {
-    const me = await request('GET', '/v1/mobile/me', { device: state.device });
+    const me = await getMe(state.device);
     state.me = me;
     if (Math.abs(Date.now() - me.server_time_ms) > CLOCK_WARNING_MS) {
       showBanner('clock', clockMessage(me.server_time_ms));
@@ -172,8 +180,8 @@ async function onActivate(event) {
     // Non-extractable: the private key can sign, but no script (ours included) can ever read it out.
     const keyPair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
     const jwk = await crypto.subtle.exportKey('jwk', keyPair.publicKey);
-    const answer = await request('POST', '/v1/mobile/activate', {
-      body: { nip, code, device_name: deviceName(), public_key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y } },
+    const answer = await activateDevice({
+      nip, code, device_name: deviceName(), public_key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y },
     });
     state.device = {
       deviceId: answer.device_id,
@@ -185,7 +193,7 @@ async function onActivate(event) {
     await saveDevice(state.device);
     $('form-activate').reset();
     clearBanner('revoked');
-    showBanner('info', `Ponsel ini aktif untuk ${answer.employee.name}.`);
+    showBanner('info', `Ponsel ini aktif untuk ${answer.employee.name.replace(/\.$/, '')}.`);
     go(state.device.faceEnrolled ? 'presensi' : 'wajah');
     refreshMe();
   } catch (err) {
@@ -259,9 +267,7 @@ async function onCaptureFace() {
     $('face-snapshot').hidden = false;
     setBusy(button, true, 'Mengirim foto…');
     showFaceResult('sending', 'Memeriksa foto wajah…');
-    await request('POST', '/v1/mobile/face', {
-      body: { image: frames.frontal.base64, liveness: frames.liveness }, device: state.device,
-    });
+    await enrolFace(state.device, { image: frames.frontal.base64, liveness: frames.liveness });
     state.device = { ...state.device, faceEnrolled: true };
     await saveDevice(state.device);
     showBanner('info', 'Wajah tersimpan. Sekarang Anda bisa presensi.');
@@ -335,14 +341,64 @@ function updateCheckinButtons() {
   $('btn-retry').disabled = state.busy || !navigator.onLine;
 }
 
+// --- hari ini ------------------------------------------------------------------------------------------
+
+async function refreshToday() {
+  if (!state.device || !navigator.onLine) return null;
+  const status = $('today-status');
+  try {
+    const answer = await loadToday(state.device);
+    status.hidden = true;
+    renderToday($('today-card'));
+    return answer;
+  } catch (err) {
+    if (await handleDeviceGone(err)) return null;
+    if (!lastToday()) {
+      status.textContent = `Jadwal hari ini belum bisa dimuat. ${messageFor(err)}`;
+      status.dataset.state = 'error';
+      status.hidden = false;
+    }
+    return null;
+  }
+}
+
+/** Before an early Pulang: the cost in words, and the person's answer (true: go on). */
+function confirmEarly(early) {
+  const dialog = $('confirm-early');
+  $('early-text').textContent = earlyLeaveQuestion(early);
+  return new Promise((resolve) => {
+    const done = (answer) => {
+      $('btn-early-go').removeEventListener('click', go);
+      $('btn-early-cancel').removeEventListener('click', cancel);
+      dialog.removeEventListener('cancel', cancel);
+      if (dialog.open) dialog.close();
+      resolve(answer);
+    };
+    const go = () => done(true);
+    const cancel = (event) => {
+      if (event) event.preventDefault();
+      done(false);
+    };
+    $('btn-early-go').addEventListener('click', go);
+    $('btn-early-cancel').addEventListener('click', cancel);
+    dialog.addEventListener('cancel', cancel);
+    dialog.showModal();
+    $('btn-early-cancel').focus();
+  });
+}
+
 function enterPresensi() {
   $('checkin-result').hidden = true;
+  if (lastToday()) renderToday($('today-card'));
+  refreshToday();
+  startTicking($('today-card'));
   openCamera($('camera-presensi'), $('camera-status'), 'presensi');
   state.stopLocation = watchLocation(onPosition, onLocationError);
   updateCheckinButtons();
 }
 
 function leavePresensi() {
+  stopTicking();
   hideGuide($('guide-presensi'));
   stopCamera($('camera-presensi'));
   if (state.stopLocation) state.stopLocation();
@@ -369,7 +425,7 @@ function showResult(outcome, title, detail = '', { reasons = [], distance = '', 
 
 function showDecision(answer) {
   const kind = answer.kind === 'out' ? 'pulang' : 'masuk';
-  const at = answer.local_time ? ` pukul ${answer.local_time}` : '';
+  const at = answer.local_time ? ` pukul ${officeTime(answer.local_time)}` : '';
   const texts = {
     accepted: [`Presensi ${kind} diterima`, `Tercatat${at}.`],
     refused: [`Presensi ${kind} ditolak`, 'Tidak tercatat. Perbaiki penyebab di bawah ini, lalu coba lagi.'],
@@ -389,11 +445,10 @@ async function sendAttempt() {
   updateCheckinButtons();
   showResult('sending', attempt.kind === 'in' ? 'Mengirim presensi masuk…' : 'Mengirim presensi pulang…');
   try {
-    const answer = await request('POST', '/v1/mobile/checkins', {
-      body: attempt.body, device: state.device, idempotencyKey: attempt.idempotencyKey,
-    });
+    const answer = await postCheckin(state.device, attempt.body, attempt.idempotencyKey);
     state.attempt = null;
     showDecision(answer);
+    refreshToday();
   } catch (err) {
     if (await handleDeviceGone(err)) return;
     if (err instanceof ApiError && err.code === 'face_not_enrolled') {
@@ -427,6 +482,18 @@ async function onCheckin(kind) {
   if (!navigator.onLine) {
     showResult('error', 'Tidak ada koneksi', messageFor(new NetworkError()));
     return;
+  }
+  if (kind === 'out') {
+    // Asked first, from a fresh answer (the cost follows the server's rules), or else the last one.
+    state.busy = true;
+    updateCheckinButtons();
+    showResult('sending', 'Memeriksa jadwal hari ini…');
+    const early = earlyLeave((await refreshToday()) || lastToday());
+    const go = !early || (await confirmEarly(early));
+    state.busy = false;
+    updateCheckinButtons();
+    $('checkin-result').hidden = true;
+    if (!go) return;
   }
   const video = $('camera-presensi');
   if (!cameraReady(video)) {
@@ -510,7 +577,7 @@ function renderHistory(answer) {
     li.dataset.kind = item.kind;
     const head = element('div', 'entry-head');
     head.append(
-      element('span', 'when', `${item.local_date ? dateLabel(item.local_date) : ''} · ${item.local_time || ''}`),
+      element('span', 'when', `${item.local_date ? dateLabel(item.local_date) : ''} · ${officeTime(item.local_time || '')}`),
       element('span', 'kind', item.kind === 'out' ? 'Pulang' : 'Masuk'),
       element('span', `badge ${item.outcome}`, OUTCOME_LABELS[item.outcome] || item.outcome),
     );
@@ -546,7 +613,7 @@ async function loadHistory() {
   status.textContent = 'Memuat riwayat…';
   status.dataset.state = 'loading';
   try {
-    const answer = await request('GET', '/v1/mobile/checkins', { query: { month }, device: state.device });
+    const answer = await getCheckins(state.device, month);
     renderHistory(answer);
     status.dataset.state = 'ready';
   } catch (err) {
@@ -563,12 +630,21 @@ const SCREENS = {
   wajah: { enter: enterWajah, leave: leaveWajah },
   presensi: { enter: enterPresensi, leave: leavePresensi },
   riwayat: { enter: loadHistory },
+  bulan: { enter: () => showMonth() },
 };
+
+async function showMonth(month) {
+  // Today's answer says where the office is: this month there, and the zone of the times.
+  const today = lastToday() || (await refreshToday());
+  return loadMonth(state.device, month, {
+    thisMonth: today ? today.date.slice(0, 7) : undefined, messageFor, onError: handleDeviceGone,
+  });
+}
 
 // Before activation only Aktivasi; before the reference selfie, Rekam wajah instead of Presensi.
 function allowedScreen(asked) {
   if (!state.device) return 'aktivasi';
-  if (asked === 'riwayat') return asked;
+  if (asked === 'riwayat' || asked === 'bulan') return asked;
   return state.device.faceEnrolled ? 'presensi' : 'wajah';
 }
 
@@ -576,14 +652,22 @@ function updateChrome() {
   const { device } = state;
   $('tabs').hidden = !device;
   document.querySelector('[data-route="wajah"]').hidden = !device || device.faceEnrolled;
+  document.querySelector('[data-route="presensi"]').hidden = !device || !device.faceEnrolled;
   for (const link of document.querySelectorAll('[data-route]')) {
     if (link.dataset.route === state.screen) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
   const who = document.querySelector('[data-testid="employee-name"]');
   who.hidden = !device;
-  who.textContent = device && device.employee
-    ? `${device.employee.name}${device.employee.opd_name ? ` · ${device.employee.opd_name}` : ''}` : '';
+  // The name on its own line, the OPD under it: a long name wraps instead of being cut.
+  const employee = device && device.employee;
+  const name = document.createElement('span');
+  name.className = 'who-name';
+  name.textContent = employee ? employee.name : '';
+  const opd = document.createElement('span');
+  opd.className = 'who-opd';
+  opd.textContent = employee && employee.opd_name ? employee.opd_name : '';
+  who.replaceChildren(name, opd);
 }
 
 function route() {
@@ -628,6 +712,7 @@ async function start() {
   $('btn-pulang').addEventListener('click', () => onCheckin('out'));
   $('btn-retry').addEventListener('click', () => state.attempt && sendAttempt());
   $('btn-refresh-history').addEventListener('click', loadHistory);
+  bindMonthSwitcher(showMonth);
   window.addEventListener('online', () => {
     updateNetwork();
     refreshMe();
