@@ -123,6 +123,8 @@ function monthState(ui, ctx, state, recap, exports, reload) {
   return part;
 }
 
+const GRID_PAGE = 50;
+
 function gridPart(ui, state, days, recap) {
   const part = ui.section('Kehadiran per hari');
   if (days.error) {
@@ -148,13 +150,15 @@ function gridPart(ui, state, days, recap) {
     ui.el('th', { scope: 'col', class: 'b-grid-sum', title: 'Hari terlambat atau pulang cepat' }, 'TL/PSW'),
     ui.el('th', { scope: 'col', class: 'b-grid-sum', title: 'Tanpa keterangan' }, 'TK'),
     ui.el('th', { scope: 'col', class: 'b-grid-sum', title: 'Cuti, dinas, izin, sakit' }, 'Status'));
-  const rows = items.map((person, index) => {
+  for (const person of items) {
+    for (const day of Object.values(person.days || {})) dayCodes(day).forEach((c) => used.add(c));
+  }
+  const rowOf = (person, index) => {
     const sums = { present: 0, lateEarly: 0, tk: 0, status: 0 };
     const cells = dates.map((d) => {
       const day = (person.days || {})[d];
       if (!day) return ui.el('td', { class: ['b-cell', 'b-cell-none', isWeekend(d) ? 'b-weekend' : null] });
       const codes = dayCodes(day);
-      codes.forEach((c) => used.add(c));
       if (day.status === 'present') sums.present += 1;
       if (codes.some((c) => /^(TL|PSW)\d/.test(c))) sums.lateEarly += 1;
       if (codes.includes('TK')) sums.tk += 1;
@@ -175,8 +179,25 @@ function gridPart(ui, state, days, recap) {
       ui.el('td', { class: ['b-grid-sum', sums.lateEarly ? 'b-warn' : null] }, String(sums.lateEarly)),
       ui.el('td', { class: ['b-grid-sum', sums.tk ? 'b-bad' : null] }, String(sums.tk)),
       ui.el('td', { class: 'b-grid-sum' }, String(sums.status)));
-  });
-  const grid = ui.el('table', { class: 'b-grid' }, ui.el('thead', {}, head), ui.el('tbody', {}, rows));
+  };
+  // A page of staff at a time: a 1,000-person OPD is 31,000 cells, which Chromium takes seconds to lay out.
+  const body = ui.el('tbody', {});
+  const pager = ui.el('nav', { class: 'pager', 'aria-label': 'Halaman kotak harian' });
+  const pages = Math.ceil(items.length / GRID_PAGE);
+  let page = 0;
+  const renderPage = () => {
+    const start = page * GRID_PAGE;
+    body.replaceChildren(...items.slice(start, start + GRID_PAGE).map((person, i) => rowOf(person, start + i)));
+    if (pages < 2) return;
+    pager.replaceChildren(
+      ui.el('span', { class: 'pager-info' },
+        `Pegawai ${ui.angka(start + 1)}–${ui.angka(Math.min(start + GRID_PAGE, items.length))} dari ${ui.angka(items.length)}`),
+      ui.button('‹ Sebelumnya', () => { page -= 1; renderPage(); }, { disabled: page === 0 }),
+      ui.el('span', { class: 'pager-page' }, `Halaman ${page + 1} / ${pages}`),
+      ui.button('Berikutnya ›', () => { page += 1; renderPage(); }, { disabled: page >= pages - 1 }));
+  };
+  renderPage();
+  const grid = ui.el('table', { class: 'b-grid' }, ui.el('thead', {}, head), body);
   // One listener for the whole grid (an OPD of 1,000 staff has 31,000 cells): tap, keyboard focus or hover.
   let shown = null;
   const show = (event) => {
@@ -193,6 +214,7 @@ function gridPart(ui, state, days, recap) {
   part.appendChild(more);
   part.appendChild(ui.el('div', { class: 'b-grid-wrap', tabindex: '0', role: 'region',
     'aria-label': `Kehadiran ${ui.bulan(state.month)} per pegawai dan tanggal` }, grid));
+  if (pages > 1) part.appendChild(pager);
   part.appendChild(detail);
   requestAnimationFrame(() => {
     const wrap = grid.parentElement;
