@@ -110,7 +110,20 @@ def list_outages(
 ) -> tuple[list[dict[str, Any]], str | None]:
     scope = scope_opd(principal, Permission.MACHINE_READ, opd_id)
     page = deps.store.list(KIND_OUTAGE, f'{scope}#' if scope else '', limit=limit, cursor=cursor)
-    return [r.data for r in page.items], page.next_cursor
+    from chalicelib.services.manual_lists import KIND_MANUAL_LIST  # it reads the outages: imported here, not on top
+
+    lists = deps.store.get_many(KIND_MANUAL_LIST, [r.id for r in page.items])
+    return [{**r.data, 'manual_list': _list_summary(lists.get(r.id))} for r in page.items], page.next_cursor
+
+
+def _list_summary(stored: Record | None) -> dict[str, Any] | None:
+    """The outage's manual attendance list in brief (its state and size), read with the page: the console shows
+    it in the outage table without a request per outage. None when none was entered."""
+    if stored is None:
+        return None
+    data = stored.data
+    return {'state': data['state'], 'lines': len(data.get('lines') or []), 'submitted_at': data.get('submitted_at'),
+            'decided_at': data.get('decided_at')}  # fmt: skip
 
 
 def confirmed_outage(deps: Deps, opd_id: str, day: date) -> bool:

@@ -159,3 +159,19 @@ def test_who_may_enter_and_decide_a_list_and_what_it_may_name(office: Office) ->
     listed = _ok(hx.call('GET', f'/v1/outages/{OUTAGE}/manual-list', office.admin))
     assert (listed['state'], listed['evidence']['kind'], len(listed['lines'])) == ('approved', 'signed_list_photo', 1)
     assert hx.call('GET', f'/v1/outages/{OUTAGE}/manual-list', other_admin).status == 403
+
+
+def test_the_outage_listing_says_whether_a_manual_list_was_entered_and_its_state(office: Office) -> None:
+    # Given DISKOMINFO's confirmed outage without a list: the listing says none
+    [outage] = _ok(office.hx.call('GET', '/v1/outages?opd=DISKOMINFO', office.admin))['items']
+    assert outage['manual_list'] is None
+    # When the admin enters one, and the personnel office approves it
+    _submit_fajar(office)
+    [waiting] = _ok(office.hx.call('GET', '/v1/outages?opd=DISKOMINFO', office.admin))['items']
+    _approve(office)
+    [approved] = _ok(office.hx.call('GET', '/v1/outages', office.hx.super_key))['items']
+    # Then the listing carries the list's state and size, read with the page (no request per outage)
+    assert (waiting['manual_list']['state'], waiting['manual_list']['lines']) == ('submitted', 1)
+    assert waiting['manual_list']['decided_at'] is None
+    assert (approved['manual_list']['state'], approved['manual_list']['lines']) == ('approved', 1)
+    assert approved['manual_list']['decided_at'] is not None

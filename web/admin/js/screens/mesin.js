@@ -56,12 +56,10 @@ export const screen = {
         ui.showError(body, health.error);
         return;
       }
-      const lists = outages.error ? new Map() : await manualLists(ctx, outages.data);
-      if (!alive(ctx) || !latest.is(mine)) return;
       body.replaceChildren(
         healthPart(ui, health.data, !opd),
         summaryPart(ui, summary, state.date),
-        outagePart(ui, ctx, outages, load, lists, people),
+        outagePart(ui, ctx, outages, load, people),
         unmappedPart(ui, ctx, unmapped, opd, load, people),
       );
     }
@@ -192,7 +190,7 @@ function backfillText(m) {
   return parts.join('; ');
 }
 
-function outagePart(ui, ctx, outages, reload, lists, people) {
+function outagePart(ui, ctx, outages, reload, people) {
   const part = ui.section('Gangguan mesin');
   part.appendChild(ui.el('p', { class: 'hint' }, 'Bila semua mesin sebuah OPD diam pada pagi hari kerja, Hadir '
     + 'mengusulkan gangguan. BKPSDM mengonfirmasi (kebijakan gangguan berlaku untuk hari itu) atau menolaknya.'));
@@ -207,7 +205,7 @@ function outagePart(ui, ctx, outages, reload, lists, people) {
   }
   const isSuper = ctx.principal.role === 'super';
   const listHost = ui.el('div', { class: 'b-form-host b-manual-host', id: 'daftar-manual' });
-  const openList = (o) => manualListPanel(ui, ctx, listHost, o, lists.get(o.outage_id), reload, people);
+  const openList = (o) => manualListPanel(ui, ctx, listHost, o, reload, people);
   part.appendChild(ui.el('p', { class: 'hint' }, 'Pada hari gangguan, admin OPD mengisi daftar hadir manual (siapa '
     + 'yang datang, jam datang dan pulang, serta bukti fotonya); BKPSDM menyetujui atau menolaknya. Hanya daftar yang '
     + 'disetujui pada gangguan yang dikonfirmasi yang dihitung untuk TPP.'));
@@ -224,7 +222,7 @@ function outagePart(ui, ctx, outages, reload, lists, people) {
       { key: 'decided_at', label: 'Keputusan', render: (o) => (o.decided_at ? ui.el('div', { class: 'b-wrap' },
         o.decision_reason, ui.el('div', { class: 'hint' }, `${o.decided_by} · ${ui.waktu(o.decided_at)}`)) : null) },
       { key: 'manual', label: 'Daftar hadir manual', sortable: false,
-        render: (o) => manualCell(ui, ctx, o, lists.get(o.outage_id), () => openList(o)) },
+        render: (o) => manualCell(ui, ctx, o, () => openList(o)) },
       isSuper && rows.some((o) => o.state === 'proposed') ? { key: 'act', label: 'Tindakan', sortable: false,
         render: (o) => (o.state === 'proposed'
           ? ui.el('div', { class: 'b-actions' },
@@ -356,31 +354,16 @@ const EVIDENCE_KINDS = {
   geotagged_photos: 'Foto bergeotag pegawai di kantor',
 };
 
-/** The manual lists of the outages that may have one (not dismissed), the 30 most recent; null where none yet. */
-async function manualLists(ctx, outages) {
-  const wanted = outages.filter((o) => o.state !== 'dismissed')
-    .sort((a, b) => String(b.day).localeCompare(String(a.day))).slice(0, 30);
-  const found = await Promise.all(wanted.map((o) => settle(
-    () => ctx.api.get(`/v1/outages/${segment(o.outage_id)}/manual-list`))));
-  const lists = new Map();
-  wanted.forEach((o, i) => {
-    const got = found[i];
-    if (got.data) lists.set(o.outage_id, got.data);
-    else if (got.error && got.error.status !== 404) lists.set(o.outage_id, { error: got.error });
-    else lists.set(o.outage_id, null);
-  });
-  return lists;
-}
-
 function listChip(ui, list) {
   const [tone, label] = LIST_STATES[list.state] || ['muted', list.state];
   return ui.chip(list.state, label, tone);
 }
 
-function manualCell(ui, ctx, outage, list, open) {
-  if (outage.state === 'dismissed') return ui.el('span', { class: 'muted' }, 'Tidak perlu');
-  if (list === undefined) return ui.el('span', { class: 'muted' }, '—');
-  if (list && list.error) return ui.el('span', { class: 'hint' }, ui.messageFor(list.error));
+/** The outage table's cell: the list's state and size as GET /v1/outages gives them (`manual_list`, null when none
+ * was entered), and the button that opens it. */
+function manualCell(ui, ctx, outage, open) {
+  const list = outage.manual_list;
+  if (outage.state === 'dismissed' && !list) return ui.el('span', { class: 'muted' }, 'Tidak perlu');
   const mayEdit = ui.canEdit(ctx.principal) && ctx.principal.role !== 'finance';
   if (!list) {
     return mayEdit
@@ -388,7 +371,7 @@ function manualCell(ui, ctx, outage, list, open) {
       : ui.el('span', { class: 'muted' }, 'Belum diisi');
   }
   return ui.el('div', { class: 'b-manual-cell' }, listChip(ui, list),
-    ui.el('div', { class: 'hint' }, `${list.lines.length} pegawai`),
+    ui.el('div', { class: 'hint' }, `${ui.angka(list.lines)} pegawai`),
     ui.button(list.state === 'submitted' && ctx.principal.role === 'super' ? 'Periksa & putuskan' : 'Lihat daftar',
       open, { kind: 'link', dataset: { outage: outage.outage_id } }));
 }
@@ -399,11 +382,15 @@ async function staffOf(ctx, opd, cache) {
     .sort((a, b) => String(a.name).localeCompare(String(b.name), 'id'));
 }
 
-async function manualListPanel(ui, ctx, host, outage, list, reload, cache) {
-  ui.loading(host, 'Memuat daftar pegawai…');
+async function manualListPanel(ui, ctx, host, outage, reload, cache) {
+  ui.loading(host, 'Memuat daftar hadir…');
   let staff;
+  let list = null;
   try {
-    staff = await staffOf(ctx, outage.opd_id, cache);
+    [staff, list] = await Promise.all([
+      staffOf(ctx, outage.opd_id, cache),
+      outage.manual_list ? ctx.api.get(`/v1/outages/${segment(outage.outage_id)}/manual-list`) : null,
+    ]);
   } catch (err) {
     ui.showError(host, err);
     return;
