@@ -19,6 +19,7 @@ from chalicelib.api import (
     mobile,
     profiles,
     recap,
+    requests,
     schedules,
     scores,
     statuses,
@@ -63,5 +64,6 @@ for blueprint in (
     discipline_decisions.bp,
     employee_history.bp,
     face_checks.bp,
+    requests.bp,
 ):
     app.register_blueprint(blueprint)

@@ -34,6 +34,7 @@ KNOWN_REFUSALS = {
     ('POST', '/v1/outages/{outage_id}/manual-list/decision'): (404, 'no manual list was entered in this walk'),
     ('POST', '/v1/checkins/{checkin_id}/review'): (404, 'no check-in waits for review in this walk'),
     ('POST', '/v1/alerts/{alert_id}/resolve'): (404, 'no enrolment raised a duplicate-face alert in this walk'),
+    ('POST', '/v1/leave-requests/{request_id}/approve'): (404, 'no phone asked for leave in this walk'),
     ('POST', '/v1/employees/{employee_id}/enrolment/reset'): (404, 'no phone was activated in this walk'),
     ('GET', '/v1/opds/{opd_id}/recap'): (404, 'no month was closed in this walk'),
     ('DELETE', '/v1/profiles/{profile_id}/versions/{version}'): (409, 'the walk publishes the draft it made'),
@@ -164,6 +165,7 @@ BODY_SAMPLES: dict[tuple[str, str], BodySample] = {
     ('POST', 'ReviewBody'): lambda s, n: {'decision': 'approve', 'reason': 'wajah cocok'},
     ('POST', 'ResetBody'): lambda s, n: {'reason': 'ganti ponsel'},
     ('POST', 'ResolveBody'): lambda s, n: {'decision': 'different_people', 'reason': 'kembar identik'},
+    ('POST', 'ApproveBody'): lambda s, n: {'reference': f'SKD/{n}/2026'},
     ('POST', 'StatusRequest'): lambda s, n: {
         'code': 'DL',
         'first': (date(2026, 3, 1) + timedelta(days=n)).isoformat(),
