@@ -40,10 +40,20 @@ def employee_month(ctx: Ctx) -> Any:
     )
 
 
-@route(bp, '/v1/opds/{opd_id}/days', 'GET', tag='attendance', roles=READERS, query=(MONTH,),
-       summary="An OPD's month grid: each employee's closed days with codes and explanations")  # fmt: skip
+GRID_OFFSET = QueryParam(
+    'offset', 'employees to skip, in name order (default 0)', 'integer', minimum=0, maximum=100_000
+)
+GRID_SIZE = QueryParam('size', 'employees in this answer (1-500; default: all)', 'integer', minimum=1, maximum=500)
+
+
+@route(bp, '/v1/opds/{opd_id}/days', 'GET', tag='attendance', roles=READERS, query=(MONTH, GRID_OFFSET, GRID_SIZE),
+       summary="An OPD's month grid: each employee's closed days with codes and explanations, by page")  # fmt: skip
 def opd_days(ctx: Ctx) -> Any:
-    return month_view.opd_days(ctx.deps, get_books().records, ctx.principal, ctx.params['opd_id'], ctx.query('month'))
+    offset, size = ctx.query('offset'), ctx.query('size')
+    return month_view.opd_days(
+        ctx.deps, get_books().records, ctx.principal, ctx.params['opd_id'], ctx.query('month'),
+        int(offset) if offset else 0, int(size) if size else None,
+    )  # fmt: skip
 
 
 @route(bp, '/v1/opds/{opd_id}/statuses', 'GET', tag='status', roles=READERS,

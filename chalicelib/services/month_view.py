@@ -109,10 +109,12 @@ def _schedule(deps: Deps, employee: Employee, opd: Opd, month: str, today: date)
 
 
 def opd_days(
-    deps: Deps, records: AllowanceRecords, principal: Principal, opd_id: str, month: str | None
-) -> dict[str, Any]:
+    deps: Deps, records: AllowanceRecords, principal: Principal, opd_id: str, month: str | None,
+    offset: int = 0, size: int | None = None,
+) -> dict[str, Any]:  # fmt: skip
     """An OPD's month grid: per employee of the OPD the closed day of every date so far, as the month close reads
-    them (the day sheets)."""
+    them (the day sheets). ``offset``/``size`` give one page of the employees in name order (a 1,000-person OPD's
+    whole month is 5 MB); ``count`` and ``codes_used`` always speak of the whole OPD."""
     authorize(principal, Permission.RECAP_READ, opd_id)
     opd = load(Opd, require(deps.store, KIND_OPD, opd_id))
     today = local_date(deps, opd)
@@ -122,15 +124,18 @@ def opd_days(
     # Read by date (the day sheets), not one key per employee and date: 31,000 keys for 1,000 employees.
     found = records.days_of(dates, [e.employee_id for e in staff])
     items = []
+    codes_used: set[str] = set()
     for employee in sorted(staff, key=lambda e: (e.name.casefold(), e.employee_id)):
         mine = {
             d.isoformat(): _cell(found[(employee.employee_id, d)]) for d in dates if (employee.employee_id, d) in found
         }
+        codes_used.update(c for cell in mine.values() for c in cell['codes'])
         if employee.active or mine:
             items.append({'employee_id': employee.employee_id, 'nip': employee.nip, 'name': employee.name,
                           'active': employee.active, 'days': mine})  # fmt: skip
-    return {'opd_id': opd_id, 'month': month, 'dates': [d.isoformat() for d in dates], 'items': items,
-            'count': len(items)}  # fmt: skip
+    shown = items[offset : offset + size] if size is not None else items[offset:]
+    return {'opd_id': opd_id, 'month': month, 'dates': [d.isoformat() for d in dates], 'items': shown,
+            'count': len(items), 'offset': offset, 'codes_used': sorted(codes_used)}  # fmt: skip
 
 
 def _cell(record: DayRecord) -> dict[str, Any]:

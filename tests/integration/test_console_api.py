@@ -292,6 +292,12 @@ def test_opd_month_grid_and_statuses_of_a_month(office: Office) -> None:
         'status': 'present', 'codes': [], 'status_code': None, 'minutes_late': 0, 'minutes_early': 0, 'deduction': 0,
         'explanation': 'Hadir tepat waktu'}}  # fmt: skip
     assert grid.body['dates'][0] == first.isoformat() and grid.body['dates'][-1] == office.today.isoformat()
+    # And a page of it holds the next employees in name order, while count speaks of the whole OPD
+    second = office.call(f'/v1/opds/DIKES/days?month={month}&offset=1&size=2', office.dikes_admin)
+    assert second.status == 200, second.body
+    assert [row['name'] for row in second.body['items']] == [row['name'] for row in grid.body['items']][1:3]
+    assert (second.body['count'], second.body['offset']) == (4, 1)
+    assert office.call(f'/v1/opds/DIKES/days?month={month}&size=0', office.dikes_admin).status == 422
     # And the statuses: approved only by default, the cancelled one too with state=all
     assert [(s['employee_name'], s['category']) for s in approved.body['items']] == [('Dewi Suryadi', 'cuti')]
     assert sorted((s['employee_name'], s['state']) for s in every.body['items']) == [

@@ -55,7 +55,7 @@ export const screen = {
       ui.loading(body, `Memuat rekap ${ui.bulan(state.month)}…`);
       const opd = encodeURIComponent(state.opd);
       const [days, recap, exports] = await Promise.all([
-        settle(() => ctx.api.get(`/v1/opds/${opd}/days`, { month: state.month })),
+        settle(() => ctx.api.get(`/v1/opds/${opd}/days`, { month: state.month, offset: 0, size: GRID_PAGE })),
         settle(() => ctx.api.get(`/v1/opds/${opd}/recap`, { month: state.month })),
         ['super', 'auditor', 'finance'].includes(ctx.principal.role)
           ? settle(() => ctx.api.get('/v1/exports', { month: state.month })) : { data: null },
@@ -68,7 +68,8 @@ export const screen = {
       }
       body.replaceChildren(
         monthState(ui, ctx, state, recap, exports, load),
-        gridPart(ui, state, days, recap.data),
+        gridPart(ui, state, days, recap.data,
+          (offset) => ctx.api.get(`/v1/opds/${opd}/days`, { month: state.month, offset, size: GRID_PAGE })),
         totalsPart(ui, recap, notClosed, state.month),
       );
     }
@@ -125,14 +126,17 @@ function monthState(ui, ctx, state, recap, exports, reload) {
 
 const GRID_PAGE = 50;
 
-function gridPart(ui, state, days, recap) {
+function gridPart(ui, state, days, recap, fetchPage) {
   const part = ui.section('Kehadiran per hari');
   if (days.error) {
     part.appendChild(ui.errorBox(days.error));
     return part;
   }
-  const items = (days.data.items || []).slice().sort((a, b) => String(a.name).localeCompare(String(b.name), 'id'));
-  if (!items.some((person) => Object.keys(person.days || {}).length)) {
+  // The API sends one page of employees in name order; `count` and `codes_used` are the whole OPD's.
+  let items = days.data.items || [];
+  const total = days.data.count ?? items.length;
+  const used = new Set(days.data.codes_used || []);
+  if (!used.size && !items.some((person) => Object.keys(person.days || {}).length)) {
     part.appendChild(ui.emptyState(`Belum ada hari yang ditutup untuk ${ui.bulan(state.month)}.`,
       'Setiap hari kerja ditutup pada malam harinya; kotak pegawai terisi setelah itu.'));
     return part;
@@ -140,7 +144,6 @@ function gridPart(ui, state, days, recap) {
   const dates = days.data.dates && days.data.dates.length ? days.data.dates : datesOf(state.month);
   const detail = ui.el('div', { class: 'b-day-detail', 'aria-live': 'polite' },
     ui.el('p', { class: 'hint' }, 'Arahkan kursor atau ketuk sebuah kotak untuk melihat penjelasannya.'));
-  const used = new Set();
   const head = ui.el('tr', {},
     ui.el('th', { scope: 'col', class: 'b-grid-name' }, 'Pegawai'),
     dates.map((d) => ui.el('th', { scope: 'col', class: ['b-grid-day', isWeekend(d) ? 'b-weekend' : null],
@@ -183,18 +186,29 @@ function gridPart(ui, state, days, recap) {
   // A page of staff at a time: a 1,000-person OPD is 31,000 cells, which Chromium takes seconds to lay out.
   const body = ui.el('tbody', {});
   const pager = ui.el('nav', { class: 'pager', 'aria-label': 'Halaman kotak harian' });
-  const pages = Math.ceil(items.length / GRID_PAGE);
+  const pages = Math.ceil(total / GRID_PAGE);
   let page = 0;
   const renderPage = () => {
     const start = page * GRID_PAGE;
-    body.replaceChildren(...items.slice(start, start + GRID_PAGE).map((person, i) => rowOf(person, start + i)));
+    body.replaceChildren(...items.map((person, i) => rowOf(person, i)));
     if (pages < 2) return;
+    const go = async (to) => {
+      pager.querySelectorAll('button').forEach((b) => { b.disabled = true; });
+      try {
+        const next = await fetchPage(to * GRID_PAGE);
+        items = next.items || [];
+        page = to;
+        renderPage();
+      } catch (err) {
+        pager.replaceChildren(ui.errorBox(err));
+      }
+    };
     pager.replaceChildren(
       ui.el('span', { class: 'pager-info' },
-        `Pegawai ${ui.angka(start + 1)}–${ui.angka(Math.min(start + GRID_PAGE, items.length))} dari ${ui.angka(items.length)}`),
-      ui.button('‹ Sebelumnya', () => { page -= 1; renderPage(); }, { disabled: page === 0 }),
+        `Pegawai ${ui.angka(start + 1)}–${ui.angka(start + items.length)} dari ${ui.angka(total)}`),
+      ui.button('‹ Sebelumnya', () => go(page - 1), { disabled: page === 0 }),
       ui.el('span', { class: 'pager-page' }, `Halaman ${page + 1} / ${pages}`),
-      ui.button('Berikutnya ›', () => { page += 1; renderPage(); }, { disabled: page >= pages - 1 }));
+      ui.button('Berikutnya ›', () => go(page + 1), { disabled: page >= pages - 1 }));
   };
   renderPage();
   const grid = ui.el('table', { class: 'b-grid' }, ui.el('thead', {}, head), body);
@@ -222,8 +236,8 @@ function gridPart(ui, state, days, recap) {
   });
   const key = legend(ui, used);
   if (key) part.appendChild(key);
-  if (recap && items.length !== recap.count) {
-    part.appendChild(ui.el('p', { class: 'hint' }, `Kotak harian memuat ${items.length} pegawai, rekap tertutup `
+  if (recap && total !== recap.count) {
+    part.appendChild(ui.el('p', { class: 'hint' }, `Kotak harian memuat ${total} pegawai, rekap tertutup `
       + `${recap.count}: pegawai yang pindah OPD tercatat di OPD tempatnya saat bulan ditutup.`));
   }
   return part;
