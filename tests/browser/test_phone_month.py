@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from chalicelib.adapters.dynamodb.punches import DynamoPunchLedger
 from chalicelib.services import allowance
 from chalicelib.wiring import get_books, get_deps
-from tests.browser.conftest import PHONE, ZONE, Pemda, shot
+from tests.browser.conftest import PHONE, ZONE, Pemda, shared_face, shot
 from tests.browser.test_web_app import EMPLOYEE, FakeApi, Reply, activate, activated, me, real_errors
 from tests.integration.builders import phone_punch
 
@@ -224,5 +224,56 @@ def test_bulan_ini_shows_last_months_days_codes_deductions_and_tpp_from_the_real
     shot(page, f'phone-bulan-ini-{width}')
     page.get_by_test_id('month-tpp').scroll_into_view_if_needed()
     page.screenshot(path=str(shot(page, f'phone-bulan-ini-full-{width}')), full_page=True)
+    assert real_errors(errors) == []
+    context.close()
+
+
+def test_ajukan_sends_a_sick_leave_with_the_letters_photo_and_shows_its_state(
+    pemda: Pemda, browser: Browser, page_errors: Callable[[Page], list[str]]
+) -> None:
+    # Given Ani's activated phone at 360 wide
+    context = phone_at(browser, 360)
+    page = context.new_page()
+    errors = page_errors(page)
+    activate(page, pemda.url, nip=pemda.nip, code=pemda.activation_code())
+    expect(page.get_by_test_id('screen-wajah')).to_be_visible()
+    # When she opens Ajukan from Bulan ini and sends a reason too short
+    page.get_by_test_id('nav-bulan').click()
+    page.get_by_test_id('link-ajukan').click()
+    expect(page.get_by_test_id('screen-ajukan')).to_be_visible()
+    expect(page.get_by_test_id('requests-status')).to_have_text('Belum ada pengajuan.')
+    today = office_now().date()
+    page.get_by_test_id('input-type').select_option('sakit')
+    page.get_by_test_id('input-first').fill(today.isoformat())
+    page.get_by_test_id('input-last').fill((today - timedelta(days=1)).isoformat())
+    page.get_by_test_id('input-reason').fill('Demam')
+    page.get_by_test_id('btn-ajukan').click()
+    # Then the app says what to fix, before sending anything
+    expect(page.get_by_test_id('ajukan-error')).to_contain_text('Tanggal selesai tidak boleh sebelum tanggal mulai')
+    # When the dates are right and the doctor's note is photographed
+    page.get_by_test_id('input-last').fill(today.isoformat())
+    page.get_by_test_id('input-reason').fill('Demam tinggi, istirahat dua hari')
+    page.get_by_test_id('input-letter').set_input_files(str(shared_face('alex_lacamoire_2.jpg')))
+    page.get_by_test_id('btn-ajukan').click()
+    # Then the request is listed as waiting for approval
+    expect(page.get_by_test_id('ajukan-done')).to_be_visible()
+    item = page.get_by_test_id('request-item')
+    expect(item).to_have_count(1)
+    expect(item).to_have_attribute('data-state', 'pending')
+    expect(item).to_contain_text('Sakit (dengan surat dokter)')
+    expect(item).to_contain_text('Menunggu persetujuan')
+    shot(page, 'phone-ajukan-terkirim-360')
+    assert page.evaluate('document.documentElement.scrollWidth') <= 360  # the form fits: nothing widens the page
+    # When the OPD's admin approves it with the note's number, and Ani opens Ajukan again
+    listed = pemda.hx.call('GET', '/v1/leave-requests?opd=DIKES', pemda.hx.super_key).body['items']
+    assert listed[0]['has_letter'] and listed[0]['letter_url']
+    approve = f'/v1/leave-requests/{listed[0]["request_id"]}/approve'
+    assert pemda.hx.call('POST', approve, pemda.hx.super_key, {'reference': 'SKD/7/XII/2026'}).status == 200
+    page.get_by_test_id('nav-bulan').click()
+    page.get_by_test_id('link-ajukan').click()
+    # Then it shows approved
+    expect(page.get_by_test_id('request-item')).to_have_attribute('data-state', 'approved')
+    expect(page.get_by_test_id('request-item')).to_contain_text('Disetujui')
+    shot(page, 'phone-ajukan-disetujui-360')
     assert real_errors(errors) == []
     context.close()

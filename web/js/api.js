@@ -124,7 +124,9 @@ export async function request(method, path, { query = {}, body, device, idempote
   if (!response.ok) {
     const error = (data && data.error) || {};
     throw new ApiError(
-      response.status, error.code || `http_${response.status}`, error.message || '', error.details || {},
+      response.status, error.code || `http_${response.status}`, error.message || '',
+      // A validation error's field paths ride in details.fields, beside whatever details the server sent.
+      { ...(error.details || {}), ...(Array.isArray(error.fields) ? { fields: error.fields } : {}) },
       error.request_id || null,
     );
   }
@@ -166,4 +168,14 @@ export function enrolFace(device, body) {
 /** Check in or out; a retry sends the same body with the same idempotency key. */
 export function postCheckin(device, body, idempotencyKey) {
   return request('POST', '/v1/mobile/checkins', { device, body, idempotencyKey });
+}
+
+/** Ask for cuti, sakit, izin or DL: {type, first, last, reason, letter?} (letter: base64 JPEG/PNG). */
+export function askRequest(device, body) {
+  return request('POST', '/v1/mobile/requests', { device, body });
+}
+
+/** The employee's requests, newest first, with their state. */
+export function getRequests(device) {
+  return request('GET', '/v1/mobile/requests', { device });
 }

@@ -14,6 +14,7 @@ import {
   earlyLeave, earlyLeaveQuestion, lastToday, loadToday, officeTime, renderToday, startTicking, stopTicking,
 } from './hari-ini.js';
 import { bindMonthSwitcher, loadMonth } from './bulan-ini.js';
+import { enterAjukan, loadRequests, submitRequest } from './ajukan.js';
 
 const CLOCK_WARNING_MS = 60 * 1000;
 const DEFAULT_MAX_ACCURACY_M = 50;
@@ -631,6 +632,12 @@ const SCREENS = {
   presensi: { enter: enterPresensi, leave: leavePresensi },
   riwayat: { enter: loadHistory },
   bulan: { enter: () => showMonth() },
+  ajukan: {
+    enter: () => {
+      enterAjukan();
+      loadRequests(state.device, { messageFor, onError: handleDeviceGone });
+    },
+  },
 };
 
 async function showMonth(month) {
@@ -644,7 +651,7 @@ async function showMonth(month) {
 // Before activation only Aktivasi; before the reference selfie, Rekam wajah instead of Presensi.
 function allowedScreen(asked) {
   if (!state.device) return 'aktivasi';
-  if (asked === 'riwayat' || asked === 'bulan') return asked;
+  if (['riwayat', 'bulan', 'ajukan'].includes(asked)) return asked;
   return state.device.faceEnrolled ? 'presensi' : 'wajah';
 }
 
@@ -713,6 +720,10 @@ async function start() {
   $('btn-retry').addEventListener('click', () => state.attempt && sendAttempt());
   $('btn-refresh-history').addEventListener('click', loadHistory);
   bindMonthSwitcher(showMonth);
+  $('form-ajukan').addEventListener('submit', (event) => {
+    event.preventDefault();
+    submitRequest(state.device, { messageFor, onError: handleDeviceGone });
+  });
   window.addEventListener('online', () => {
     updateNetwork();
     refreshMe();
