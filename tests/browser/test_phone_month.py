@@ -16,6 +16,18 @@ from chalicelib.adapters.dynamodb.punches import DynamoPunchLedger
 from chalicelib.services import allowance
 from chalicelib.wiring import get_books, get_deps
 from tests.browser.conftest import PHONE, ZONE, Pemda, shared_face, shot
+from tests.browser.console_support import (
+    VIEWPORTS,
+    ConsolePemda,
+    _b64,
+    _phone,
+    _signed,
+    console_pemda,  # noqa: F401 - a fixture
+    console_shot,
+    open_console,
+    settle,
+    signed_in,
+)
 from tests.browser.test_web_app import EMPLOYEE, FakeApi, Reply, activate, activated, me, real_errors
 from tests.integration.builders import phone_punch
 
@@ -277,3 +289,48 @@ def test_ajukan_sends_a_sick_leave_with_the_letters_photo_and_shows_its_state(
     shot(page, 'phone-ajukan-disetujui-360')
     assert real_errors(errors) == []
     context.close()
+
+
+def test_the_console_approves_and_rejects_requests_from_phones(
+    browser: Browser,
+    console_pemda: ConsolePemda,  # noqa: F811
+) -> None:
+    # Given two requests from Citra's phone: a sick leave with the doctor's note, and an izin
+    hx = console_pemda.hx
+    phone = _phone(hx, console_pemda.employees['Citra'], console_pemda.nips['Citra'])
+    day = (console_pemda.today + timedelta(days=7)).isoformat()
+    later = (console_pemda.today + timedelta(days=8)).isoformat()
+    sick = {'type': 'sakit', 'first': day, 'last': day, 'reason': 'Demam tinggi, surat dokter terlampir',
+            'letter': _b64(shared_face('alex_lacamoire_2.jpg').read_bytes())}  # fmt: skip
+    izin = {'type': 'izin', 'first': later, 'last': later, 'reason': 'Mengurus akta kelahiran anak'}
+    assert _signed(hx, phone, '/v1/mobile/requests', sick).status == 201
+    assert _signed(hx, phone, '/v1/mobile/requests', izin).status == 201
+    # When the OPD's admin opens Status
+    page = signed_in(open_console(browser, VIEWPORTS['desktop']), console_pemda, console_pemda.keys['opd_admin'],
+                     'status')  # fmt: skip
+    section = page.locator('section', has_text='Permintaan dari ponsel')
+    rows = section.locator('table.data tbody tr')
+    expect(rows).to_have_count(2)
+    sick_row = rows.filter(has_text='Sakit (surat dokter)')
+    expect(sick_row).to_contain_text('Citra Dewi')
+    expect(sick_row.get_by_role('link', name='Lihat foto surat')).to_have_count(1)
+    console_shot(page, 'status-permintaan-ponsel', full_page=True)
+    # And approves the sick leave without the note's number, then with it
+    sick_row.get_by_role('button', name='Setujui').click()
+    page.locator('dialog').get_by_role('button', name='Setujui').click()
+    expect(section.get_by_role('alert')).to_contain_text('reference')
+    sick_row.get_by_role('button', name='Setujui').click()
+    page.locator('dialog').get_by_label('Nomor surat').fill('445/SKD/XII/2026')
+    page.locator('dialog').get_by_role('button', name='Setujui').click()
+    expect(rows).to_have_count(1)
+    # And rejects the izin with a reason
+    rows.first.get_by_role('button', name='Tolak').click()
+    page.locator('dialog').get_by_label('Alasan penolakan').fill('Ajukan lewat atasan langsung dulu')
+    page.locator('dialog').get_by_role('button', name='Tolak permintaan').click()
+    expect(section).to_contain_text('Tidak ada permintaan yang menunggu persetujuan.')
+    settle(page)
+    # Then Citra's phone sees one approved, one rejected with the reason; the approval is a status
+    mine = hx.call('GET', '/v1/mobile/requests', headers=phone.sign('GET', '/v1/mobile/requests')).body['items']
+    assert sorted((r['type'], r['state']) for r in mine) == [('izin', 'rejected'), ('sakit', 'approved')]
+    statuses = console_pemda.call('GET', f'/v1/employees/{console_pemda.employees["Citra"]}/statuses').body['items']
+    assert [(s['code'], s['reference']) for s in statuses] == [('S', '445/SKD/XII/2026')]

@@ -53,7 +53,11 @@ export const screen = {
     root.replaceChildren(toolbar, formHost, list, requests);
     ui.loading(list);
 
-    const picker = await ui.opdPicker(ctx, { allowAll: false, onChange: () => { formHost.replaceChildren(); load(); } });
+    const picker = await ui.opdPicker(ctx, { allowAll: false, onChange: () => {
+      formHost.replaceChildren();
+      load();
+      loadRequests(requests, ctx, picker, load);
+    } });
     const month = ui.el('input', { type: 'month', value: ctx.params.query.bulan || thisMonth(), name: 'bulan' });
     const state = ui.el('select', { name: 'state' },
       Object.entries(STATE_NAMES).map(([value, label]) => ui.el('option', { value }, label)));
@@ -106,8 +110,7 @@ export const screen = {
       }
     }
 
-    renderRequests(requests, ui);
-    await load();
+    await Promise.all([load(), loadRequests(requests, ctx, picker, load)]);
   },
 };
 
@@ -268,8 +271,89 @@ function statusForm(ctx, { employees, codes, opdName, onDone, onCancel }) {
   return form;
 }
 
-function renderRequests(root, ui) {
-  root.replaceChildren(ui.section('Permintaan dari ponsel',
-    ui.emptyState('Belum ada permintaan yang menunggu persetujuan.',
-      'Pengajuan cuti, izin dan sakit dari aplikasi ponsel pegawai akan muncul di sini, bersama surat yang dilampirkan, setelah fitur itu aktif di aplikasi ponsel.')));
+const TYPE_NAMES = { cuti: 'Cuti tahunan', sakit: 'Sakit (surat dokter)', izin: 'Izin sehari', dl: 'Dinas luar' };
+
+/** The requests employees sent from their phones and that wait for a decision: approve (with the letter's number)
+ * or reject (with the reason the employee reads). An approved request becomes a status in the list above. */
+async function loadRequests(root, ctx, picker, reloadStatuses) {
+  const { ui, api } = ctx;
+  if (!picker.value) {
+    root.replaceChildren();
+    return;
+  }
+  const body = ui.el('div', {});
+  root.replaceChildren(ui.section('Permintaan dari ponsel', body));
+  ui.loading(body);
+  let items;
+  try {
+    items = await api.all('/v1/leave-requests', { opd: picker.value, state: 'pending' });
+  } catch (err) {
+    ui.showError(body, err);
+    return;
+  }
+  if (!items.length) {
+    ui.empty(body, 'Tidak ada permintaan yang menunggu persetujuan.',
+      'Pengajuan cuti, izin, sakit dan dinas luar dari aplikasi ponsel pegawai muncul di sini bersama foto suratnya.');
+    return;
+  }
+  const reload = () => {
+    loadRequests(root, ctx, picker, reloadStatuses);
+    if (reloadStatuses) reloadStatuses();
+  };
+  const columns = [
+    { key: 'employee', label: 'Pegawai', value: (r) => (r.employee ? r.employee.name : r.employee_id),
+      render: (r) => ui.el('span', {}, ui.el('a', { href: `#/pegawai/${encodeURIComponent(r.employee_id)}` },
+        r.employee ? r.employee.name : r.employee_id),
+      ui.el('span', { class: 'sub mono' }, (r.employee && r.employee.nip) || r.employee_id)) },
+    { key: 'code', label: 'Permintaan', render: (r) => ui.el('span', {}, ui.chip(r.code), ' ', TYPE_NAMES[r.type] || '') },
+    { key: 'first', label: 'Tanggal', render: (r) => dateRange(ui, r.first, r.last) },
+    { key: 'reason', label: 'Alasan', sortable: false },
+    { key: 'letter', label: 'Surat', sortable: false, render: (r) => (r.letter_url
+      ? ui.el('a', { href: r.letter_url, target: '_blank', rel: 'noopener noreferrer' }, 'Lihat foto surat')
+      : ui.el('span', { class: 'sub' }, 'Tanpa foto')) },
+    { key: 'asked_at', label: 'Dikirim', render: (r) => ui.tanggal(r.asked_at) },
+  ];
+  if (ui.canEdit(ctx.principal)) {
+    columns.push({ key: 'actions', label: '', sortable: false, render: (r) => ui.el('span', { class: 'row-actions' },
+      ui.button('Setujui', () => approve(r), { kind: 'primary', class: 'btn-small' }),
+      ' ',
+      ui.button('Tolak', () => reject(r), { kind: 'secondary', class: 'btn-small' })) });
+  }
+  body.replaceChildren(ui.table({ columns, rows: items, pageSize: 50, caption: 'Permintaan dari ponsel', sort: { key: 'asked_at' } }));
+
+  async function approve(r) {
+    const reference = ui.el('input', { type: 'text', name: 'reference', maxlength: 120, placeholder: 'contoh: 445/SKD/XII/2026' });
+    const ok = await ui.ask({
+      title: `Setujui ${r.code} ${r.employee ? r.employee.name : ''}?`,
+      text: `${TYPE_NAMES[r.type] || r.code}, ${dateRange(ui, r.first, r.last)}. Permintaan menjadi status yang berlaku dan tercatat di jejak audit.`,
+      confirmLabel: 'Setujui', cancelLabel: 'Kembali',
+      body: ui.field('Nomor surat', reference, 'Wajib untuk sakit dengan surat dokter dan dinas luar.'),
+    });
+    if (!ok) return;
+    try {
+      await api.post(`/v1/leave-requests/${encodeURIComponent(r.request_id)}/approve`,
+        reference.value.trim() ? { reference: reference.value.trim() } : {});
+      ui.flash(`Permintaan ${r.code} ${r.employee ? r.employee.name : ''} disetujui.`);
+      reload();
+    } catch (err) {
+      body.prepend(ui.errorBox(err));
+    }
+  }
+
+  async function reject(r) {
+    const reason = await ui.ask({
+      title: `Tolak ${r.code} ${r.employee ? r.employee.name : ''}?`,
+      text: `${TYPE_NAMES[r.type] || r.code}, ${dateRange(ui, r.first, r.last)}. Pegawai melihat alasan ini di ponselnya.`,
+      confirmLabel: 'Tolak permintaan', cancelLabel: 'Kembali', danger: true,
+      reason: { label: 'Alasan penolakan', min: 5, max: 300 },
+    });
+    if (reason === null) return;
+    try {
+      await api.post(`/v1/leave-requests/${encodeURIComponent(r.request_id)}/reject`, { reason });
+      ui.flash(`Permintaan ${r.code} ${r.employee ? r.employee.name : ''} ditolak.`);
+      reload();
+    } catch (err) {
+      body.prepend(ui.errorBox(err));
+    }
+  }
 }
