@@ -8,8 +8,8 @@ Choices where the brief leaves room, and why:
 - One step, recorded as approved. The approval is the signed document (surat izin cuti, surat tugas,
   surat keterangan dokter) issued outside Hadir by the pejabat berwenang; the admin who enters it records
   that decision with its number, and the audit entry names the key. A submit-then-approve flow inside
-  Hadir would have the same admin approve what they just typed; it earns its place once employees request
-  leave from the app, which is not built.
+  Hadir would have the same admin approve what they just typed. Requests employees send from the phone
+  (``services/requests.py``) are the submit step: their approval calls ``record_status``.
 - A cancelled status is kept (with who, when and why), never deleted: a closed month must stay explainable.
 - Every create and cancel of one employee re-saves a guard record with its version check, in the same
   transaction: two admins cannot record overlapping statuses at the same moment (as PIN mappings do).
