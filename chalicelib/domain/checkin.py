@@ -192,7 +192,8 @@ def decide(evidence: Evidence, policy: CheckinPolicy) -> tuple[Outcome, tuple[Re
         return Outcome.REFUSED, tuple(reason(p.code, p.message) for p in evidence.quality)
     if evidence.face_checked:
         if evidence.similarity is None:
-            return Outcome.REFUSED, (reason('no_face', 'Wajah tidak terlihat pada foto.'),)
+            unseen = 'Wajah tidak ditemukan pada foto. Hadapkan wajah lurus ke kamera di tempat terang, lalu coba lagi.'
+            return Outcome.REFUSED, (reason('no_face', unseen),)
         if evidence.similarity < policy.review_threshold:
             return Outcome.REFUSED, (reason('face_mismatch', 'Wajah tidak cocok dengan wajah yang terdaftar.'),)
         if evidence.similarity < policy.match_threshold:

@@ -59,8 +59,17 @@ class Problem:
 def quality_problems(faces: Sequence[DetectedFace], gate: QualityGate) -> list[Problem]:
     """Why a selfie cannot be used; empty when it passes."""
     confident = [f for f in faces if f.confidence >= gate.min_confidence]
+    if not confident and faces:
+        # A face the detector saw but is not sure of (often 80-89 in dim or side light): say so and what helps,
+        # rather than "not visible" to someone whose face is plainly on the screen. The code stays no_face.
+        best = max(f.confidence for f in faces)
+        return [Problem('no_face', f'Wajah terlihat, tetapi belum cukup jelas bagi sistem ({best:.0f} dari '
+                                   f'{gate.min_confidence:.0f} yang dibutuhkan). Cari cahaya yang lebih terang dari '
+                                   'depan (jangan membelakangi jendela atau lampu), hadapkan wajah lurus ke kamera, '
+                                   'lalu coba lagi.')]  # fmt: skip
     if not confident:
-        return [Problem('no_face', 'Wajah tidak terlihat. Hadapkan wajah ke kamera dengan cahaya cukup.')]
+        return [Problem('no_face', 'Tidak ada wajah di foto. Hadapkan wajah ke kamera dengan cahaya cukup, '
+                                   'sekitar 30-40 cm dari ponsel.')]  # fmt: skip
     if len(confident) > 1:
         return [Problem('many_faces', f'Terlihat {len(confident)} wajah. Pastikan hanya Anda yang ada di foto.')]
     face = confident[0]
