@@ -111,7 +111,8 @@ class Checkin(Frozen):
 
 class Alert(Frozen):
     alert_id: str
-    kind: Literal['duplicate_face', 'manipulation']
+    # possible_duplicate_face: a match in the band below the blocking threshold, raised without blocking (review)
+    kind: Literal['duplicate_face', 'possible_duplicate_face', 'manipulation']
     employee_id: str
     opd_id: str
     at: datetime

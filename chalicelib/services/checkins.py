@@ -501,12 +501,18 @@ def enrol_face(mobile: Mobile, caller: DeviceCaller, body: Mapping[str, Any]) ->
             )  # fmt: skip
         if live is not None:
             liveness.check_enrolment(mobile, live, faces[0])
+        # One search down to the review threshold: a match at the blocking threshold blocks the enrolment; one in the
+        # band below it (the same band a check-in sends to review) enrols and raises an alert for review.
+        blocking = mobile.settings.duplicate_face_threshold
+        floor = min(mobile.settings.face_review_threshold, blocking)
         matches = [
-            m for m in mobile.faces.search(image, mobile.settings.duplicate_face_threshold)
+            m for m in mobile.faces.search(image, floor)
             if m.external_id != employee.employee_id and not _cleared(deps, employee.employee_id, m.external_id)
         ]  # fmt: skip
-        if matches:
-            _raise_duplicate_alert(mobile, caller, matches[0].external_id, matches[0].similarity, image)
+        strong = [m for m in matches if m.similarity >= blocking]
+        if strong:
+            _raise_duplicate_alert(mobile, caller, strong[0].external_id, strong[0].similarity, image)
+        possible = max(matches, key=lambda m: m.similarity, default=None)
         now = deps.clock()
         face_key = f'faces/{employee.employee_id}/{now:%Y%m%dT%H%M%S}-{caller.device.device_id}.jpg'
         mobile.media.put_new(face_key, image, 'image/jpeg')
@@ -524,7 +530,26 @@ def enrol_face(mobile: Mobile, caller: DeviceCaller, body: Mapping[str, Any]) ->
         mobile.faces.remove([face_id])  # a concurrent enrolment won; leave no orphan face in the collection
         raise
     liveness.remember_reference(mobile, employee.employee_id, image, faces[0])
+    if possible is not None:
+        _possible_duplicate_alert(mobile, caller, possible.external_id, possible.similarity, face_key)
     return {'face_enrolled': True, 'enrolled_at': now.isoformat()}
+
+
+def _possible_duplicate_alert(mobile: Mobile, caller: DeviceCaller, other: str, similarity: float, key: str) -> None:
+    """A non-blocking alert: the enrolled face resembles another employee's in the review band. A super admin
+    resolves it as different people (``resolve_alert``), as for a blocked enrolment."""
+    deps, employee = mobile.deps, caller.employee
+    alert = Alert(
+        alert_id=deps.new_id('alr'), kind='possible_duplicate_face', employee_id=employee.employee_id,
+        opd_id=employee.opd_id, at=deps.clock(), other_employee_id=other, similarity=round(similarity, 1),
+        message=f'{employee.employee_id} enrolled with a face {similarity:.1f}% like {other}\'s: check they differ',
+        photo_key=key,
+    )  # fmt: skip
+    deps.store.commit(
+        [Create(_alert_record(alert), 'alert id collision')],
+        AuditDraft(caller.actor, 'alert.possible_duplicate_face', f'employee/{employee.employee_id}',
+                   employee.opd_id, None, dump(alert)),
+    )  # fmt: skip
 
 
 def _raise_duplicate_alert(mobile: Mobile, caller: DeviceCaller, other: str, similarity: float, image: bytes) -> None:
@@ -949,7 +974,7 @@ def resolve_alert(mobile: Mobile, principal: Principal, alert_id: str, body: Map
     stored = require(deps.store, KIND_ALERT, alert_id)
     alert = load(Alert, stored)
     authorize(principal, Permission.CHECKIN_WRITE, alert.opd_id)
-    if alert.kind != 'duplicate_face' or alert.other_employee_id is None:
+    if alert.kind not in ('duplicate_face', 'possible_duplicate_face') or alert.other_employee_id is None:
         raise ValidationFailed(f'alert {alert_id} is a {alert.kind} alert; only duplicate faces can be resolved',
                                code='not_resolvable')  # fmt: skip
     if alert.resolution is not None:
