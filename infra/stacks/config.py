@@ -22,9 +22,15 @@ ZONE_OFFSETS = {'Asia/Jakarta': 7, 'Asia/Makassar': 8, 'Asia/Jayapura': 9}
 CRON_ZONE = 'Asia/Jakarta'
 # Routes whose bodies may reach max_import_body_bytes; every other route is held to max_json_body_bytes.
 IMPORT_PATHS = ('/v1/employees/import', '/v1/imports/scores')
-# Routes whose JSON may pass 64 KB (selfies as base64 up to the app's 2 MB, an outage's manual attendance list up to
-# 256 KB): WAF inspects at most 64 KB of a body, so their size is left to the app's own limit per route.
-LARGE_JSON_PATHS = ('/v1/mobile/face', '/v1/mobile/checkins', '/v1/outages/{outage_id}/manual-list')
+# Routes whose JSON may pass 64 KB (selfies and letter photos as base64 up to the app's 2 MB, an outage's manual
+# attendance list up to 256 KB): WAF inspects at most 64 KB of a body, so their size is left to the app's own
+# limit per route.
+LARGE_JSON_PATHS = (
+    '/v1/mobile/face',
+    '/v1/mobile/checkins',
+    '/v1/mobile/requests',
+    '/v1/outages/{outage_id}/manual-list',
+)
 
 
 def waf_path_suffix(path: str) -> str:

@@ -543,6 +543,8 @@ def test_api_has_throttling_access_logs_waf_and_a_usage_plan(template: Template,
         '/v1/imports/scores',
         '/v1/mobile/face',
         '/v1/mobile/checkins',
+        '/v1/mobile/requests',
+        '/manual-list',
     }
     (association,) = resources(template, 'AWS::WAFv2::WebACLAssociation').values()
     assert '/restapis/<RestAPI>/stages/<RestAPI.Stage>' in flat(props(association)['ResourceArn'])
