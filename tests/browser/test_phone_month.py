@@ -40,6 +40,10 @@ def phone_at(browser: Browser, width: int, permissions: list[str] | None = None)
     return browser.new_context(**options, permissions=permissions or [], service_workers='block')
 
 
+def hhmm(moment: datetime) -> str:
+    return moment.strftime('%H.%M')
+
+
 def office_now() -> datetime:
     from zoneinfo import ZoneInfo
 
@@ -93,7 +97,6 @@ def test_hari_ini_shows_the_schedule_the_arrival_and_the_offices_time_and_the_la
     card = page.get_by_test_id('today-card')
     expect(card).to_be_visible()
     # Then the card says the schedule, the arrival with its lateness and the time with its zone
-    hhmm = lambda t: t.strftime('%H.%M')  # noqa: E731
     expect(page.get_by_test_id('today-schedule')).to_have_text(f'Jadwal {hhmm(start)}–{hhmm(end)}\u00a0WITA')
     expect(page.get_by_test_id('today-in')).to_have_text(
         f'Masuk {hhmm(start + timedelta(minutes=20))}\u00a0WITA · terlambat 20 menit'
