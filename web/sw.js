@@ -1,12 +1,12 @@
 // The app shell works offline; the API never comes from a cache (a check-in is only real when the server has it).
 // Shell files are served from the cache and refreshed in the background, so a deployment shows on the next open.
 // Bump CACHE when the list below changes.
-const CACHE = 'hadir-shell-v5';
+const CACHE = 'hadir-shell-v6';
 const SHELL = [
   './', 'index.html', 'styles.css', 'manifest.webmanifest', 'icon.svg', 'icon-192.png', 'icon-512.png',
   'icon-maskable-512.png',
   'js/app.js', 'js/api.js', 'js/store.js', 'js/sensors.js', 'js/liveness.js', 'js/hari-ini.js', 'js/bulan-ini.js',
-  'js/ajukan.js', 'shared/format.js',
+  'js/ajukan.js', 'shared/format.js', 'shared/http.js',
 ];
 const API_PATH = /\/v1(\/|$)/;
 

@@ -1,36 +1,13 @@
 // The API client: request signing as docs/checkin.md specifies, and fetch with honest errors.
 
+import { ApiError, NetworkError, apiBase, encodeQueryValue } from '../shared/http.js';
+
+export { ApiError, NetworkError, apiBase, encodeQueryValue };
+
 const encoder = new TextEncoder();
 const REQUEST_TIMEOUT_MS = 30000;
 
 export const SIGNATURE_SCHEME = 'HADIR-DEVICE-V1';
-
-/** The request failed before an answer came back: no connection, a timeout, DNS, CORS. */
-export class NetworkError extends Error {
-  constructor(cause) {
-    super('network', { cause });
-    this.name = 'NetworkError';
-  }
-}
-
-/** The server answered with an error (the API's one shape: {error: {code, message, details}}). */
-export class ApiError extends Error {
-  constructor(status, code, message, details = {}, requestId = null) {
-    super(message);
-    this.name = 'ApiError';
-    this.status = status;
-    this.code = code;
-    this.details = details;
-    this.requestId = requestId;
-  }
-}
-
-/** The API base: <meta name="hadir-api"> when a deployment sets it, the page's own origin otherwise. */
-export function apiBase() {
-  const meta = document.querySelector('meta[name="hadir-api"]');
-  const configured = meta ? meta.content.trim() : '';
-  return (configured || window.location.origin).replace(/\/+$/, '');
-}
 
 export function base64url(bytes) {
   let binary = '';
@@ -45,11 +22,6 @@ export async function sha256Hex(bytes) {
 
 export function newNonce() {
   return base64url(crypto.getRandomValues(new Uint8Array(16)));
-}
-
-// RFC 3986: only unreserved characters stay as they are (Python's urllib.parse.quote(value, safe='')).
-export function encodeQueryValue(value) {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /** The query line of the signed text: keys sorted, k=v joined by &, values URL-encoded; '' when there is none. */
