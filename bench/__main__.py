@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from bench import allowance, checkin, cold_start, console, directory_api, ingest, recap
+from bench import allowance, checkin, cold_start, console, directory_api, face_gate, ingest, recap
 
-BENCHMARKS = (directory_api.main, allowance.main, recap.main, ingest.main, checkin.main, cold_start.main, console.main)
+BENCHMARKS = (
+    directory_api.main,
+    allowance.main,
+    recap.main,
+    ingest.main,
+    checkin.main,
+    cold_start.main,
+    console.main,
+    face_gate.main,
+)
 
 if __name__ == '__main__':
     for benchmark in BENCHMARKS:
