@@ -226,6 +226,11 @@ def test_hari_ini_shows_its_loading_state_and_a_lost_connection_in_words(
     expect(pane(page).locator('.state-loading')).to_contain_text('Memuat')
     console_shot(page, 'hari-ini-loading')
     # When the connection is lost instead, the pane says so in words, and "Muat ulang" tries again
+    for _ in range(200):  # the loading state shows before the board's request reaches the route
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, 'the today board never asked the API'
     held[0].abort('internetdisconnected')
     expect(pane(page).get_by_role('alert')).to_contain_text('Tidak dapat terhubung ke server')
     page.unroute(f'**/v1/opds/{OPD_A}/today')
