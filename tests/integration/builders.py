@@ -7,6 +7,8 @@ from typing import Any
 
 from chalicelib.domain.models import Punch, PunchSource
 from chalicelib.domain.punch_keys import local_to_utc, phone_punch_id
+from chalicelib.domain.tpp.day import DayCategory, DayResult
+from chalicelib.domain.tpp.records import DayRecord
 from chalicelib.services.common import KIND_EMPLOYEE, KIND_UNIQUE
 from chalicelib.wiring import get_deps
 
@@ -69,3 +71,12 @@ def phone_punch(employee_id: str, opd_id: str, day: date, hhmm: str, zone: str) 
     return Punch(punch_id=phone_punch_id(employee_id, f'{day.isoformat()}-{hhmm}'), source=PunchSource.PHONE,
                  employee_id=employee_id, opd_id=opd_id, at_utc=at_utc, local_date=local_date, zone=zone,
                  received_at=at_utc + timedelta(seconds=5))  # fmt: skip
+
+
+def closed_day(employee_id: str, day: date, minutes_late: int = 0) -> DayRecord:
+    """A closed present day of DIKES, late by `minutes_late` (TL1) when given; its explanation names both."""
+    codes = ('TL1',) if minutes_late else ()
+    result = DayResult(local_date=day, shift_code='5HK', category=DayCategory.PRESENT, codes=codes,
+                       minutes_late=minutes_late, deduction=minutes_late, deduction_before_cap=minutes_late,
+                       explanation=f'{employee_id} {minutes_late}')  # fmt: skip
+    return DayRecord(employee_id=employee_id, opd_id='DIKES', profile_id='asn-default', profile_version=1, day=result)

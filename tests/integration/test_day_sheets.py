@@ -10,19 +10,11 @@ import pytest
 
 from chalicelib.adapters.dynamodb import allowance as adapter
 from chalicelib.adapters.dynamodb.allowance_items import AllowanceItem
-from chalicelib.domain.tpp.day import DayCategory, DayResult
 from chalicelib.domain.tpp.records import DayRecord
+from tests.integration.builders import closed_day
 
 MONDAY, TUESDAY = date(2026, 1, 12), date(2026, 1, 13)
 STAFF = [f'emp-{n:03d}' for n in range(40)]  # enough to touch most of the 16 shards
-
-
-def _record(employee_id: str, day: date, minutes_late: int = 0) -> DayRecord:
-    codes = ('TL1',) if minutes_late else ()
-    result = DayResult(local_date=day, shift_code='5HK', category=DayCategory.PRESENT, codes=codes,
-                       minutes_late=minutes_late, deduction=minutes_late, deduction_before_cap=minutes_late,
-                       explanation=f'{employee_id} {minutes_late}')  # fmt: skip
-    return DayRecord(employee_id=employee_id, opd_id='DIKES', profile_id='asn-default', profile_version=1, day=result)
 
 
 @pytest.fixture
@@ -47,10 +39,10 @@ def test_a_day_close_writes_only_what_changed_and_removes_days_no_longer_owed(
     records: adapter.DynamoAllowanceRecords,
 ) -> None:
     # Given a closed Monday for everyone
-    first = records.replace_day(MONDAY, STAFF, [_record(e, MONDAY) for e in STAFF])
+    first = records.replace_day(MONDAY, STAFF, [closed_day(e, MONDAY) for e in STAFF])
     assert (len(first.written), first.removed) == (len(STAFF), [])
     # When it is closed again with one employee late and two no longer owing a shift (a holiday of theirs)
-    again = [_record(e, MONDAY, 15 if e == STAFF[0] else 0) for e in STAFF[3:]] + [_record(STAFF[0], MONDAY, 15)]
+    again = [closed_day(e, MONDAY, 15 if e == STAFF[0] else 0) for e in STAFF[3:]] + [closed_day(STAFF[0], MONDAY, 15)]
     change = records.replace_day(MONDAY, STAFF, again)
     # Then only the changed record is written, the two are removed, and items and sheets say the same
     assert (change.written, change.removed) == ([STAFF[0]], [STAFF[1], STAFF[2]])
@@ -61,7 +53,7 @@ def test_a_day_close_writes_only_what_changed_and_removes_days_no_longer_owed(
 
 def test_a_close_of_some_staff_leaves_the_others_days_alone(records: adapter.DynamoAllowanceRecords) -> None:
     # Given Monday closed for everyone
-    records.replace_day(MONDAY, STAFF, [_record(e, MONDAY) for e in STAFF])
+    records.replace_day(MONDAY, STAFF, [closed_day(e, MONDAY) for e in STAFF])
     # When one OPD's close (the first ten employees) owes nobody a shift
     change = records.replace_day(MONDAY, STAFF[:10], [])
     # Then only those ten are removed
@@ -73,30 +65,30 @@ def test_put_and_remove_keep_the_sheets_and_the_month_read_equal_to_the_items(
     records: adapter.DynamoAllowanceRecords,
 ) -> None:
     # Given records put directly for two days, and one removed
-    records.put_days([_record(e, d) for e in STAFF for d in (MONDAY, TUESDAY)])
+    records.put_days([closed_day(e, d) for e in STAFF for d in (MONDAY, TUESDAY)])
     records.remove_days([(STAFF[5], TUESDAY)])
     # Then the point reads, the sheets and the month read agree
     month = records.days_in_month('2026-01')
     assert len(month) == 2 * len(STAFF) - 1
     assert (STAFF[5], TUESDAY) not in {(r.employee_id, r.local_date) for r in month}
     assert _sheets(TUESDAY) == _items(TUESDAY)
-    assert records.days([(STAFF[7], MONDAY)]) == {(STAFF[7], MONDAY): _record(STAFF[7], MONDAY)}
+    assert records.days([(STAFF[7], MONDAY)]) == {(STAFF[7], MONDAY): closed_day(STAFF[7], MONDAY)}
 
 
 def test_the_month_read_includes_day_records_stored_before_sheets_existed(
     records: adapter.DynamoAllowanceRecords,
 ) -> None:
     # Given a day record stored the old way (its own item in the sharded index, no sheet), and one sheet-era day
-    old = _record(STAFF[1], MONDAY, 20)
+    old = closed_day(STAFF[1], MONDAY, 20)
     AllowanceItem(pk=adapter.employee_pk(old.employee_id), sk=adapter.day_sk(MONDAY), kind=adapter.KIND_DAY,
                   month_pk=adapter.days_index_pk('2026-01', adapter.day_shard(old.employee_id)),
                   month_sk=f'{old.employee_id}#{MONDAY.isoformat()}', body=old.model_dump_json()).save()  # fmt: skip
-    records.put_days([_record(STAFF[2], TUESDAY)])
+    records.put_days([closed_day(STAFF[2], TUESDAY)])
     # Then the month read finds both
-    assert records.days_in_month('2026-01') == [old, _record(STAFF[2], TUESDAY)]
+    assert records.days_in_month('2026-01') == [old, closed_day(STAFF[2], TUESDAY)]
     # And once the old day is closed again, its sheet copy is the one read (the item left the index)
-    records.replace_day(MONDAY, [STAFF[1]], [_record(STAFF[1], MONDAY, 25)])
-    assert records.days_in_month('2026-01') == [_record(STAFF[1], MONDAY, 25), _record(STAFF[2], TUESDAY)]
+    records.replace_day(MONDAY, [STAFF[1]], [closed_day(STAFF[1], MONDAY, 25)])
+    assert records.days_in_month('2026-01') == [closed_day(STAFF[1], MONDAY, 25), closed_day(STAFF[2], TUESDAY)]
 
 
 def test_a_sheet_written_by_another_close_meanwhile_is_read_again_and_merged(
@@ -106,8 +98,8 @@ def test_a_sheet_written_by_another_close_meanwhile_is_read_again_and_merged(
     shard = adapter.day_shard(STAFF[0])
     neighbour = next(e for e in STAFF[1:] if adapter.day_shard(e) == shard)
     stale_view = records._sheets(MONDAY)
-    records.replace_day(MONDAY, [neighbour], [_record(neighbour, MONDAY)])
+    records.replace_day(MONDAY, [neighbour], [closed_day(neighbour, MONDAY)])
     # When the second writes its employee of the same shard from its stale view
-    records._write(MONDAY, stale_view, {STAFF[0]: _record(STAFF[0], MONDAY).model_dump_json()}, [])
+    records._write(MONDAY, stale_view, {STAFF[0]: closed_day(STAFF[0], MONDAY).model_dump_json()}, [])
     # Then the sheet holds both: the conditional write failed, the sheet was read again and the change re-applied
     assert sorted(_sheets(MONDAY)) == sorted([STAFF[0], neighbour])

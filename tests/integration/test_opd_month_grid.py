@@ -11,20 +11,11 @@ import pytest
 
 from chalicelib.adapters.dynamodb import allowance as adapter
 from chalicelib.adapters.dynamodb.allowance_items import AllowanceItem
-from chalicelib.domain.tpp.day import DayCategory, DayResult
-from chalicelib.domain.tpp.records import DayRecord
+from tests.integration.builders import closed_day
 
 MONDAY, TUESDAY, WEDNESDAY = date(2026, 1, 12), date(2026, 1, 13), date(2026, 1, 14)
 MINE = [f'emp-a{n:02d}' for n in range(20)]
 OTHERS = [f'emp-b{n:02d}' for n in range(20)]
-
-
-def _record(employee_id: str, day: date, minutes_late: int = 0) -> DayRecord:
-    codes = ('TL1',) if minutes_late else ()
-    result = DayResult(local_date=day, shift_code='5HK', category=DayCategory.PRESENT, codes=codes,
-                       minutes_late=minutes_late, deduction=minutes_late, deduction_before_cap=minutes_late,
-                       explanation=f'{employee_id} {minutes_late}')  # fmt: skip
-    return DayRecord(employee_id=employee_id, opd_id='DIKES', profile_id='asn-default', profile_version=1, day=result)
 
 
 @pytest.fixture
@@ -36,9 +27,9 @@ def test_days_of_reads_the_dates_sheets_for_the_wanted_employees_only(
     records: adapter.DynamoAllowanceRecords,
 ) -> None:
     # Given Monday closed for both OPDs' staff, Tuesday for mine only, one of mine changed since
-    records.put_days([_record(e, MONDAY, n) for n, e in enumerate(MINE + OTHERS)])
-    records.replace_day(TUESDAY, MINE, [_record(e, TUESDAY) for e in MINE])
-    records.put_days([_record(MINE[3], MONDAY, 45)])
+    records.put_days([closed_day(e, MONDAY, n) for n, e in enumerate(MINE + OTHERS)])
+    records.replace_day(TUESDAY, MINE, [closed_day(e, TUESDAY) for e in MINE])
+    records.put_days([closed_day(MINE[3], MONDAY, 45)])
     # When my staff's days of Monday to Wednesday are read
     found = records.days_of([MONDAY, TUESDAY, WEDNESDAY], MINE)
     # Then they are exactly the records the per-employee read gives, and nobody else's
@@ -52,12 +43,12 @@ def test_a_date_closed_before_day_sheets_is_read_from_the_employees_items(
     records: adapter.DynamoAllowanceRecords,
 ) -> None:
     # Given Monday's records written as before sheets existed (items only, by-month index keys), Tuesday's as now
-    for record in (_record(e, MONDAY, 5) for e in MINE[:3]):
+    for record in (closed_day(e, MONDAY, 5) for e in MINE[:3]):
         AllowanceItem(pk=adapter.employee_pk(record.employee_id), sk=adapter.day_sk(MONDAY), kind=adapter.KIND_DAY,
                       month_pk=adapter.days_index_pk('2026-01', adapter.day_shard(record.employee_id)),
                       month_sk=f'{record.employee_id}#{MONDAY.isoformat()}',
                       body=record.model_dump_json()).save()  # fmt: skip
-    records.put_days([_record(e, TUESDAY) for e in MINE[:3]])
+    records.put_days([closed_day(e, TUESDAY) for e in MINE[:3]])
     # When the grid's read runs
     found = records.days_of([MONDAY, TUESDAY], MINE)
     # Then both dates are there, as the month close reads them
