@@ -24,6 +24,7 @@ def record_decision(ctx: Ctx) -> Any:
 
 
 @route(bp, '/v1/employees/{employee_id}/discipline-decisions', 'GET', tag='discipline', roles=READERS,
-       summary="An employee's hukuman disiplin decisions, corrected and withdrawn ones included")  # fmt: skip
+       summary="An employee's hukuman disiplin decisions, corrected and withdrawn too; the kinds allowed")  # fmt: skip
 def list_decisions(ctx: Ctx) -> Any:
-    return discipline_decisions.list_decisions(ctx.deps, ctx.principal, ctx.params['employee_id'])
+    return discipline_decisions.list_decisions(ctx.deps, ctx.principal, ctx.params['employee_id'],
+                                               get_books().profiles)  # fmt: skip

@@ -14,7 +14,16 @@ from chalice.app import Blueprint, Cron
 from chalicelib import resource_names as names
 from chalicelib.domain.strict import parse_date
 from chalicelib.observability import logger, metrics
-from chalicelib.services import allowance, checkins, machine_summary, month_end, nightly, outages, schedules
+from chalicelib.services import (
+    allowance,
+    checkins,
+    employee_history,
+    machine_summary,
+    month_end,
+    nightly,
+    outages,
+    schedules,
+)
 from chalicelib.services.audit import anchor_audit, report_json, verify_audit
 from chalicelib.services.ingest import machine_health, reconcile
 from chalicelib.settings import get_settings
@@ -62,6 +71,8 @@ def run_close_day(date: str | None = None, force: bool = False, **_: Any) -> dic
     deps = get_deps()
     if date is None:
         report = nightly.run_nightly(deps, get_books)
+        # After the close: the last day before an upcoming change (a TMT, a transfer) is closed under the old state.
+        report.update(employee_history.apply_due_changes(deps))
     else:
         report = nightly.close_date(deps, get_books, allowance.day_to_close(deps, date, force=force))
     metrics.add_metric(name='DayRecordsWritten', unit=MetricUnit.Count, value=report['written'])

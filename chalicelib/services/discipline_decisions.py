@@ -147,14 +147,22 @@ def _corrected(deps: Deps, request: DecisionRequest, employee_id: str) -> Decisi
     return decision
 
 
-def list_decisions(deps: Deps, principal: Principal, employee_id: str) -> dict[str, Any]:
-    """An employee's decisions, corrected and withdrawn ones included, each saying whether it is in force."""
+def list_decisions(
+    deps: Deps, principal: Principal, employee_id: str, profiles: Sequence[RuleProfile] = ()
+) -> dict[str, Any]:
+    """An employee's decisions, corrected and withdrawn ones included, each saying whether it is in force; and the
+    kinds the profile in force today for the employee's type allows (``kinds``, ``counts_from``: what a form
+    offers; empty when no profile prices the type today)."""
     employee = load(Employee, require(deps.store, KIND_EMPLOYEE, employee_id))
     authorize(principal, Permission.DISCIPLINE_READ, employee.opd_id)
     every = sorted(_decisions_of(deps, employee_id), key=lambda d: (d.recorded_at, d.decision_id))
     current = {d.decision_id for d in in_force(every)}
     items = [_listed(d, current) for d in every]
-    return {'employee_id': employee_id, 'items': items, 'count': len(items)}
+    profile = profile_in_force(profiles, employee.employee_type, deps.clock().date())
+    kinds = [k.model_dump(mode='json') for k in profile.hukdis.kinds] if profile else []
+    counts_from = profile.hukdis.counts_from.value if profile else None
+    return {'employee_id': employee_id, 'items': items, 'count': len(items), 'kinds': kinds,
+            'counts_from': counts_from}  # fmt: skip
 
 
 def overlays_of_month(deps: Deps, month: str) -> dict[str, Overlay]:

@@ -3,10 +3,13 @@ through the API (audited), and the month close's parts of a month it cuts (the m
 
 Choices where the brief leaves room, and why:
 
-- A change is recorded with its date (TMT) and applied to the directory record at once: the record is the
-  employee's state today, the history says what it was on each earlier day. So a change is recorded on or
-  after its date (a future TMT waits for its day); a change dated in the past (a decree that arrives late) is
-  fine, and the days already closed since are marked for re-close.
+- A change dated today or earlier is applied to the directory record at once: the record is the employee's
+  state today, the history says what it was on each earlier day. A change dated in the past (a decree that
+  arrives late) is fine, and the days already closed since are marked for re-close.
+- A change dated after today (a TMT decreed ahead, a pensiun known months before) is stored as upcoming: the
+  directory record keeps today's state, no month before its date sees it, the history lists it as upcoming, and
+  the hourly day-close job applies it once its date has begun in every zone of the pemda (apply_due_changes),
+  after that hour's day close, so the last day before it is closed under the old state.
 - Changes are recorded in date order: one dated before the latest change recorded is refused (the states in
   between would no longer follow from one another). A mistaken change is corrected by a new change of the same
   date restoring the state (audited like any other); the month it was in is then whole again.
@@ -31,7 +34,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.access import Permission, authorize
-from chalicelib.domain.errors import FieldIssue, ValidationFailed
+from chalicelib.domain.errors import Conflict, FieldIssue, ValidationFailed
 from chalicelib.domain.models import Employee, EmployeeType, Opd, PemdaSettings, Principal
 from chalicelib.domain.text import FreeText
 from chalicelib.domain.tpp.day import DayResult
@@ -49,7 +52,8 @@ from chalicelib.domain.tpp.month import MonthFlags, compute_month
 from chalicelib.domain.tpp.profile import RuleProfile
 from chalicelib.domain.tpp.records import MonthRecord, month_bounds
 from chalicelib.domain.tpp.schedule import ScheduleAssignment, expected_shift
-from chalicelib.ports import AllowanceRecords, AuditDraft, Create, Record, Replace, Write
+from chalicelib.observability import logger
+from chalicelib.ports import AllowanceRecords, AuditDraft, Create, Record, Remove, Replace, Write
 from chalicelib.services import schedules
 from chalicelib.services.common import (
     KIND_EMPLOYEE,
@@ -68,6 +72,9 @@ from chalicelib.services.ingest import mark_for_reclose
 from chalicelib.services.today import calendar
 
 KIND_CHANGE = 'employee_change'
+KIND_UPCOMING = 'employee_change_upcoming'  # a change dated after today, until its day applies it
+APPLY_ACTOR = 'job:employee-changes'  # the audit entry's actor: no API key applies an upcoming change
+ZONES = ('Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura')
 RECLOSE_DAYS = 62  # at most two months back: older months are corrected by asking for their close
 
 
@@ -112,8 +119,10 @@ def record_change(deps: Deps, principal: Principal, employee_id: str, body: Mapp
     """Record a change of an employee's OPD, type, jabatan, kelas, pagu or activity from a date (audited), and
     apply it to the directory record.
 
-    Raises ValidationFailed for a change dated in the future or before the latest change, a change that changes
-    nothing, or an unknown OPD; Forbidden for an OPD-bound key moving an employee across OPDs.
+    A change dated after today is stored as upcoming and applied on its day (apply_due_changes).
+
+    Raises ValidationFailed for a change dated before the latest change (upcoming ones included), a change that
+    changes nothing, or an unknown OPD; Forbidden for an OPD-bound key moving an employee across OPDs.
     """
     stored = require(deps.store, KIND_EMPLOYEE, employee_id)
     employee = load(Employee, stored)
@@ -126,12 +135,12 @@ def record_change(deps: Deps, principal: Principal, employee_id: str, body: Mapp
     history = changes_of(deps, employee_id)
     today = _today(deps)
     issues = []
-    if request.effective_from > today:
-        issues.append(FieldIssue('effective_from', f'in the future; record the change on or after {today}'))
     if history and request.effective_from < history[-1].effective_from:
         latest = history[-1].effective_from.isoformat()
         issues.append(FieldIssue('effective_from', f'before the latest change ({latest}); record changes in order'))
-    before = _state(employee)
+    upcoming = request.effective_from > today
+    waiting = [c for c in history if c.effective_from > today]
+    before = waiting[-1].after if waiting else _state(employee)  # an upcoming change follows the one before it
     fields = ('opd_id', 'employee_type', 'jabatan', 'kelas_jabatan', 'tpp_ceiling', 'active')
     update = {f: getattr(request, f) for f in fields if getattr(request, f) is not None}
     after = before.model_copy(update=update)
@@ -145,20 +154,75 @@ def record_change(deps: Deps, principal: Principal, employee_id: str, body: Mapp
         reason=request.reason, before=before, after=after, reference=request.reference, note=request.note,
         recorded_by=principal.key_id, recorded_at=deps.clock(),
     )  # fmt: skip
-    updated = build(Employee, {**dump(employee), **after.model_dump(mode='json'), 'version': stored.version})
-    writes: list[Write] = [Create(_record(change), 'change id collision; try again'), Replace(employee_record(updated))]
-    if target != employee.opd_id:
-        writes += _assignments_follow(deps, employee_id, target)
+    writes: list[Write] = [Create(_record(change), 'change id collision; try again')]
+    if upcoming:
+        writes.append(Create(_upcoming_record(change), 'change id collision; try again'))
+    else:
+        updated = build(Employee, {**dump(employee), **after.model_dump(mode='json'), 'version': stored.version})
+        writes.append(Replace(employee_record(updated)))
+        if target != employee.opd_id:
+            writes += _assignments_follow(deps, employee_id, target)
     deps.store.commit(
         writes,
         AuditDraft(principal.key_id, 'employee.change', f'employee/{employee_id}', target,
-                   before.model_dump(mode='json'), dump(change)),
+                   before.model_dump(mode='json'), {**dump(change), 'upcoming': upcoming}),
     )  # fmt: skip
-    first = max(request.effective_from, today - timedelta(days=RECLOSE_DAYS))
+    if not upcoming:
+        _reclose_since(deps, change, today)
+    return {**dump(change), 'upcoming': upcoming, 'version': 0}
+
+
+def _upcoming_record(change: Change) -> Record:
+    data = {'employee_id': change.employee_id, 'effective_from': change.effective_from.isoformat()}
+    return Record(KIND_UPCOMING, change.change_id, data,
+                  list_key=f'{change.effective_from.isoformat()}#{change.change_id}')  # fmt: skip
+
+
+def _reclose_since(deps: Deps, change: Change, today: date) -> None:
+    """Mark the days already closed from the change's date up to yesterday for re-close (at most 62 days)."""
+    first = max(change.effective_from, today - timedelta(days=RECLOSE_DAYS))
     past = {first + timedelta(days=n) for n in range((today - first).days)}
     if past:
         mark_for_reclose(deps, past, f'employee change {change.change_id}')
-    return {**dump(change), 'version': 0}
+
+
+def apply_due_changes(deps: Deps) -> dict[str, Any]:
+    """Apply every upcoming change whose date has begun in every zone of Indonesia (WIB is the last) to the
+    directory record: only the fields the change changes (a correction made to the record meanwhile stays), the
+    employee's own schedule assignments following a transfer; audited (``employee.change_applied``). Run by the
+    hourly day-close job after that hour's close. Idempotent: the upcoming marker is removed in the same
+    transaction, so a re-run, or a second job at once, applies nothing twice (a conflict waits for the next hour).
+    """
+    now = deps.clock()
+    today = min(now.astimezone(ZoneInfo(zone)).date() for zone in ZONES)
+    applied: list[str] = []
+    waiting = 0
+    for marker in list(all_records(deps.store, KIND_UPCOMING)):
+        if date.fromisoformat(marker.data['effective_from']) > today:
+            waiting += 1
+            continue
+        change = Change.model_validate(require(deps.store, KIND_CHANGE, marker.id).data)
+        stored = require(deps.store, KIND_EMPLOYEE, change.employee_id)
+        employee = load(Employee, stored)
+        was = change.before.model_dump(mode='json')
+        delta = {f: v for f, v in change.after.model_dump(mode='json').items() if v != was[f]}
+        updated = build(Employee, {**dump(employee), **delta, 'version': stored.version})
+        writes: list[Write] = [Replace(employee_record(updated)),
+                               Remove(KIND_UPCOMING, marker.id, expected_version=marker.version)]  # fmt: skip
+        if updated.opd_id != employee.opd_id:
+            writes += _assignments_follow(deps, change.employee_id, updated.opd_id)
+        try:
+            deps.store.commit(writes, AuditDraft(
+                APPLY_ACTOR, 'employee.change_applied', f'employee/{change.employee_id}', updated.opd_id,
+                dump(employee), {**dump(change), 'applied_on': today.isoformat()},
+            ))  # fmt: skip
+        except Conflict:
+            logger.info('an upcoming change met a concurrent write; the next run applies it',
+                        extra={'change_id': change.change_id})  # fmt: skip
+            continue
+        _reclose_since(deps, change, today)
+        applied.append(change.change_id)
+    return {'changes_applied': len(applied), 'change_ids': applied, 'changes_waiting': waiting}
 
 
 def _assignments_follow(deps: Deps, employee_id: str, opd_id: str) -> list[Write]:
@@ -170,10 +234,12 @@ def _assignments_follow(deps: Deps, employee_id: str, opd_id: str) -> list[Write
 
 
 def list_changes(deps: Deps, principal: Principal, employee_id: str) -> dict[str, Any]:
-    """An employee's history: every change with its date, reason, reference and the states before and after."""
+    """An employee's history: every change with its date, reason, reference and the states before and after,
+    each saying whether it is still upcoming (dated after today, not applied yet)."""
     employee = load(Employee, require(deps.store, KIND_EMPLOYEE, employee_id))
     authorize(principal, Permission.EMPLOYEE_READ, employee.opd_id)
-    items = [dump(c) for c in changes_of(deps, employee_id)]
+    today = _today(deps)
+    items = [{**dump(c), 'upcoming': c.effective_from > today} for c in changes_of(deps, employee_id)]
     return {'employee_id': employee_id, 'current': _state(employee).model_dump(mode='json'), 'items': items,
             'count': len(items)}  # fmt: skip
 

@@ -178,3 +178,85 @@ def test_a_month_before_a_promotion_keeps_the_pagu_it_had(hx: Harness) -> None:
         5_000_000,
         (),
     )
+
+
+def test_an_upcoming_change_waits_for_its_day(hx: Harness) -> None:
+    """A TMT dated after today (issue 15, future TMT): stored and listed as upcoming, the directory record keeps
+    today's state, a month before it is paid whole under the old state, and the hourly job applies it once its
+    date has begun in every zone (WIB last), once."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from chalicelib.services import employee_history
+
+    key = hx.super_key
+    pemda = {'name': 'Kabupaten Contoh', 'code': 'KAB-CONTOH', 'zone': ZONE, 'province': 'Jawa Tengah'}
+    assert hx.call('PUT', '/v1/pemda', key, pemda).status == 200
+    for opd in ('DINKES', 'BAPPEDA'):
+        assert hx.call('POST', '/v1/opds', key, opd_body(opd, zone=ZONE)).status == 201
+    eka = hx.call('POST', '/v1/employees', key, employee_body('DINKES', 5)).body
+    today = datetime.now(ZoneInfo(ZONE)).date()
+    next_month = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
+    effective = next_month + timedelta(days=15)  # the 16th of next month: always after today
+    # Given last month worked on time every weekday and scored 100
+    last_month_first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    month = last_month_first.strftime('%Y-%m')
+    worked = [last_month_first + timedelta(days=n) for n in range(31)]
+    worked = [d for d in worked if d.month == last_month_first.month and d.weekday() < 5]
+    DynamoPunchLedger().record([phone_punch(eka['employee_id'], 'DINKES', d, t, ZONE) for d in worked
+                                for t in ('07:20', '16:35')])  # fmt: skip
+    body = {'scores': [{'employee_id': eka['employee_id'], 'score': 100}]}
+    assert hx.call('PUT', f'/v1/scores/{month}', key, body).status == 200
+    audited = audit_length()
+    # When BKPSDM records her transfer to BAPPEDA with a promotion, from the 16th of next month
+    mutasi = {'effective_from': effective.isoformat(), 'reason': 'MUTASI', 'opd_id': 'BAPPEDA', 'kelas_jabatan': 9,
+              'tpp_ceiling': 5_000_000, 'reference': '821.2/201/BKPSDM/2026'}  # fmt: skip
+    recorded = hx.call('POST', f'/v1/employees/{eka["employee_id"]}/changes', key, mutasi)
+    # Then it is stored as upcoming and audited, and the directory record keeps today's OPD and pagu
+    assert recorded.status == 201, recorded.body
+    assert recorded.body['upcoming'] is True
+    assert audit_length() == audited + 1
+    now = hx.call('GET', f'/v1/employees/{eka["employee_id"]}', key).body
+    assert (now['opd_id'], now['kelas_jabatan'], now['tpp_ceiling']) == ('DINKES', 7, 4_000_000)
+    history = hx.call('GET', f'/v1/employees/{eka["employee_id"]}/changes', key).body
+    assert [(c['effective_from'], c['upcoming'], c['after']['opd_id']) for c in history['items']] == [
+        (effective.isoformat(), True, 'BAPPEDA'),
+    ]  # fmt: skip
+    assert history['current']['opd_id'] == 'DINKES'
+    # And a change dated before it (today) is refused: changes are recorded in date order
+    today_change = {'effective_from': today.isoformat(), 'reason': 'PROMOSI', 'tpp_ceiling': 4_500_000}
+    refused = hx.call('POST', f'/v1/employees/{eka["employee_id"]}/changes', key, today_change)
+    assert refused.status == 422, refused.body
+    # And a second upcoming change follows the first: its state before is the first one's after
+    later = {'effective_from': (effective + timedelta(days=5)).isoformat(), 'reason': 'PROMOSI', 'kelas_jabatan': 10}
+    second = hx.call('POST', f'/v1/employees/{eka["employee_id"]}/changes', key, later)
+    assert second.status == 201, second.body
+    assert (second.body['before']['opd_id'], second.body['before']['kelas_jabatan']) == ('BAPPEDA', 9)
+    assert (second.body['after']['opd_id'], second.body['after']['kelas_jabatan']) == ('BAPPEDA', 10)
+
+    # When last month is closed: it is before the change, so it is paid whole in DINKES at the old pagu
+    allowance.close_days(get_deps(), get_books(), worked[0].replace(day=1), worked[-1])
+    allowance.close_month(get_deps(), get_books(), month)
+    head = [r for r in get_books().records.revisions(month) if r.complete][-1]
+    record = get_books().records.month_record(eka['employee_id'], month, head.revision)
+    assert record is not None
+    assert (record.opd_id, record.kelas, record.result.pagu, record.result.tpp_bruto, record.parts) == (
+        'DINKES', 7, 4_000_000, 4_000_000, (),
+    )  # fmt: skip
+
+    # When the hourly job runs at 23:30 WIB the evening before: nothing is due yet
+    eve = datetime.combine(effective, datetime.min.time(), ZoneInfo('Asia/Jakarta')) - timedelta(minutes=30)
+    early = employee_history.apply_due_changes(replace(get_deps(), clock=lambda: eve.astimezone(UTC)))
+    assert (early['changes_applied'], early['changes_waiting']) == (0, 2)
+    # When it runs at 00:30 WIB on the day (02:30 WIT): the first change is applied, the second still waits
+    on_the_day = eve + timedelta(hours=1)
+    deps = replace(get_deps(), clock=lambda: on_the_day.astimezone(UTC))
+    applied = employee_history.apply_due_changes(deps)
+    assert (applied['changes_applied'], applied['changes_waiting']) == (1, 1)
+    after = hx.call('GET', f'/v1/employees/{eka["employee_id"]}', key).body
+    assert (after['opd_id'], after['kelas_jabatan'], after['tpp_ceiling']) == ('BAPPEDA', 9, 5_000_000)
+    assert audit_length() == audited + 3  # two changes recorded, one applied (actor job:employee-changes)
+    # And a second run on the same day applies nothing again
+    assert employee_history.apply_due_changes(deps)['changes_applied'] == 0
+    assert audit_length() == audited + 3
