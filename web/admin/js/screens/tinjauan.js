@@ -1,6 +1,7 @@
 // Tinjauan: phone check-ins the face engine or the other checks could not decide, each with the selfie beside the
 // enrolled face and the evidence, to approve, reject, or reject as manipulation (audited); and the fraud alerts
-// (duplicate faces, confirmed manipulation) with both photos, where super can resolve a duplicate as different people.
+// (duplicate faces, faces in the band just below the blocking threshold, confirmed manipulation) with both photos,
+// where super can resolve a duplicate or a possible duplicate as different people.
 
 const KIND_NAMES = { in: 'Absen masuk', out: 'Absen pulang' };
 const REASON_HINTS = {
@@ -240,7 +241,7 @@ async function showAlerts(body, ctx, opdId, stale, setCount) {
   setCount('peringatan', items.filter((a) => !a.resolution).length);
   if (!items.length) {
     ui.empty(body, 'Tidak ada peringatan kecurangan.',
-      'Wajah yang sama pada dua pegawai, dan manipulasi yang dikonfirmasi, muncul di sini.');
+      'Wajah yang sama atau sangat mirip pada dua pegawai, dan manipulasi yang dikonfirmasi, muncul di sini.');
     return;
   }
   const names = new Map();
@@ -267,10 +268,39 @@ function personLabel(ui, id, nameOf) {
   return span;
 }
 
+// What each kind of alert is called and says; `resolvable` kinds can be judged "different people" by super.
+const ALERT_KINDS = {
+  duplicate_face: {
+    title: () => 'Wajah ganda', tone: 'bad', resolvable: true, who: 'Pegawai yang diblokir',
+    other: 'Wajahnya terdaftar atas nama', photos: ['Foto pendaftaran yang diblokir', 'Wajah terdaftar pegawai lain'],
+    message: () => 'Pendaftaran wajah pegawai ini diblokir karena wajahnya sudah terdaftar atas nama pegawai lain. '
+      + 'Periksa kedua foto: orang yang sama berarti satu orang mencoba memakai dua identitas.',
+    button: 'Orang berbeda: izinkan pendaftaran',
+    confirm: 'Lakukan hanya setelah memeriksa kedua pegawai secara langsung (misalnya kembar). Pegawai yang diblokir '
+      + 'dapat mendaftarkan wajah lagi dari ponselnya.',
+  },
+  possible_duplicate_face: {
+    title: (ui, a) => (a.similarity ? `Mungkin wajah yang sama (${ui.persen(a.similarity)})` : 'Mungkin wajah yang sama'),
+    tone: 'warn', resolvable: true, who: 'Pegawai yang mendaftar', other: 'Mirip wajah terdaftar atas nama',
+    photos: ['Wajah yang baru didaftarkan', 'Wajah terdaftar pegawai lain'],
+    message: (ui, a) => `Wajah pegawai ini mirip${a.similarity ? ` ${ui.persen(a.similarity)}` : ''} dengan wajah `
+      + 'pegawai lain, di bawah batas blokir, sehingga pendaftarannya tetap diterima. Periksa kedua foto: orang yang '
+      + 'sama berarti satu orang memakai dua identitas; orang berbeda (misalnya kembar atau mirip) ditandai di sini.',
+    button: 'Orang berbeda: tutup peringatan',
+    confirm: 'Lakukan hanya setelah memeriksa kedua pegawai (foto, atau langsung). Wajah keduanya tidak akan lagi '
+      + 'saling memicu peringatan atau blokir.',
+  },
+  manipulation: {
+    title: () => 'Manipulasi dikonfirmasi', tone: 'muted', resolvable: false, who: 'Pegawai', other: null,
+    photos: ['Swafoto yang ditolak', 'Wajah terdaftar'],
+    message: () => 'Absensi pegawai ini ditolak sebagai manipulasi. Bagian kehadiran TPP bulan itu menjadi 0.',
+  },
+};
+
 function alertCard(alert, ctx, nameOf) {
   const { ui, api, principal } = ctx;
-  const duplicate = alert.kind === 'duplicate_face';
-  const li = ui.el('li', { class: 'panel review-item', dataset: { alert: alert.alert_id } });
+  const kind = ALERT_KINDS[alert.kind] || { ...ALERT_KINDS.manipulation, title: () => alert.kind, message: () => alert.message || '' };
+  const li = ui.el('li', { class: 'panel review-item', dataset: { alert: alert.alert_id, kind: alert.kind } });
   const outcome = ui.el('div', { class: 'review-outcome' });
   const resolution = alert.resolution
     ? ui.notice(`Diselesaikan: ${alert.resolution === 'different_people' ? 'orang yang berbeda' : alert.resolution}`
@@ -278,11 +308,11 @@ function alertCard(alert, ctx, nameOf) {
       + `${alert.resolved_at ? ` (${ui.waktu(alert.resolved_at)})` : ''}`, 'ok')
     : null;
   const actions = ui.el('div', { class: 'review-actions' });
-  if (duplicate && !alert.resolution && principal.role === 'super') {
-    actions.appendChild(ui.button('Orang berbeda: izinkan pendaftaran', async () => {
+  if (kind.resolvable && alert.other_employee_id && !alert.resolution && principal.role === 'super') {
+    actions.appendChild(ui.button(kind.button, async () => {
       const reason = await ui.ask({
         title: 'Tandai sebagai dua orang berbeda?',
-        text: 'Lakukan hanya setelah memeriksa kedua pegawai secara langsung (misalnya kembar). Pegawai yang diblokir dapat mendaftarkan wajah lagi dari ponselnya.',
+        text: kind.confirm,
         confirmLabel: 'Tandai orang berbeda',
         reason: { label: 'Alasan', min: 5, max: 300, hint: 'Minimal 5 huruf; tercatat di jejak audit.' },
       });
@@ -299,25 +329,21 @@ function alertCard(alert, ctx, nameOf) {
       }
     }, { kind: 'primary' }));
   }
-  const photos = duplicate
-    ? [photo(ui, alert.photo_url, 'Foto pendaftaran yang diblokir'), photo(ui, alert.other_photo_url, 'Wajah terdaftar pegawai lain')]
-    : [photo(ui, alert.photo_url, 'Swafoto yang ditolak'), photo(ui, alert.other_photo_url, 'Wajah terdaftar')];
   li.append(
-    ui.el('div', { class: 'photos' }, photos),
+    ui.el('div', { class: 'photos' },
+      photo(ui, alert.photo_url, kind.photos[0]), photo(ui, alert.other_photo_url, kind.photos[1])),
     ui.el('div', { class: 'review-detail' },
       ui.el('div', { class: 'review-head' },
-        ui.el('h2', {}, duplicate ? 'Wajah ganda' : 'Manipulasi dikonfirmasi'),
-        alert.resolution ? ui.chip('resolved', 'Selesai') : ui.chip(alert.kind, 'Belum diselesaikan', duplicate ? 'bad' : 'muted')),
+        ui.el('h2', {}, kind.title(ui, alert)),
+        alert.resolution ? ui.chip('resolved', 'Selesai') : ui.chip(alert.kind, 'Belum diselesaikan', kind.tone)),
       ui.facts([
         ['Waktu', ui.waktu(alert.at)],
-        [duplicate ? 'Pegawai yang diblokir' : 'Pegawai', personLabel(ui, alert.employee_id, nameOf)],
-        duplicate && alert.other_employee_id ? ['Wajahnya terdaftar atas nama', personLabel(ui, alert.other_employee_id, nameOf)] : null,
+        [kind.who, personLabel(ui, alert.employee_id, nameOf)],
+        kind.other && alert.other_employee_id ? [kind.other, personLabel(ui, alert.other_employee_id, nameOf)] : null,
         ['OPD', ui.opdName(api, alert.opd_id)],
         alert.similarity ? ['Kemiripan', ui.persen(alert.similarity)] : null,
       ]),
-      ui.el('p', { class: 'alert-message' }, duplicate
-        ? 'Pendaftaran wajah pegawai ini diblokir karena wajahnya sudah terdaftar atas nama pegawai lain. Periksa kedua foto: orang yang sama berarti satu orang mencoba memakai dua identitas.'
-        : 'Absensi pegawai ini ditolak sebagai manipulasi. Bagian kehadiran TPP bulan itu menjadi 0.'),
+      ui.el('p', { class: 'alert-message' }, kind.message(ui, alert)),
       resolution, actions, outcome));
   return li;
 }
