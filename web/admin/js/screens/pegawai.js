@@ -1,6 +1,8 @@
-// Pegawai: find an employee by name, NIP or id; an employee's page with their data, phone and face, the schedule
-// in force, statuses, and the month's days with their codes and explanations.
+// Pegawai: find an employee by name, NIP or id; an employee's page with their data, phone and face, their
+// employment history and hukuman disiplin decisions (pegawai-riwayat.js), the schedule in force, statuses, and the
+// month's days with their codes and explanations.
 
+import { employeeRecords } from './pegawai-riwayat.js';
 import { photo } from './tinjauan.js';
 
 const TYPE_NAMES = { PNS: 'PNS', PPPK: 'PPPK', TKK: 'TKK / honorer' };
@@ -120,6 +122,7 @@ async function renderEmployee(root, ctx, employeeId) {
         [employee.employee_type === 'TKK' ? 'Honorarium' : 'Pagu TPP', ui.rupiah(employee.tpp_ceiling)],
       ])),
       ui.section('Ponsel dan wajah', device)),
+    ...employeeRecords(ctx, employee, { onChanged: () => renderEmployee(root, ctx, employeeId) }),
     ui.el('div', { class: 'grid-2' },
       ui.section('Jadwal berlaku', schedule),
       ui.section('Status', statuses)),
