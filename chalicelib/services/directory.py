@@ -10,11 +10,13 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from chalicelib.domain.access import Permission, authorize, scope_opd
+from chalicelib.domain.checkin import Device, Enrolment
 from chalicelib.domain.employee_search import employee_matcher
 from chalicelib.domain.errors import Conflict, FieldIssue, MalformedRequest, ValidationFailed
 from chalicelib.domain.models import Bridge, Employee, Holiday, Machine, Opd, PemdaSettings, PinMapping, Principal
@@ -310,6 +312,8 @@ def update_employee(deps: Deps, principal: Principal, employee_id: str, patch: d
         [Replace(employee_record(after)), *claims, *_identity_releases(before, after)],
         _audit(principal, 'employee.update', f'employee/{employee_id}', after.opd_id, before, after),
     )
+    if before.active and not after.active:
+        revoke_devices(deps, principal.key_id, after)
     return {**dump(after), 'version': stored.version + 1}
 
 
@@ -321,6 +325,44 @@ def _claim_is_new(write: Write, before: Employee) -> bool:
 def deactivate_employee(deps: Deps, principal: Principal, employee_id: str) -> dict[str, Any]:
     """Employees are never deleted: their punches and pay history must stay explainable."""
     return update_employee(deps, principal, employee_id, {'active': False})
+
+
+def revoke_devices(deps: Deps, actor: str, employee: Employee) -> list[str]:
+    """Revoke every phone of an employee who is no longer active (deactivated, or moved out of the pemda) at once,
+    and unbind it from the enrolment, so the phone's next request is refused as the employee's, not as an unknown
+    device; audited (``device.revoke``, reason ``employee_inactive``). Returns the revoked device ids.
+
+    The phone's own requests also revoke it on first contact (services.checkins), so a revocation lost to a
+    concurrent request (Conflict) changes nothing.
+    """
+    # Imported here: services.checkins imports services.ingest, which imports this module.
+    from chalicelib.services.checkins import KIND_DEVICE, KIND_ENROLMENT
+
+    now = deps.clock()
+    writes: list[Write] = []
+    revoked: list[str] = []
+    for record in all_records(deps.store, KIND_DEVICE, employee.employee_id):
+        device = load(Device, record)
+        if device.employee_id == employee.employee_id and device.revoked_at is None:
+            writes.append(Replace(replace(record, data=dump(device.model_copy(update={'revoked_at': now})))))
+            revoked.append(device.device_id)
+    enrolment_record = deps.store.get(KIND_ENROLMENT, employee.employee_id)
+    if enrolment_record is not None:
+        enrolment = load(Enrolment, enrolment_record)
+        if enrolment.device_id is not None:
+            unbound = enrolment.model_copy(update={'device_id': None})
+            writes.append(Replace(replace(enrolment_record, data=dump(unbound))))
+    if not writes:
+        return []
+    try:
+        deps.store.commit(
+            writes,
+            AuditDraft(actor, 'device.revoke', f'employee/{employee.employee_id}', employee.opd_id,
+                       {'device_ids': revoked}, {'device_id': None, 'reason': 'employee_inactive'}),
+        )  # fmt: skip
+    except Conflict:
+        return []  # a request from the phone revoked it first
+    return revoked
 
 
 # --- machines and PIN mappings -------------------------------------------------------------------

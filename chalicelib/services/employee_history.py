@@ -54,7 +54,7 @@ from chalicelib.domain.tpp.records import MonthRecord, month_bounds
 from chalicelib.domain.tpp.schedule import ScheduleAssignment, expected_shift
 from chalicelib.observability import logger
 from chalicelib.ports import AllowanceRecords, AuditDraft, Create, Record, Remove, Replace, Write
-from chalicelib.services import schedules
+from chalicelib.services import directory, schedules
 from chalicelib.services.common import (
     KIND_EMPLOYEE,
     KIND_OPD,
@@ -168,6 +168,8 @@ def record_change(deps: Deps, principal: Principal, employee_id: str, body: Mapp
                    before.model_dump(mode='json'), {**dump(change), 'upcoming': upcoming}),
     )  # fmt: skip
     if not upcoming:
+        if employee.active and not after.active:  # out of the pemda: the phone stops at once
+            directory.revoke_devices(deps, principal.key_id, updated)
         _reclose_since(deps, change, today)
     return {**dump(change), 'upcoming': upcoming, 'version': 0}
 
@@ -220,6 +222,8 @@ def apply_due_changes(deps: Deps) -> dict[str, Any]:
             logger.info('an upcoming change met a concurrent write; the next run applies it',
                         extra={'change_id': change.change_id})  # fmt: skip
             continue
+        if employee.active and not updated.active:
+            directory.revoke_devices(deps, APPLY_ACTOR, updated)
         _reclose_since(deps, change, today)
         applied.append(change.change_id)
     return {'changes_applied': len(applied), 'change_ids': applied, 'changes_waiting': waiting}
