@@ -27,14 +27,15 @@ from chalicelib.api import (
 )
 from chalicelib.api.routing import CSV, XLSX, request_id_of
 from chalicelib.events import face_checks, jobs
-from chalicelib.observability import logger, metrics, tracer
+from chalicelib.observability import get_tracer, logger, metrics, tracing_enabled
 
 app = Chalice(app_name='hadir')
 # Uploads stay bytes end to end: a Windows-1252 CSV must not be re-encoded by API Gateway.
 app.api.binary_types.extend([XLSX, CSV, 'application/vnd.ms-excel'])
 
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
-app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
+if tracing_enabled():  # a Tracer imports the X-Ray SDK; where tracing is off, its wrapper only passes the call on
+    app.register_middleware(ConvertToMiddleware(get_tracer().capture_lambda_handler))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 
 

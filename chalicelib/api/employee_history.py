@@ -9,7 +9,6 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import Ctx, route
-from chalicelib.services import employee_history
 
 bp = Blueprint(__name__)
 READERS = ('super', 'auditor', 'opd_admin')
@@ -17,13 +16,17 @@ WRITERS = ('super', 'opd_admin')
 
 
 @route(bp, '/v1/employees/{employee_id}/changes', 'POST', tag='directory', roles=WRITERS,
-       body=employee_history.ChangeRequest, status=201, idempotent=True,
+       body='chalicelib.services.employee_history:ChangeRequest', status=201, idempotent=True,
        summary='Record a change of OPD, type, jabatan, kelas, pagu or activity from a date (audited)')  # fmt: skip
 def record_change(ctx: Ctx) -> Any:
+    from chalicelib.services import employee_history
+
     return employee_history.record_change(ctx.deps, ctx.principal, ctx.params['employee_id'], ctx.body)
 
 
 @route(bp, '/v1/employees/{employee_id}/changes', 'GET', tag='directory', roles=READERS,
        summary="An employee's history: every change with its date and the states before and after")  # fmt: skip
 def list_changes(ctx: Ctx) -> Any:
+    from chalicelib.services import employee_history
+
     return employee_history.list_changes(ctx.deps, ctx.principal, ctx.params['employee_id'])

@@ -7,8 +7,6 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import CSV, XLSX, Ctx, QueryParam, flag_param, route
-from chalicelib.domain.employee_import import import_options
-from chalicelib.services import employee_import as svc
 
 bp = Blueprint(__name__)
 # Browsers and curl label files loosely; the content decides whether it is XLSX or CSV.
@@ -25,6 +23,9 @@ IMPORT_QUERY = (
        tag='employee', roles=('super', 'opd_admin'), body_types=IMPORT_TYPES, query=IMPORT_QUERY,
        idempotent=True)  # fmt: skip
 def import_employees(ctx: Ctx) -> Any:
+    from chalicelib.domain.employee_import import import_options
+    from chalicelib.services import employee_import as svc
+
     options = import_options(ctx.query('mode'), ctx.query('dry_run'))
     return svc.import_employees(
         ctx.deps, ctx.principal, ctx.raw_body, ctx.content_type, options,

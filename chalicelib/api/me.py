@@ -7,8 +7,6 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import Ctx, month_param, route
-from chalicelib.services import me
-from chalicelib.wiring import get_books, get_mobile
 
 bp = Blueprint(__name__)
 
@@ -18,5 +16,8 @@ bp = Blueprint(__name__)
        summary='My month: every closed day with codes, times, deduction and reason; the TPP of the latest closed '
                'revision, or closed: false')  # fmt: skip
 def my_month(ctx: Ctx) -> Any:
+    from chalicelib.services import me
+    from chalicelib.wiring import get_books, get_mobile
+
     books = get_books()
     return me.my_month(get_mobile(), books.records, books.profiles, ctx.caller, ctx.query('month'))

@@ -7,7 +7,6 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import Ctx, route
-from chalicelib.services import profiles
 
 bp = Blueprint(__name__)
 READERS = ('super', 'auditor', 'opd_admin')
@@ -24,6 +23,8 @@ VERSION = '/v1/profiles/{profile_id}/versions/{version}'
     summary='Every rule profile with its versions and states, and which version prices each employee type today',
 )
 def list_profiles(ctx: Ctx) -> Any:
+    from chalicelib.services import profiles
+
     return profiles.list_profiles(ctx.deps, ctx.principal)
 
 
@@ -36,6 +37,8 @@ def list_profiles(ctx: Ctx) -> Any:
     summary='The profiles Hadir ships (the ASN default; the TKK example, marked example) to start a draft from',
 )
 def list_templates(ctx: Ctx) -> Any:
+    from chalicelib.services import profiles
+
     return profiles.list_templates(ctx.principal)
 
 
@@ -45,16 +48,20 @@ def list_templates(ctx: Ctx) -> Any:
     'POST',
     tag='profile',
     roles=WRITERS,
-    body=profiles.ProfileDraftRequest,
+    body='chalicelib.services.profiles:ProfileDraftRequest',
     status=201,
     summary='Draft a version: the full rules, a shipped template or a copy of a stored version (audited)',
 )
 def create_draft(ctx: Ctx) -> Any:
+    from chalicelib.services import profiles
+
     return profiles.create_draft(ctx.deps, ctx.principal, ctx.body)
 
 
 @route(bp, VERSION, 'GET', summary='One version: its rules and publication record', tag='profile', roles=READERS)
 def get_version(ctx: Ctx) -> Any:
+    from chalicelib.services import profiles
+
     return profiles.get_version(ctx.deps, ctx.principal, ctx.params['profile_id'], ctx.params['version'])
 
 
@@ -64,10 +71,12 @@ def get_version(ctx: Ctx) -> Any:
     'PUT',
     tag='profile',
     roles=WRITERS,
-    body=profiles.ProfileDraftBody,
+    body='chalicelib.services.profiles:ProfileDraftBody',
     summary='Replace a draft whole (audited); a published version never changes (409)',
 )
 def replace_draft(ctx: Ctx) -> Any:
+    from chalicelib.services import profiles
+
     return profiles.replace_draft(ctx.deps, ctx.principal, ctx.params['profile_id'], ctx.params['version'], ctx.body)
 
 
@@ -80,6 +89,8 @@ def replace_draft(ctx: Ctx) -> Any:
     summary='Every issue that would stop the publication, with field paths (200 with valid true or false)',
 )
 def validate_version(ctx: Ctx) -> Any:
+    from chalicelib.services import profiles
+
     return profiles.validate_version(ctx.deps, ctx.principal, ctx.params['profile_id'], ctx.params['version'])
 
 
@@ -89,11 +100,13 @@ def validate_version(ctx: Ctx) -> Any:
     'POST',
     tag='profile',
     roles=WRITERS,
-    body=profiles.PublishRequest,
+    body='chalicelib.services.profiles:PublishRequest',
     summary='Publish a draft (audited): it supersedes the previous version from its effective_from; '
     'closed days it prices anew are marked for re-close',
 )
 def publish_version(ctx: Ctx) -> Any:
+    from chalicelib.services import profiles
+
     params = ctx.params
     return profiles.publish_version(ctx.deps, ctx.principal, params['profile_id'], params['version'], ctx.body)
 
@@ -107,4 +120,6 @@ def publish_version(ctx: Ctx) -> Any:
     roles=WRITERS,
 )
 def delete_draft(ctx: Ctx) -> Any:
+    from chalicelib.services import profiles
+
     return profiles.delete_draft(ctx.deps, ctx.principal, ctx.params['profile_id'], ctx.params['version'])

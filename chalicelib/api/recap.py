@@ -7,8 +7,6 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import Ctx, month_param, route
-from chalicelib.services import allowance
-from chalicelib.wiring import get_books
 
 bp = Blueprint(__name__)
 READERS = ('super', 'auditor', 'opd_admin')
@@ -18,4 +16,7 @@ READERS = ('super', 'auditor', 'opd_admin')
        summary="An OPD's closed month per employee: day codes, deductions and TPP of the latest revision",
        query=(month_param('YYYY-MM', required=True),))  # fmt: skip
 def opd_recap(ctx: Ctx) -> Any:
+    from chalicelib.services import allowance
+    from chalicelib.wiring import get_books
+
     return allowance.opd_recap(ctx.deps, get_books(), ctx.principal, ctx.params['opd_id'], ctx.query('month'))

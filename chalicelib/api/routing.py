@@ -4,17 +4,16 @@ error mapping, and the route's OpenAPI entry all come from the `route` decorator
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Request, Response
-from pydantic import BaseModel, ValidationError
 
-from chalicelib.adapters import idempotency
 from chalicelib.api.errors import error_response, internal_error_response, json_response
 from chalicelib.domain.errors import (
     DomainError,
@@ -25,7 +24,6 @@ from chalicelib.domain.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
-from chalicelib.domain.models import Principal
 from chalicelib.domain.strict import (
     BOOLEAN_VALUES,
     DATE_PATTERN,
@@ -40,11 +38,14 @@ from chalicelib.domain.strict import (
     parse_int,
 )
 from chalicelib.observability import logger
-from chalicelib.services import checkins, keys
-from chalicelib.services.checkins import DeviceCaller
-from chalicelib.services.common import Deps
-from chalicelib.settings import Settings, get_settings
-from chalicelib.wiring import get_deps, get_mobile
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from chalicelib.domain.models import Principal
+    from chalicelib.services.checkins import DeviceCaller
+    from chalicelib.services.common import Deps
+    from chalicelib.settings import Settings
 
 JSON = 'application/json'
 CSV = 'text/csv'
@@ -157,6 +158,19 @@ def flag_param(name: str, description: str) -> QueryParam:
     return QueryParam(name, description, 'boolean')
 
 
+def load_model(reference: type[BaseModel] | str) -> type[BaseModel]:
+    """The model a route's body names by import path ('chalicelib.services.checkins:CheckinBody'), or the model given.
+
+    By path, so declaring a route imports no service: the first request or the OpenAPI document loads it (the
+    Lambda's cold import, docs/deploy.md).
+    """
+    if not isinstance(reference, str):
+        return reference
+    module, _, name = reference.partition(':')
+    model: type[BaseModel] = getattr(importlib.import_module(module), name)
+    return model
+
+
 @dataclass(frozen=True)
 class RouteSpec:
     method: str
@@ -164,7 +178,7 @@ class RouteSpec:
     summary: str
     tag: str
     roles: tuple[str, ...]
-    body: type[BaseModel] | None = None
+    body_ref: type[BaseModel] | str | None = None
     body_exclude: tuple[str, ...] = ()
     body_types: tuple[str, ...] = (JSON,)
     query: tuple[QueryParam, ...] = ()
@@ -174,6 +188,10 @@ class RouteSpec:
     paginated: bool = False
     device: bool = False  # signed by an activated phone's key instead of an API key (docs/checkin.md)
     max_body_bytes: int | None = None  # instead of the JSON or import limit of the settings
+
+    @property
+    def body(self) -> type[BaseModel] | None:
+        return None if self.body_ref is None else load_model(self.body_ref)
 
 
 REGISTRY: list[RouteSpec] = []
@@ -266,7 +284,7 @@ def _raw_body(request: Request, spec: RouteSpec, settings: Settings) -> bytes:
 def _parse_body(request: Request, spec: RouteSpec, settings: Settings) -> tuple[dict[str, Any], bytes, str]:
     raw = _raw_body(request, spec, settings)
     content_type = _content_type(request)
-    if spec.method in ('GET', 'DELETE') or (spec.body is None and spec.body_types == (JSON,)):
+    if spec.method in ('GET', 'DELETE') or (spec.body_ref is None and spec.body_types == (JSON,)):
         return {}, raw, content_type
     if content_type not in spec.body_types:
         raise UnsupportedMediaType(
@@ -286,7 +304,7 @@ def _parse_body(request: Request, spec: RouteSpec, settings: Settings) -> tuple[
         ) from None
     if not isinstance(parsed, dict):
         raise MalformedRequest(f'request body must be a JSON object, not {type(parsed).__name__}')
-    if spec.body is not None:
+    if spec.body_ref is not None:
         _check_json_types(spec, raw)
     return parsed, raw, content_type
 
@@ -327,12 +345,13 @@ def _integral(error: Any) -> bool:
 def _check_json_types(spec: RouteSpec, raw: bytes) -> None:
     """Each field of a JSON body is of the JSON type its schema declares: no number read from `true`, no date
     from a number. The service then validates the body as usual."""
-    assert spec.body is not None
-    strict = _errors(spec.body, raw, strict=True)
+    model = spec.body
+    assert model is not None
+    strict = _errors(model, raw, strict=True)
     if not strict:
         return
     # What lax mode refuses too is the service's to report, in its words (with the stored record for a PATCH).
-    lax = {tuple(err['loc']) for err in _errors(spec.body, raw, strict=False)}
+    lax = {tuple(err['loc']) for err in _errors(model, raw, strict=False)}
     issues = tuple(
         FieldIssue('.'.join(str(part) for part in err['loc']) or 'body', err['msg'])
         for err in strict
@@ -346,6 +365,8 @@ def _check_json_types(spec: RouteSpec, raw: bytes) -> None:
 
 
 def _errors(model: type[BaseModel], raw: bytes, *, strict: bool) -> list[Any]:
+    from pydantic import ValidationError
+
     try:
         model.model_validate_json(raw, strict=strict)
     except ValidationError as exc:
@@ -375,7 +396,7 @@ def route(
     summary: str,
     tag: str,
     roles: tuple[str, ...] = (),
-    body: type[BaseModel] | None = None,
+    body: type[BaseModel] | str | None = None,
     body_exclude: tuple[str, ...] = (),
     body_types: tuple[str, ...] = (JSON,),
     query: tuple[QueryParam, ...] = (),
@@ -413,6 +434,12 @@ def route(
 
 
 def _handle(view: View, spec: RouteSpec, request: Request, params: dict[str, str], request_id: str) -> Response:
+    # Imported by the first request, not by `import app`: the services, the adapters and boto3.
+    from chalicelib.adapters import idempotency
+    from chalicelib.services import checkins, keys
+    from chalicelib.settings import get_settings
+    from chalicelib.wiring import get_deps, get_mobile
+
     settings = get_settings()
     deps = get_deps()
     principal = None

@@ -8,8 +8,6 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.api.routing import CSV, Ctx, QueryParam, flag_param, month_param, page, route, year_param
-from chalicelib.services import allowance, discipline, scores
-from chalicelib.wiring import get_books
 
 bp = Blueprint(__name__)
 READERS = ('super', 'auditor', 'opd_admin')
@@ -19,10 +17,14 @@ SCORE_FILE_TYPES = (CSV, 'text/plain', 'application/octet-stream', 'application/
 DRY_RUN = flag_param('dry_run', 'true: check and report what would change, write nothing (default false)')
 
 
-@route(bp, '/v1/scores/{month}', 'PUT', tag='scores', roles=WRITERS, body=scores.ScoreBatch, query=(DRY_RUN,),
+@route(bp, '/v1/scores/{month}', 'PUT', tag='scores', roles=WRITERS,
+       body='chalicelib.services.scores:ScoreBatch', query=(DRY_RUN,),
        summary='Set performance scores of a month from a list of {nip or employee_id, score} (audited; all or '
                'nothing)')  # fmt: skip
 def set_scores(ctx: Ctx) -> Any:
+    from chalicelib.services import scores
+    from chalicelib.wiring import get_books
+
     dry_run = scores.dry_run_flag(ctx.query('dry_run'))
     return scores.set_scores(ctx.deps, get_books().records, ctx.principal, ctx.params['month'], ctx.body, dry_run)
 
@@ -32,6 +34,9 @@ def set_scores(ctx: Ctx) -> Any:
        summary='Import performance scores of a month from an e-kinerja CSV export (audited; the file is accepted '
                'or refused whole, every problem listed with its line)')  # fmt: skip
 def import_scores(ctx: Ctx) -> Any:
+    from chalicelib.services import scores
+    from chalicelib.wiring import get_books
+
     dry_run = scores.dry_run_flag(ctx.query('dry_run'))
     return scores.import_scores(ctx.deps, get_books().records, ctx.principal, ctx.query('month'), ctx.raw_body, dry_run)
 
@@ -40,6 +45,8 @@ def import_scores(ctx: Ctx) -> Any:
        summary='Performance scores of a month, by OPD then employee',
        query=(month_param('YYYY-MM', required=True), QueryParam('opd', 'only this OPD')))  # fmt: skip
 def list_scores(ctx: Ctx) -> Any:
+    from chalicelib.services import scores
+
     return page(*scores.list_scores(ctx.deps, ctx.principal, ctx.query('month'), ctx.query('opd'), ctx.limit,
                                     ctx.cursor))  # fmt: skip
 
@@ -48,6 +55,8 @@ def list_scores(ctx: Ctx) -> Any:
        summary='PP 94 discipline alerts of a year (alert only), each with the employee\'s current standing',
        query=(year_param('YYYY, default this year'), QueryParam('opd', 'only this OPD')))  # fmt: skip
 def discipline_alerts(ctx: Ctx) -> Any:
+    from chalicelib.services import allowance, discipline
+
     today = allowance.local_today(ctx.deps)
     return page(*discipline.list_alerts(ctx.deps, ctx.principal, ctx.query('year'), ctx.query('opd'), today,
                                         ctx.limit, ctx.cursor))  # fmt: skip

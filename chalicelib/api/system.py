@@ -8,13 +8,14 @@ from chalice.app import Blueprint
 
 from chalicelib.api.openapi import openapi_document
 from chalicelib.api.routing import Ctx, route
-from chalicelib.services.health import health
 
 bp = Blueprint(__name__)
 
 
 @route(bp, '/v1/health', 'GET', summary='Liveness and a database check', tag='system', public=True)
 def get_health(ctx: Ctx) -> Any:
+    from chalicelib.services.health import health
+
     return health(ctx.deps, ctx.settings.stage)
 
 

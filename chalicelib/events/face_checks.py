@@ -11,9 +11,7 @@ from chalice.app import Blueprint, SQSEvent
 
 from chalicelib import resource_names as names
 from chalicelib.observability import logger, metrics
-from chalicelib.services import checkins
 from chalicelib.settings import get_settings
-from chalicelib.wiring import get_mobile
 
 bp = Blueprint(__name__)
 FACE_CHECKS_QUEUE = names.queue_name(get_settings().stage, names.QUEUE_FACE_CHECKS)
@@ -22,6 +20,9 @@ BATCH_SIZE = 5
 
 def verify_messages(bodies: list[str]) -> dict[str, int]:
     """Shared by the Lambda handler and the local stack's poller."""
+    from chalicelib.services import checkins
+    from chalicelib.wiring import get_mobile
+
     outcomes: dict[str, int] = {}
     mobile = get_mobile()
     for body in bodies:

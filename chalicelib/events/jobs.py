@@ -14,20 +14,6 @@ from chalice.app import Blueprint, Cron
 from chalicelib import resource_names as names
 from chalicelib.domain.strict import parse_date
 from chalicelib.observability import logger, metrics
-from chalicelib.services import (
-    allowance,
-    checkins,
-    employee_history,
-    machine_summary,
-    month_end,
-    nightly,
-    outages,
-    schedules,
-)
-from chalicelib.services.audit import anchor_audit, report_json, verify_audit
-from chalicelib.services.ingest import machine_health, reconcile
-from chalicelib.settings import get_settings
-from chalicelib.wiring import get_anchors, get_books, get_deps, get_mobile, get_uploads
 
 STALE_PENDING_MINUTES = 10  # a queued face check normally completes within a minute or two
 IMPORT_ACTOR = 'job:import-holidays'  # the audit entry's actor: no API key runs a scheduled job
@@ -37,6 +23,9 @@ bp = Blueprint(__name__)
 
 def run_audit_verify(**_: Any) -> dict[str, Any]:
     """Nightly: the whole chain, held to the latest anchor."""
+    from chalicelib.services.audit import report_json, verify_audit
+    from chalicelib.wiring import get_anchors, get_deps
+
     deps = get_deps()
     report = verify_audit(deps, get_anchors())
     metrics.add_metric(name='AuditChainBroken', unit=MetricUnit.Count, value=0 if report.ok else 1)
@@ -47,10 +36,18 @@ def run_audit_verify(**_: Any) -> dict[str, Any]:
 
 def run_anchor_audit(**_: Any) -> dict[str, Any]:
     """Hourly: the chain's head, written once for this UTC hour to the Object Lock bucket."""
+    from chalicelib.services.audit import anchor_audit
+    from chalicelib.wiring import get_anchors, get_deps
+
     return anchor_audit(get_deps(), get_anchors())
 
 
 def run_reconcile(full: bool = False, **_: Any) -> dict[str, Any]:
+    from chalicelib.services import machine_summary
+    from chalicelib.services.ingest import machine_health, reconcile
+    from chalicelib.settings import get_settings
+    from chalicelib.wiring import get_deps, get_uploads
+
     totals = reconcile(get_deps(), get_uploads(), get_settings(), full=full)
     if totals['accepted']:  # only new punches can complete a short day: check the short list again
         totals['short_days'] = machine_summary.refresh_short_days(get_deps())
@@ -68,6 +65,9 @@ def run_close_day(date: str | None = None, force: bool = False, **_: Any) -> dic
     """Hourly: close, in each OPD zone, the local date that has ended there (services.nightly). With a date:
     close that date for every OPD, with the days marked for re-close up to it; a date not over yet in some
     zone is refused unless forced (allowance.day_to_close)."""
+    from chalicelib.services import allowance, employee_history, nightly
+    from chalicelib.wiring import get_books, get_deps
+
     deps = get_deps()
     if date is None:
         report = nightly.run_nightly(deps, get_books)
@@ -82,12 +82,18 @@ def run_close_day(date: str | None = None, force: bool = False, **_: Any) -> dic
 def run_propose_outages(date: str | None = None, **_: Any) -> dict[str, Any]:
     """Hourly: each OPD's working mornings due since the last run, missed ones included. With a date: that
     date for every OPD."""
+    from chalicelib.services import outages
+    from chalicelib.wiring import get_deps
+
     return outages.propose_silent_mornings(get_deps(), parse_date(date, 'date') if date else None)
 
 
 def run_close_month(date: str | None = None, **_: Any) -> dict[str, Any]:
     """Hourly: last month from the pemda's close day, and requested re-closes (services.month_end). With a
     date: that month now."""
+    from chalicelib.services import allowance, month_end
+    from chalicelib.wiring import get_books, get_deps
+
     deps = get_deps()
     if date is None:
         return month_end.scheduled_close(deps, get_books())
@@ -96,6 +102,9 @@ def run_close_month(date: str | None = None, **_: Any) -> dict[str, Any]:
 
 def run_export_tpp(date: str | None = None, **_: Any) -> dict[str, Any]:
     """Hourly: from the pemda's export day, the files of last month's latest revision if not yet written."""
+    from chalicelib.services import allowance, month_end
+    from chalicelib.wiring import get_books, get_deps
+
     deps = get_deps()
     if date is None:
         return month_end.scheduled_export(deps, get_books())
@@ -103,10 +112,17 @@ def run_export_tpp(date: str | None = None, **_: Any) -> dict[str, Any]:
 
 
 def run_sweep_face_checks(**_: Any) -> dict[str, Any]:
+    from chalicelib.services import checkins
+    from chalicelib.wiring import get_mobile
+
     return checkins.requeue_stale_pending(get_mobile(), timedelta(minutes=STALE_PENDING_MINUTES))
 
 
 def run_machine_summary(date: str | None = None, **_: Any) -> dict[str, Any]:
+    from chalicelib.services import machine_summary
+    from chalicelib.settings import get_settings
+    from chalicelib.wiring import get_deps
+
     deps = get_deps()
     report = machine_summary.summarize_machines(deps, get_settings(), machine_summary.day_to_summarize(deps, date))
     metrics.add_metric(name='MachineBackfillsOpened', unit=MetricUnit.Count, value=len(report['backfills_opened']))
@@ -116,6 +132,9 @@ def run_machine_summary(date: str | None = None, **_: Any) -> dict[str, Any]:
 def run_import_holidays(date: str | None = None, **_: Any) -> dict[str, Any]:
     """Yearly: this year's and next year's national holidays and cuti bersama that are missing. With a date
     (YYYY or any date of the year): that year only."""
+    from chalicelib.services import allowance, schedules
+    from chalicelib.wiring import get_deps
+
     deps = get_deps()
     years = [int(date[:4])] if date else [allowance.local_today(deps).year + n for n in (0, 1)]
     return {'years': [schedules.import_holidays(deps, IMPORT_ACTOR, year) for year in years]}

@@ -30,7 +30,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import holidays as holiday_calendars
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from chalicelib.domain.access import OPD_BOUND_ROLES, Permission, authorize
@@ -582,6 +581,8 @@ def ramadan_periods(deps: Deps, first_year: int, last_year: int) -> list[DateRan
 def national_holidays(year: int) -> list[Holiday]:
     """National days and cuti bersama of a year from the ``holidays`` package ('public' and 'government'
     categories), named in Indonesian, by day then kind."""
+    import holidays as holiday_calendars  # here, not at the top: its calendars cost every cold start otherwise
+
     found: list[Holiday] = []
     for category, kind in IMPORTED_KINDS:
         days = holiday_calendars.country_holidays('ID', years=year, categories=(category,), language='id')
