@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
+from itertools import repeat
+
+from hadir_bridge.attlog_columns import CHUNK_CHARS, AttlogColumns, ColumnRun, Row
 
 TIME_FORMAT = '%Y-%m-%d %H:%M:%S'
 _TIME_RE = re.compile(r'^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$')
@@ -164,79 +168,66 @@ def _lines(body: str) -> list[str]:
     return [line.rstrip('\r') for line in body.split('\n')]
 
 
-# The fast path of parse_attlog: a line in the plain form every firmware writes (ASCII PIN without padding, a
-# zero-padded time, small integers) is checked against these tables; any other line, and every line that must
-# be rejected, goes through parse_attlog_line, so punches and reasons are the same as the plain parser's.
-_TWO_DIGITS = [f'{n:02d}' for n in range(100)]
-_HOURS = frozenset(_TWO_DIGITS[:24])
-_MINUTES = frozenset(_TWO_DIGITS[:60])
-_SMALL_INTS: dict[str, int | None] = {'': None, **{str(n): n for n in range(-999, 1000)}}
-_PIN_CHARS = frozenset('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789')
-_MISSING = object()
+def _workcode(text: str) -> str:
+    return text.strip() or '0'
 
 
-class _Dates(dict[str, bool]):
-    """Whether a ``YYYY-MM-DD`` is an ASCII calendar date, each date checked once."""
-
-    def __missing__(self, text: str) -> bool:
-        valid = len(text) == 10 and text.isascii()
-        if valid:
-            try:
-                datetime.strptime(text, '%Y-%m-%d')
-            except ValueError:
-                valid = False
-            valid = valid and bool(_TIME_RE.match(f'{text} 00:00:00'))
-        if len(self) < 4096:  # a body spans a few dates; a hostile one cannot grow the table without bound
-            self[text] = valid
-        return valid
+def _calendar_date(text: str) -> None:
+    datetime.strptime(text, '%Y-%m-%d')
 
 
-_DATES = _Dates()
+@dataclass
+class AttlogBatch:
+    """An ATTLOG body as runs of columns (one run per chunk of lines, punches in line order) and its rejects."""
+
+    serial: str
+    runs: list[ColumnRun] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return sum(map(len, self.runs))
+
+    def punches(self) -> list[Punch]:
+        punches: list[Punch] = []
+        serial = repeat(self.serial)
+        for run in self.runs:
+            punches += map(Punch, serial, run.pins, run.times, run.statuses, run.verifies, run.workcodes, run.raws)
+        return punches
 
 
-def _fast_attlog_line(serial: str, line: str) -> Punch | None:
-    """The punch of a plain ATTLOG line, or None to leave the line to parse_attlog_line."""
-    fields = line.split('\t')
-    if len(fields) < 2:
-        return None
-    pin, time = fields[0], fields[1]
-    if not 0 < len(pin) <= 24 or not _PIN_CHARS.issuperset(pin) or len(time) != 19:
-        return None
-    if time[10] != ' ' or time[13] != ':' or time[16] != ':' or not _DATES[time[:10]]:
-        return None
-    if time[11:13] not in _HOURS or time[14:16] not in _MINUTES or time[17:] not in _MINUTES:
-        return None
-    count = len(fields)
-    status = _SMALL_INTS.get(fields[2], _MISSING) if count > 2 else None
-    verify = _SMALL_INTS.get(fields[3], _MISSING) if count > 3 else None
-    if status is _MISSING or verify is _MISSING:
-        return None
-    workcode = (fields[4].strip() or '0') if count > 4 else '0'
-    return Punch(serial, pin, time, status, verify, workcode, line)  # type: ignore[arg-type]
+def parse_attlog_batch(serial: str, body: str, *, chunk_chars: int = CHUNK_CHARS) -> AttlogBatch:
+    """Parse a PUSH ATTLOG body into columns (see attlog_columns.py): the same punches and rejects, with the same
+    reasons and line numbers, as ``parse_attlog_plain``, and a body of plain lines read with no Python step per
+    line."""
+    batch = AttlogBatch(serial)
+
+    def careful_line(line_no: int, line: str) -> Row | None:
+        if not line:
+            return None
+        if not line.strip():
+            batch.rejected.append(Rejected(line_no, line, BLANK_REASON))
+            return None
+        try:
+            punch = parse_attlog_line(serial, line)
+        except LineError as exc:
+            batch.rejected.append(Rejected(line_no, line, str(exc)))
+            return None
+        return punch.pin, punch.time, punch.status, punch.verify, punch.workcode
+
+    engine = AttlogColumns(
+        pin=_pin, number=partial(_small_int, name='status'), workcode=_workcode, date=_calendar_date,
+        careful_line=careful_line, chunk_chars=chunk_chars,
+    )  # fmt: skip
+    batch.runs = [run for _, run in engine.read(body)]
+    return batch
 
 
 def parse_attlog(serial: str, body: str) -> tuple[list[Punch], list[Rejected]]:
     """Parse a PUSH ATTLOG body (records joined by LF). Every line that holds anything is a punch or rejected
     with its reason, whitespace-only lines included; only an empty line (two LFs in a row, or the LF that ends
-    the body) holds nothing to keep. Same result as ``parse_attlog_plain``, faster on plain lines."""
-    punches: list[Punch] = []
-    rejected: list[Rejected] = []
-    fast = _fast_attlog_line
-    for line_no, line in enumerate(_lines(body), start=1):
-        if not line:
-            continue
-        punch = fast(serial, line)
-        if punch is not None:
-            punches.append(punch)
-            continue
-        if not line.strip():
-            rejected.append(Rejected(line_no, line, BLANK_REASON))
-            continue
-        try:
-            punches.append(parse_attlog_line(serial, line))
-        except LineError as exc:
-            rejected.append(Rejected(line_no, line, str(exc)))
-    return punches, rejected
+    the body) holds nothing to keep. Same result as ``parse_attlog_plain``; ``parse_attlog_batch`` gives columns."""
+    batch = parse_attlog_batch(serial, body)
+    return batch.punches(), batch.rejected
 
 
 def parse_attlog_plain(serial: str, body: str) -> tuple[list[Punch], list[Rejected]]:

@@ -4,10 +4,14 @@ rejected lines. Strict and total: every line ends up in exactly one of the three
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import repeat
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain.attlog_columns import CHUNK_CHARS, AttlogColumns, ColumnRun
 from chalicelib.domain.punch_keys import machine_punch_id
 
 MACHINE_TIME_FORMAT = '%Y-%m-%d %H:%M:%S'
@@ -205,3 +209,233 @@ def implausible_time(
     if instant - received_at > max_ahead:
         return f'time {local_time:%Y-%m-%d %H:%M:%S} is later than the upload by more than the allowed clock skew'
     return None
+
+
+# --- upload bodies, version 2: the machine lines themselves ---------------------------------------
+#
+# hadir-upload 2                      the first line names the format
+# @<TAB>CKJX201960001<TAB>push        a section: the machine lines that follow come from this serial, by this source
+# 1452<TAB>2015-07-30 15:16:28<TAB>0<TAB>1<TAB>0<TAB>0<TAB>0      ATTLOG lines as the machine sent them
+# {"v":1,"kind":"oplog",...}          any record not sent as a machine line: the version 1 JSON record, as before
+#
+# A machine line stands for the version 1 record the bridge would have sent for it (id, serial, PIN, time, state,
+# verify mode, source, raw line): it is read by the ATTLOG rules (as the bridge reads it) and then by the record
+# rules, so it gives the same punch or the same reject. Lines end with LF (CRs before it are dropped); a line that
+# holds only whitespace is skipped, as in version 1.
+
+UPLOAD_HEADER = 'hadir-upload 2'
+SECTION_MARK = '@'
+_ATTLOG_TIME_RE = re.compile(r'^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$')
+_ATTLOG_PIN_RE = re.compile(r'^[A-Za-z0-9]{1,24}$')
+_ATTLOG_INT_RE = re.compile(r'^-?\d{1,6}$')
+
+
+def _attlog_pin(text: str) -> str:
+    pin = text.strip()
+    if not _ATTLOG_PIN_RE.match(pin):
+        raise ValueError(f'PIN {text!r} is not 1-24 letters or digits')
+    return pin
+
+
+def _attlog_int(text: str, name: str = 'status') -> int | None:
+    value = text.strip()
+    if value == '':
+        return None
+    if not _ATTLOG_INT_RE.match(value):
+        raise ValueError(f'{name} {text!r} is not an integer')
+    return int(value)
+
+
+def _attlog_time(text: str) -> str:
+    if not _ATTLOG_TIME_RE.match(text):
+        raise ValueError(f'time {text!r} is not YYYY-MM-DD hh:mm:ss')
+    try:
+        datetime.strptime(text, MACHINE_TIME_FORMAT)
+    except ValueError as exc:
+        raise ValueError(f'time {text!r} is not a calendar date') from exc
+    return text
+
+
+def attlog_fields(line: str) -> tuple[str, str, int | None, int | None]:
+    """PIN, time, state and verify mode of an ATTLOG line, by the bridge's rules (hadir_bridge.parsers)."""
+    fields = line.split('\t')
+    if len(fields) < 2:
+        raise ValueError(f'expected at least PIN and time separated by tabs, got {len(fields)} field(s)')
+    pin = _attlog_pin(fields[0])
+    time = _attlog_time(fields[1].strip())
+    status = _attlog_int(fields[2], 'status') if len(fields) > 2 else None
+    verify = _attlog_int(fields[3], 'verify') if len(fields) > 3 else None
+    return pin, time, status, verify
+
+
+def parse_machine_line(line_no: int, serial: str, source: str, line: str) -> ParsedLine:
+    """One machine line of a version 2 upload: the punch or the reject its version 1 record would give."""
+    try:
+        pin, time, status, verify = attlog_fields(line)
+    except ValueError as exc:
+        return RejectedLine(line_no, str(exc), line[:500])
+    record = {'v': SCHEMA_VERSION, 'kind': 'punch', 'id': f'M#{serial}#{pin}#{time.replace(" ", "T", 1)}',
+              'serial': serial, 'pin': pin, 'time': time, 'status': status, 'verify': verify, 'source': source,
+              'raw': line}  # fmt: skip
+    return _parse_record(line_no, record, line)
+
+
+def _section(line_no: int, line: str) -> tuple[str, str] | RejectedLine:
+    parts = line.split('\t')
+    if len(parts) != 3 or parts[0] != SECTION_MARK:
+        return RejectedLine(line_no, 'a section line is "@", the serial and the source, separated by tabs', line[:500])
+    return parts[1], parts[2]
+
+
+NO_SECTION_REASON = 'a machine line before any good section line ("@", serial, source)'
+
+
+def parse_upload_plain(text: str) -> list[ParsedLine]:
+    """The reference reading of an upload, one line after another (the property tests hold parse_upload to it)."""
+    if _upload_version(text) != 2:
+        return [parse_line_plain(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    parsed: list[ParsedLine] = []
+    section: tuple[str, str] | None = None
+    for line_no, line in enumerate(text.split('\n')[1:], start=2):
+        line = line.rstrip('\r')
+        if not line.strip():
+            continue
+        if line.startswith(SECTION_MARK):
+            found = _section(line_no, line)
+            section = found if isinstance(found, tuple) else None
+            if isinstance(found, RejectedLine):
+                parsed.append(found)
+        elif line.startswith('{'):
+            parsed.append(parse_line_plain(line_no, line))
+        elif section is None:
+            parsed.append(RejectedLine(line_no, NO_SECTION_REASON, line[:500]))
+        else:
+            parsed.append(parse_machine_line(line_no, section[0], section[1], line))
+    return parsed
+
+
+def _upload_version(text: str) -> int:
+    first = text[: text.find('\n')] if '\n' in text else text
+    return 2 if first.rstrip('\r') == UPLOAD_HEADER else 1
+
+
+@dataclass(frozen=True)
+class MachineRun:
+    """Consecutive punches of one section, read as columns (see attlog_columns.py)."""
+
+    serial: str
+    source: str
+    columns: ColumnRun
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+    def lines(self) -> list[PunchLine]:
+        run = self.columns
+        times = map(datetime.fromisoformat, run.times)
+        raws = (raw[:500] for raw in run.raws)
+        serial, source = repeat(self.serial), repeat(self.source)
+        return list(map(PunchLine, run.line_nos, serial, run.pins, times, run.statuses, run.verifies, source, raws))
+
+
+@dataclass
+class UploadBatch:
+    """An upload read whole: runs of machine punches as columns and every other line as parse_line gives it, all
+    in line order. ``lines()`` gives exactly what ``parse_line`` on each line (version 1) or ``parse_upload_plain``
+    (version 2) gives."""
+
+    version: int
+    items: list[MachineRun | ParsedLine]
+
+    def lines(self) -> Iterator[ParsedLine]:
+        for item in self.items:
+            if isinstance(item, MachineRun):
+                yield from item.lines()
+            else:
+                yield item
+
+    @property
+    def punch_count(self) -> int:
+        return sum(len(item) if isinstance(item, MachineRun) else isinstance(item, PunchLine) for item in self.items)
+
+
+def parse_upload(data: str | bytes, *, chunk_chars: int = CHUNK_CHARS) -> UploadBatch:
+    """Read an upload body (decompressed; bytes are UTF-8) of either version. Version 1, one JSON record per line,
+    gives what ``parse_line`` gives for each line that holds anything; version 2 reads its machine lines as
+    columns with no Python step per line (attlog_columns.py) and gives what ``parse_upload_plain`` gives."""
+    text = data.decode('utf-8') if isinstance(data, bytes) else data
+    if _upload_version(text) != 2:
+        lines = text.splitlines()
+        return UploadBatch(1, [parse_line(n, line) for n, line in enumerate(lines, start=1) if line.strip()])
+    items: list[MachineRun | ParsedLine] = []
+    section: tuple[str, str] | None = None
+    engines: dict[tuple[str, str], AttlogColumns] = {}
+    position, line_no = text.find('\n') + 1 if '\n' in text else len(text), 2
+    while position < len(text):
+        mark = text[position]
+        if mark == SECTION_MARK or mark == '{':
+            end = text.find('\n', position)
+            end = len(text) if end < 0 else end
+            line = text[position:end].rstrip('\r')
+            if mark == '{':
+                items.append(parse_line(line_no, line))
+            else:
+                found = _section(line_no, line)
+                section = found if isinstance(found, tuple) else None
+                if isinstance(found, RejectedLine):
+                    items.append(found)
+            position, line_no = end + 1, line_no + 1
+            continue
+        end = min(_found_or_end(text, '\n@', position), _found_or_end(text, '\n{', position))
+        block = text[position : end + 1]
+        engine = _machine_engine(engines, section, items, chunk_chars)
+        for count, run in engine.read(block, line_no):
+            if len(run) and section is not None:
+                items.append(MachineRun(section[0], section[1], run))
+            line_no += count
+        position = end + 1
+    return UploadBatch(2, items)
+
+
+def _found_or_end(text: str, needle: str, start: int) -> int:
+    found = text.find(needle, start)
+    return len(text) if found < 0 else found
+
+
+def _machine_engine(
+    engines: dict[tuple[str, str], AttlogColumns],
+    section: tuple[str, str] | None,
+    items: list[MachineRun | ParsedLine],
+    chunk_chars: int,
+) -> AttlogColumns:
+    """The column reader for a section's machine lines; lines it cannot vouch for are read by parse_machine_line."""
+    key = section or ('', '')
+    if key in engines:
+        return engines[key]
+
+    def careful_line(line_no: int, line: str) -> None:
+        if not line.strip():
+            return None
+        if section is None:
+            items.append(RejectedLine(line_no, NO_SECTION_REASON, line[:500]))
+        else:
+            items.append(parse_machine_line(line_no, section[0], section[1], line))
+        return None
+
+    serial, source = key
+    good_section = section is not None and 0 < len(serial) <= 64 and source in SOURCES
+    engines[key] = AttlogColumns(
+        pin=_attlog_pin if good_section else _never, number=_attlog_int, workcode=str.strip, date=_id_date,
+        careful_line=careful_line, chunk_chars=chunk_chars,
+    )  # fmt: skip
+    return engines[key]
+
+
+def _never(text: str) -> str:
+    raise ValueError('every line of this section is read by the careful rules')
+
+
+def _id_date(text: str) -> None:
+    """A date the careful rules accept and whose punch id is written the same from the text and from the datetime."""
+    if _DATES[text] is None:
+        raise ValueError(text)
