@@ -9,6 +9,8 @@ goes through the same paths as real life:
 - a few late arrivals, early leaves, forgotten check-outs and absences; annual leave, official duty (DL) and
   sick leave recorded by the personnel office; one machine silent for two working days, with its outage
   proposed and confirmed and its signed paper list entered and approved; performance scores of the previous month;
+- one phone check-in flagged for review (the face engine was not sure: similarity below the match threshold), with
+  a drawn selfie beside a drawn enrolled face (hadir_local/demo_photos.py), waiting in the review queue;
 - the days closed zone by zone as the hourly runs would have, the previous month closed and its finance
   files exported.
 
@@ -18,6 +20,7 @@ so the same plan and the same "today" give the same history in the demo and in t
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
@@ -33,8 +36,10 @@ from zoneinfo import ZoneInfo
 
 from chalicelib import resource_names as names
 from chalicelib.adapters.clients import boto3_client
+from chalicelib.domain.checkin import Checkin, Enrolment, Evidence, Outcome, decide, nearest_office
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.models import (
+    CircleLocation,
     Employee,
     EmployeeType,
     Machine,
@@ -49,9 +54,10 @@ from chalicelib.domain.punch_keys import machine_punch_id, phone_punch_id
 from chalicelib.domain.tpp.records import month_bounds, month_of
 from chalicelib.domain.tpp.schedule import Shift, expected_shift
 from chalicelib.domain.upload_keys import upload_key
-from chalicelib.ports import Record
+from chalicelib.ports import AuditDraft, Create, Record
 from chalicelib.services import (
     allowance,
+    checkins,
     ingest,
     machine_summary,
     manual_lists,
@@ -72,7 +78,8 @@ from chalicelib.services.common import (
     load_pinmap,
 )
 from chalicelib.settings import get_settings
-from chalicelib.wiring import get_books, get_uploads
+from chalicelib.wiring import get_books, get_mobile, get_uploads
+from hadir_local.demo_photos import portrait
 from hadir_local.seed import ZONE as DEMO_ZONE
 
 HISTORY_SEED = 2026
@@ -236,8 +243,12 @@ def write_history(deps: Deps, admin: Principal, today: date, progress: Callable[
             statuses.record_status(deps, books.profiles, admin, plan.employee_id, body)
     by_id = {e.employee_id: e for e in employees}
     uploads = _machine_uploads(history.scans, pin_of, machines, now)
-    phone = _phone_punches(history.scans, pin_of, by_id, opds)
+    flagged = flagged_scan(history.scans, pin_of, by_id, opds)
+    phone = _phone_punches([s for s in history.scans if s is not flagged], pin_of, by_id, opds)
     deps.ledger.record(phone)
+    if flagged is not None:
+        review = _flagged_checkin(deps, by_id[flagged.employee_id], opds[by_id[flagged.employee_id].opd_id], flagged)
+        progress(f'a phone check-in of {flagged.at:%Y-%m-%d %H:%M} waits for review ({review})')
     totals = ingest.reconcile(deps, get_uploads(), get_settings(), full=True)
     progress(f'{totals["accepted"]} machine punches from {uploads} uploads, {len(phone)} phone punches')
     _heartbeats(deps, history, pin_of, machines, now)
@@ -268,7 +279,7 @@ def write_history(deps: Deps, admin: Principal, today: date, progress: Callable[
     deps.store.put_many([Record(KIND_DEMO_HISTORY, 'done', {'first': first.isoformat(), 'last': last.isoformat()})])
     return {'first': first.isoformat(), 'last': last.isoformat(), 'scans': len(history.scans),
             'statuses': len(history.statuses), 'outage_days': len(history.silent_days), 'days': days,
-            'month': closed, 'export': exported}  # fmt: skip
+            'month': closed, 'export': exported, 'flagged_checkins': 0 if flagged is None else 1}  # fmt: skip
 
 
 def _manual_list(deps: Deps, admin: Principal, outage_id: str, opd_id: str, day: date, came: list[Scan]) -> None:
@@ -389,3 +400,68 @@ def _phone_punches(
                              employee_id=employee.employee_id, opd_id=employee.opd_id, at_utc=at_utc,
                              local_date=scan.at.date(), zone=zone, received_at=at_utc))  # fmt: skip
     return punches
+
+
+# ---- the flagged selfie ------------------------------------------------------------------------------------------
+
+FLAGGED_ACCURACY_M = 14.0
+
+
+def flagged_scan(
+    scans: list[Scan], pin_of: dict[str, PinMapping], employees: dict[str, Employee], opds: dict[str, Opd]
+) -> Scan | None:
+    """The latest phone arrival (staff without a machine, at an office drawn as a circle): it reaches the review
+    queue instead of the ledger. The latest, so that it is this morning's once the morning has begun."""
+    phone = [
+        s for s in scans
+        if s.check_in and s.employee_id not in pin_of
+        and any(isinstance(o, CircleLocation) for o in opds[employees[s.employee_id].opd_id].locations)
+    ]  # fmt: skip
+    return max(phone, key=lambda s: (s.at, s.employee_id), default=None)
+
+
+def _flagged_checkin(deps: Deps, employee: Employee, opd: Opd, scan: Scan) -> str:
+    """The scan as the check-in use case would have recorded it when the face engine was unsure: inside the
+    office, a good fix, a similarity in the review band (decided by the same rules, domain.checkin.decide), the
+    selfie and the enrolled face in the media bucket. Returns the reasons' codes."""
+    mobile = get_mobile()
+    rng = _rng('flagged', _person_key(employee), scan.at.date())
+    office = next(o for o in opd.locations if isinstance(o, CircleLocation))
+    lat, lon = office.center.lat + 0.0002, office.center.lon - 0.0001  # about 25 m from the centre
+    nearest = nearest_office(lat, lon, opd.locations)
+    assert nearest is not None
+    similarity = round(rng.uniform(mobile.policy.review_threshold + 4, mobile.policy.match_threshold - 3), 1)
+    evidence = Evidence(distance_m=nearest[1], office=nearest[0], accuracy_m=FLAGGED_ACCURACY_M,
+                        similarity=similarity, face_checked=True, quality_passed=True)  # fmt: skip
+    outcome, reasons = decide(evidence, mobile.policy)
+    if outcome is not Outcome.REVIEW:
+        raise ValueError(f"the demo's flagged check-in was decided {outcome.value}, not review: {reasons}")
+    digest = hashlib.sha256(f'{HISTORY_SEED}|flagged|{employee.employee_id}|{scan.at}'.encode()).digest()
+    checkin_id = 'chk-' + base64.b32encode(digest[:5]).decode().lower()
+    device_id = 'dev-' + base64.b32encode(digest[5:10]).decode().lower()
+    reference = portrait(background=(196, 214, 230))
+    selfie = portrait(background=(226, 214, 190), shade=0.78, turn=7)  # a dim room, the head a little turned
+    face_key = f'faces/{employee.employee_id}/demo-reference.png'
+    selfie_key = f'selfies/{scan.at.date().isoformat()}/{checkin_id}.png'
+    mobile.media.put_new(face_key, reference, 'image/png')
+    mobile.media.put_new(selfie_key, selfie, 'image/png')
+    at_utc = scan.at.replace(tzinfo=ZoneInfo(opd.zone)).astimezone(UTC)
+    enrolled_at = datetime.combine(scan.at.date().replace(day=1), time(1, 0), tzinfo=UTC)
+    enrolment = Enrolment(employee_id=employee.employee_id, face_id=f'demo-{employee.employee_id}',
+                          face_key=face_key, face_enrolled_at=enrolled_at)  # fmt: skip
+    checkin = Checkin(
+        checkin_id=checkin_id, employee_id=employee.employee_id, opd_id=opd.opd_id, device_id=device_id,
+        kind='in', at_utc=at_utc, local_date=scan.at.date(), local_time=f'{scan.at:%H:%M}', zone=opd.zone,
+        outcome=outcome, reasons=reasons, lat=lat, lon=lon, accuracy_m=FLAGGED_ACCURACY_M,
+        distance_m=round(nearest[1]), office=nearest[0], similarity=similarity, selfie_key=selfie_key,
+        selfie_sha256=hashlib.sha256(selfie).hexdigest(), client_time=f'{scan.at:%H:%M}', quality_passed=True,
+    )  # fmt: skip
+    with suppress(Conflict):  # a history cut short is written again on the next start; what exists stays
+        # The records the check-in use case writes (services.checkins owns their shape).
+        deps.store.commit(
+            [Create(checkins._enrolment_record(enrolment), 'enrolled meanwhile'),
+             Create(checkins._checkin_record(checkin), 'written by an earlier start')],
+            AuditDraft(f'device:{device_id}', 'face.enrol', f'employee/{employee.employee_id}', opd.opd_id, None,
+                       {'face_id': enrolment.face_id, 'face_key': face_key}),
+        )  # fmt: skip
+    return ', '.join(r.code for r in reasons)

@@ -1,4 +1,5 @@
-"""The demo's past on a fresh stack (issue 13): a closed last month with real amounts, varied codes, no empty revision.
+"""The demo's past on a fresh stack (issue 13): a closed last month with real amounts, varied codes, no empty revision,
+and a flagged selfie waiting in the review queue.
 
 One history serves the module: it writes five weeks of a 250-person pemda through the real paths (uploads,
 reconcile, statuses, outage, day and month closes), which takes minutes on moto.
@@ -12,7 +13,7 @@ import random
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,10 +24,10 @@ from chalicelib.adapters.clients import boto3_client, reset_clients
 from chalicelib.adapters.dynamodb.tables import ensure_tables
 from chalicelib.domain import api_keys
 from chalicelib.domain.models import Principal, Role
-from chalicelib.services import ingest
+from chalicelib.services import checkins, ingest
 from chalicelib.services.common import Deps
 from chalicelib.settings import get_settings
-from chalicelib.wiring import get_books, get_deps
+from chalicelib.wiring import get_books, get_deps, get_mobile
 from hadir_local.demo_history import history_pending, write_history
 from hadir_local.seed import seed_demo
 from hadir_local.snapshot import ensure_buckets, ensure_queues
@@ -38,6 +39,7 @@ MONTH = '2026-11'
 @dataclass(frozen=True)
 class Demo:
     deps: Deps
+    admin: Principal
     report: dict[str, Any]
 
 
@@ -55,7 +57,7 @@ def demo() -> Iterator[Demo]:
         assert parsed is not None and history_pending(deps)
         admin = Principal(key_id=parsed[0], role=Role.SUPER)
         report = write_history(deps, admin, date(2026, 12, 7), lambda _: None)
-        yield Demo(deps, report)
+        yield Demo(deps, admin, report)
     get_deps.cache_clear()
 
 
@@ -102,3 +104,24 @@ def test_the_machines_have_a_problem_to_find(demo: Demo) -> None:
     assert skews[-1] == 420 and skews[0] < 60
     assert demo.report['outage_days'] == 2
     assert demo.report['days']['outages'] > 0
+
+
+def test_one_flagged_selfie_waits_in_the_review_queue_with_its_reason_and_photos(demo: Demo) -> None:
+    # Given the first start's history; When the review queue is read as the console reads it
+    items, _ = checkins.list_reviews(get_mobile(), demo.admin, None, 'review', 50, None)
+    # Then one phone check-in of this morning waits, unsure of the face, inside the office, with a good fix
+    assert demo.report['flagged_checkins'] == 1
+    assert len(items) == 1, items
+    item = items[0]
+    assert [r['code'] for r in item['reasons']] == ['borderline_similarity']
+    assert 80 <= item['similarity'] < 95 and item['distance_m'] == 0 and item['accuracy_m'] <= 50
+    assert (item['kind'], item['local_date']) == ('in', '2026-12-07')
+    assert item['employee']['employee_id'] == item['employee_id']
+    # And both photos are in the media bucket, as the links the console shows name them
+    assert item['selfie_url'] and item['reference_url']
+    media = get_settings().bucket(names.BUCKET_MEDIA)
+    for key in (item['selfie_key'], f'faces/{item["employee_id"]}/demo-reference.png'):
+        assert boto3_client('s3').get_object(Bucket=media, Key=key)['Body'].read().startswith(b'\x89PNG')
+    # And the flagged arrival is not in the ledger until someone approves it
+    punches = demo.deps.ledger.for_employee(item['employee_id'], NOW - timedelta(days=1), NOW)
+    assert [p for p in punches if p.local_date == date(2026, 12, 7)] == []

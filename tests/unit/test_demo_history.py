@@ -1,14 +1,19 @@
-"""The demo's past, as planned (pure): deterministic, mostly ordinary days, and every kind of day a recap shows."""
+"""The demo's past, as planned (pure): deterministic, mostly ordinary days, and every kind of day a recap shows; the
+flagged selfie's scan and its drawn photos."""
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
-from chalicelib.domain.models import Employee, EmployeeType
+from PIL import Image
+
+from chalicelib.domain.models import Employee, EmployeeType, Opd
 from chalicelib.domain.tpp.schedule import Calendar, expected_shift
 from chalicelib.services.schedules import FIVE_DAY_WEEK
-from hadir_local.demo_history import OwedDay, history_window, plan_history
-from tests.integration.builders import employee_body
+from hadir_local.demo_history import OwedDay, flagged_scan, history_window, plan_history
+from hadir_local.demo_photos import portrait
+from tests.integration.builders import employee_body, opd_body
 
 FIRST, LAST = history_window(date(2026, 12, 7))
 
@@ -62,3 +67,35 @@ def test_the_plan_is_the_same_every_time_and_has_every_kind_of_day() -> None:
     assert 0.9 < len(by_day) / len(owed) < 1.0
     assert 0.02 < len(late) / len(owed) < 0.12
     assert absent > 0
+
+
+def test_the_flagged_selfie_is_the_latest_phone_arrival_at_an_office_with_a_circle() -> None:
+    # Given 100 staff in SETDA (an office drawn as a circle), the first 60 on a machine, and their planned scans
+    staff = _staff(100)
+    owed = _owed(staff)
+    machine = {'M1': [e.employee_id for e in staff[:60]]}
+    history = plan_history(owed, machine, FIRST, LAST)
+    office = {'kind': 'circle', 'name': 'Kantor Setda', 'center': {'lat': -7.36, 'lon': 109.9}, 'radius_m': 100}
+    opds = {'SETDA': Opd.model_validate(opd_body('SETDA', locations=[office]))}
+    pins = dict.fromkeys(machine['M1'])
+    by_id = {e.employee_id: e for e in staff}
+    # When the flagged scan is chosen
+    chosen = flagged_scan(history.scans, pins, by_id, opds)  # type: ignore[arg-type]
+    # Then it is the latest arrival of someone without a machine, and the same every time
+    arrivals = [s for s in history.scans if s.check_in and s.employee_id not in pins]
+    assert chosen is not None and chosen.check_in and chosen.employee_id not in pins
+    assert chosen.at == max(s.at for s in arrivals)
+    assert flagged_scan(history.scans, pins, by_id, opds) == chosen  # type: ignore[arg-type]
+    # And an OPD without a circle (nowhere to place the phone) has none
+    bare = {'SETDA': Opd.model_validate(opd_body('SETDA'))}
+    assert flagged_scan(history.scans, pins, by_id, bare) is None  # type: ignore[arg-type]
+
+
+def test_the_demo_portraits_are_small_pngs_the_same_every_time() -> None:
+    # Given the enrolled face and the dim, slightly turned selfie the demo draws
+    reference, selfie = portrait(background=(196, 214, 230)), portrait(background=(226, 214, 190), shade=0.78, turn=7)
+    # Then both are PNGs a browser shows, drawn the same bytes every time, and they differ from each other
+    for photo in (reference, selfie):
+        assert Image.open(io.BytesIO(photo)).format == 'PNG'
+        assert len(photo) < 20_000
+    assert portrait(background=(196, 214, 230)) == reference and selfie != reference
