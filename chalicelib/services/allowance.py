@@ -43,6 +43,7 @@ from chalicelib.domain.strict import parse_date, parse_month
 from chalicelib.domain.tpp.day import ApprovedStatus, DayResult
 from chalicelib.domain.tpp.defaults import default_profile
 from chalicelib.domain.tpp.finance_xlsx import XLSX_TYPE, WorkbookCover, finance_xlsx
+from chalicelib.domain.tpp.history import Change
 from chalicelib.domain.tpp.midmonth import finance_rows
 from chalicelib.domain.tpp.month import MonthFlags, compute_month
 from chalicelib.domain.tpp.pipeline import close_days as evaluate_shifts
@@ -170,7 +171,7 @@ def close_days(
     inputs = _CloseInputs(
         deps, books, opds, calendar, _PunchReader(deps.ledger, sorted(every_opd)), _Shifts(calendar),
         statuses.approved_in_months(deps, months_touched(first, last)),
-        schedules.schedule_book(deps, first.replace(day=1), last),
+        schedules.schedule_book(deps, first.replace(day=1), last), employee_history.changes_by_employee(deps),
     )  # fmt: skip
     report = DayCloseReport(first.isoformat(), last.isoformat(), employees=len(staff))
     day = first
@@ -207,6 +208,7 @@ class _CloseInputs:
     shifts: _Shifts
     approved: dict[str, list[EmployeeStatus]]  # by employee
     schedule_book: schedules.ScheduleBook
+    history: dict[str, list[Change]]  # by employee: each day is judged as the employee was then (issue 15)
     closed_months: dict[str, bool] = field(default_factory=dict)  # month -> has a closed revision
 
     def schedule_of(self, employee: Employee, day: date) -> schedules.ResolvedSchedule:
@@ -220,7 +222,13 @@ class _CloseInputs:
 
 def _close_one(inputs: _CloseInputs, day: date, staff: Sequence[Employee], report: DayCloseReport) -> None:
     owed: list[tuple[Employee, EmployeeSchedule, Shift, RuleProfile]] = []
-    for employee in staff:
+    for listed in staff:
+        employee = employee_history.as_on(listed, inputs.history.get(listed.employee_id), day)
+        if not employee.active:  # before a TMT, after leaving: nothing is owed that day
+            report.off += 1
+            continue
+        if employee.opd_id not in inputs.opds:  # an OPD outside this close (another zone): judged where listed
+            employee = employee.model_copy(update={'opd_id': listed.opd_id})
         profile = profile_in_force(inputs.books.profiles, employee.employee_type, day)
         if profile is None:
             report.no_profile += 1

@@ -42,6 +42,7 @@ from chalicelib.domain.tpp.history import (
     Change,
     ChangeReason,
     EmploymentState,
+    Part,
     month_parts,
     ordered,
     state_on,
@@ -49,12 +50,13 @@ from chalicelib.domain.tpp.history import (
 )
 from chalicelib.domain.tpp.midmonth import price_parts
 from chalicelib.domain.tpp.month import MonthFlags, compute_month
-from chalicelib.domain.tpp.profile import RuleProfile
+from chalicelib.domain.tpp.profile import RuleProfile, profile_in_force
 from chalicelib.domain.tpp.records import MonthRecord, month_bounds
 from chalicelib.domain.tpp.schedule import ScheduleAssignment, expected_shift
 from chalicelib.observability import logger
 from chalicelib.ports import AllowanceRecords, AuditDraft, Create, Record, Remove, Replace, Write
 from chalicelib.services import directory, schedules
+from chalicelib.services import profiles as profile_service
 from chalicelib.services.common import (
     KIND_EMPLOYEE,
     KIND_OPD,
@@ -91,6 +93,11 @@ class ChangeRequest(BaseModel):
     kelas_jabatan: int | None = Field(default=None, ge=1, le=17)
     tpp_ceiling: int | None = Field(default=None, ge=0, le=200_000_000)
     active: bool | None = None
+    nip: str | None = Field(
+        default=None,
+        pattern=r'^\d{18}$',
+        description='with a change of a TKK to PPPK or PNS: the NIP (NI PPPK) they get',
+    )
 
 
 def _state(employee: Employee) -> EmploymentState:
@@ -152,13 +159,15 @@ def record_change(deps: Deps, principal: Principal, employee_id: str, body: Mapp
     change = Change(
         change_id=deps.new_id('chg'), employee_id=employee_id, effective_from=request.effective_from,
         reason=request.reason, before=before, after=after, reference=request.reference, note=request.note,
-        recorded_by=principal.key_id, recorded_at=deps.clock(),
+        nip=request.nip, recorded_by=principal.key_id, recorded_at=deps.clock(),
     )  # fmt: skip
+    # Checked now even when upcoming (a TKK becoming PPPK needs the NIP given with this change or one before it).
+    nip = change.nip or next((c.nip for c in reversed(waiting) if c.nip), None)
+    updated = _applied(employee, after.model_dump(mode='json'), nip, stored.version)
     writes: list[Write] = [Create(_record(change), 'change id collision; try again')]
     if upcoming:
         writes.append(Create(_upcoming_record(change), 'change id collision; try again'))
     else:
-        updated = build(Employee, {**dump(employee), **after.model_dump(mode='json'), 'version': stored.version})
         writes.append(Replace(employee_record(updated)))
         if target != employee.opd_id:
             writes += _assignments_follow(deps, employee_id, target)
@@ -172,6 +181,17 @@ def record_change(deps: Deps, principal: Principal, employee_id: str, body: Mapp
             directory.revoke_devices(deps, principal.key_id, updated)
         _reclose_since(deps, change, today)
     return {**dump(change), 'upcoming': upcoming, 'version': 0}
+
+
+def _applied(employee: Employee, fields: Mapping[str, Any], nip: str | None, version: int) -> Employee:
+    """The directory record with the change's fields: a TKK becoming PPPK or PNS takes the NIP given with the
+    change (the record then needs one), an employee becoming TKK leaves theirs (and needs a NIK)."""
+    identity: dict[str, Any] = {}
+    if nip is not None:
+        identity['nip'] = nip
+    elif fields.get('employee_type') == EmployeeType.TKK.value:
+        identity['nip'] = None
+    return build(Employee, {**dump(employee), **fields, **identity, 'version': version})
 
 
 def _upcoming_record(change: Change) -> Record:
@@ -208,7 +228,7 @@ def apply_due_changes(deps: Deps) -> dict[str, Any]:
         employee = load(Employee, stored)
         was = change.before.model_dump(mode='json')
         delta = {f: v for f, v in change.after.model_dump(mode='json').items() if v != was[f]}
-        updated = build(Employee, {**dump(employee), **delta, 'version': stored.version})
+        updated = _applied(employee, delta, change.nip, stored.version)
         writes: list[Write] = [Replace(employee_record(updated)),
                                Remove(KIND_UPCOMING, marker.id, expected_version=marker.version)]  # fmt: skip
         if updated.opd_id != employee.opd_id:
@@ -285,7 +305,7 @@ def split_records(
     parts = month_parts(changes, first, last, profile.mid_month, owed.__contains__)
     if not parts:
         return []
-    whole, priced = price_parts(parts, days, score, flags, profile)
+    whole, priced = price_parts(parts, days, score, flags, profile, _other_type_profiles(deps, parts))
     final = sorted(parts, key=lambda p: p.days[-1])[-1].state
     record = MonthRecord(
         month=month, employee_id=employee.employee_id, opd_id=final.opd_id, employee_type=final.employee_type,
@@ -293,6 +313,33 @@ def split_records(
         jabatan=final.jabatan, kelas=final.kelas_jabatan, result=whole, parts=tuple(priced),
     )  # fmt: skip
     return [record]
+
+
+def _other_type_profiles(deps: Deps, parts: Sequence[Part]) -> dict[EmployeeType, RuleProfile]:
+    """For a month in which the employee's type changed (TKK to PPPK on a TMT): the profile in force on the last
+    day of each earlier type's parts (read only for such a month)."""
+    last_type = max(parts, key=lambda p: p.days[-1]).state.employee_type
+    earlier = {p.state.employee_type for p in parts} - {last_type}
+    if not earlier:
+        return {}
+    book = profile_service.published(deps)
+    found = {}
+    for employee_type in earlier:
+        last_day = max(d for p in parts if p.state.employee_type is employee_type for d in p.days)
+        profile = profile_in_force(book, employee_type, last_day)
+        if profile is not None:
+            found[employee_type] = profile
+    return found
+
+
+def as_on(employee: Employee, changes: Sequence[Change] | None, day: date) -> Employee:
+    """The employee as their history says they were on a day: OPD, type, jabatan, kelas, pagu, active (the
+    directory record itself when the history says nothing else). The day close judges each day so, so a day
+    before a TMT from TKK to PPPK is judged under the TKK profile, in the OPD of that day."""
+    state = state_on(changes, day) if changes else None
+    if state is None or state == _state(employee):
+        return employee
+    return employee.model_copy(update=state.model_dump())
 
 
 def moved_records(

@@ -13,6 +13,7 @@ import io
 from datetime import date, timedelta
 
 import openpyxl
+import pytest
 
 from chalicelib.adapters.dynamodb.punches import DynamoPunchLedger
 from chalicelib.domain.tpp.finance_xlsx import SHEET_CODES
@@ -260,3 +261,123 @@ def test_an_upcoming_change_waits_for_its_day(hx: Harness) -> None:
     # And a second run on the same day applies nothing again
     assert employee_history.apply_due_changes(deps)['changes_applied'] == 0
     assert audit_length() == audited + 3
+
+
+def test_a_tkk_becoming_pppk_on_the_16th_is_paid_each_part_under_its_own_profile(hx: Harness) -> None:
+    """Issue 15 (b), by hand from the reference (§8.1, §8.3 TKK rupiah deductions, §10), WORKING_DAYS.
+
+    January 2026 here: 21 working days (2, 5–9, 12–16, 19–23, 26–30; 1 January a holiday). Dina is TKK, honorarium
+    Rp2.100.000 under the pemda's TKK profile (the example's amounts: no performance part, TL1 = Rp5.000), and
+    PPPK from 16 January (TMT; PAGU Rp4.200.000, the ASN default: K 60 %, D 40 %, TL1 0,5 %). 1–15: 10 working
+    days (2, 5–9, 12–15); 16–31: 11. She is 10 minutes late on Tuesday 6 January and 15 minutes late on Monday
+    19 January, on time otherwise; scored 100.
+    """
+    from chalicelib.domain.tpp.defaults import TKK_EXAMPLE
+
+    key = hx.super_key
+    pemda = {'name': 'Kabupaten Contoh', 'code': 'KAB-CONTOH', 'zone': ZONE, 'province': 'Jawa Tengah'}
+    assert hx.call('PUT', '/v1/pemda', key, pemda).status == 200
+    assert hx.call('POST', '/v1/opds', key, opd_body('DINKES', zone=ZONE)).status == 201
+    holiday = {'day': '2026-01-01', 'name': 'Tahun Baru', 'kind': 'national'}
+    assert hx.call('POST', '/v1/holidays', key, holiday).status == 201
+    tkk_rules = {**TKK_EXAMPLE, 'profile_id': 'contoh-tkk', 'effective_from': '2025-01-01',
+                 'legal_basis': 'Perbup Contoh No. 9 Tahun 2024 tentang honorarium TKK'}  # fmt: skip
+    draft = hx.call('POST', '/v1/profiles', key, tkk_rules)
+    assert draft.status == 201, draft.body
+    approval = {'approval_note': 'Perbup Contoh No. 9 Tahun 2024, ditetapkan 2 Januari 2025'}
+    assert hx.call('POST', '/v1/profiles/contoh-tkk/versions/1/publish', key, approval).status == 200
+    body = {**employee_body('DINKES', 6, employee_type='TKK', nik='3374014101900006', kelas_jabatan=1,
+                            jabatan='Pengelola Layanan Operasional', tpp_ceiling=2_100_000), 'nip': None}  # fmt: skip
+    dina = hx.call('POST', '/v1/employees', key, body)
+    assert dina.status == 201, dina.body
+    dina_id = dina.body['employee_id']
+    late = {date(2026, 1, 6): '07:40', date(2026, 1, 19): '07:45'}
+    DynamoPunchLedger().record([phone_punch(dina_id, 'DINKES', d, t, ZONE) for d in JANUARY if d.weekday() < 5
+                                for t in (late.get(d, '07:20'), '16:35')])  # fmt: skip
+    assert hx.call('PUT', '/v1/scores/2026-01', key, {'scores': [{'employee_id': dina_id, 'score': 100}]}).status == 200
+    # Given the first half of January closed while she was TKK
+    allowance.close_days(get_deps(), get_books(), JANUARY[0], JANUARY[14])
+    # When BKPSDM records her TMT as PPPK from the 16th, with her NI PPPK; without the NIP it is refused
+    tmt = {
+        'effective_from': '2026-01-16',
+        'reason': 'TMT',
+        'employee_type': 'PPPK',
+        'kelas_jabatan': 7,
+        'tpp_ceiling': 4_200_000,
+        'jabatan': 'Pranata Komputer Ahli Pertama',
+        'reference': 'SK PPPK 813/2026',
+    }
+    refused = hx.call('POST', f'/v1/employees/{dina_id}/changes', key, tmt)
+    assert refused.status == 422, refused.body
+    recorded = hx.call('POST', f'/v1/employees/{dina_id}/changes', key, {**tmt, 'nip': '199001012024212001'})
+    assert recorded.status == 201, recorded.body
+    now = hx.call('GET', f'/v1/employees/{dina_id}', key).body
+    assert (now['employee_type'], now['nip'], now['tpp_ceiling']) == ('PPPK', '199001012024212001', 4_200_000)
+    # And January is closed again (the days since the 16th re-closed as the nightly job would) and exported
+    allowance.close_days(get_deps(), get_books(), JANUARY[0], JANUARY[-1])
+    books = get_books()
+    days = {d: books.records.days([(dina_id, d)])[(dina_id, d)] for d in (date(2026, 1, 6), date(2026, 1, 19))}
+    # Then each day was judged under the profile of the type she had that day
+    assert (days[date(2026, 1, 6)].profile_id, days[date(2026, 1, 6)].day.deduction) == ('contoh-tkk', 5_000)
+    assert (days[date(2026, 1, 19)].profile_id, days[date(2026, 1, 19)].day.deduction) == ('hadir-default-asn', 50)
+    allowance.close_month(get_deps(), books, '2026-01')
+    [row_tkk, row_pppk] = _rows('2026-01')['DINKES.csv']
+    # TKK part, 10/21 of the honorarium: 10/21 × 2.100.000 = 1.000.000, all attendance; TL1 Rp5.000 → 995.000
+    tkk = ('kelas', 'pagu', 'bagian kinerja', 'potongan (Rp)', 'TPP bruto', 'rincian')
+    assert tuple(row_tkk[c] for c in tkk) == ('1', '2100000', '0', '5000', '995000', 'TL1×1, TMT')
+    # PPPK part, 11/21 of PAGU: 11/21 × 4.200.000 = 2.200.000: K 1.320.000, D 880.000 (bagian kehadiran, before
+    # the deduction); TL1 0,5 % × 880.000 = 4.400; bruto 1.320.000 + 880.000 − 4.400 = 2.195.600
+    pppk = ('kelas', 'pagu', 'bagian kinerja', 'bagian kehadiran', 'potongan (Rp)', 'TPP bruto', 'rincian')
+    assert tuple(row_pppk[c] for c in pppk) == ('7', '4200000', '1320000', '880000', '4400', '2195600', 'TL1×1, TMT')
+    # And the month is their sum: 995.000 + 2.195.600 = 3.190.600
+    head = [r for r in books.records.revisions('2026-01') if r.complete][-1]
+    record = books.records.month_record(dina_id, '2026-01', head.revision)
+    assert record is not None and record.result.tpp_bruto == 3_190_600
+    assert [p.result.employee_type for p in record.parts] == ['TKK', 'PPPK']
+
+
+@pytest.mark.parametrize(
+    ('mode', 'dinkes', 'bappeda'),
+    [
+        # 15/31 × 4.000.000 = 1.935.483,87: K 1.161.290,32 → 1.161.290, D 774.193,55 → 774.194, bruto 1.935.484;
+        # BAPPEDA the rest of the month: K 2.400.000 − 1.161.290 = 1.238.710, D 1.600.000 − 774.194 = 825.806,
+        # bruto 2.064.516 (16/31 × 4.000.000 = 2.064.516,13)
+        ('CALENDAR_DAYS', ('1161290', '774194', '1935484'), ('1238710', '825806', '2064516')),
+        # no pro-rating: the whole month (K 2.400.000 + D 1.600.000) in the OPD of the last state
+        ('NONE', None, ('2400000', '1600000', '4000000')),
+    ],
+)
+def test_a_transfer_on_the_16th_under_the_other_modes(
+    hx: Harness, mode: str, dinkes: tuple[str, str, str] | None, bappeda: tuple[str, str, str]
+) -> None:
+    """The worked example of the first test (WORKING_DAYS) under the pemda's own profile with the other modes:
+    January 2026, 31 calendar days, PAGU Rp4.000.000, on time, scored 100, transferred on the 16th."""
+    from chalicelib.domain.tpp.defaults import ASN_DEFAULT
+
+    key = hx.super_key
+    pemda = {'name': 'Kabupaten Contoh', 'code': 'KAB-CONTOH', 'zone': ZONE, 'province': 'Jawa Tengah'}
+    assert hx.call('PUT', '/v1/pemda', key, pemda).status == 200
+    for opd in ('DINKES', 'BAPPEDA'):
+        assert hx.call('POST', '/v1/opds', key, opd_body(opd, zone=ZONE)).status == 201
+    holiday = {'day': '2026-01-01', 'name': 'Tahun Baru', 'kind': 'national'}
+    assert hx.call('POST', '/v1/holidays', key, holiday).status == 201
+    rules = {**ASN_DEFAULT, 'profile_id': 'contoh-asn', 'effective_from': '2025-01-01', 'mid_month': mode,
+             'legal_basis': 'Perbup Contoh No. 3 Tahun 2024 tentang TPP, Pasal 12-15'}  # fmt: skip
+    assert hx.call('POST', '/v1/profiles', key, rules).status == 201
+    approval = {'approval_note': 'Perbup Contoh No. 3 Tahun 2024, ditetapkan 2 Januari 2025'}
+    assert hx.call('POST', '/v1/profiles/contoh-asn/versions/1/publish', key, approval).status == 200
+    ani = hx.call('POST', '/v1/employees', key, employee_body('DINKES', 1)).body
+    DynamoPunchLedger().record([phone_punch(ani['employee_id'], 'DINKES', d, t, ZONE) for d in JANUARY
+                                if d.weekday() < 5 for t in ('07:20', '16:35')])  # fmt: skip
+    scores = {'scores': [{'employee_id': ani['employee_id'], 'score': 100}]}
+    assert hx.call('PUT', '/v1/scores/2026-01', key, scores).status == 200
+    mutasi = {'effective_from': '2026-01-16', 'reason': 'MUTASI', 'opd_id': 'BAPPEDA', 'reference': '821.2/045/2026'}
+    assert hx.call('POST', f'/v1/employees/{ani["employee_id"]}/changes', key, mutasi).status == 201
+    allowance.close_days(get_deps(), get_books(), JANUARY[0], JANUARY[-1])
+    allowance.close_month(get_deps(), get_books(), '2026-01')
+    files = _rows('2026-01')
+    columns = ('bagian kinerja', 'bagian kehadiran', 'TPP bruto')
+    found = {o: [tuple(r[c] for c in columns) for r in files.get(f'{o}.csv', [])] for o in ('DINKES', 'BAPPEDA')}
+    assert found == {'DINKES': [dinkes] if dinkes else [], 'BAPPEDA': [bappeda]}
+    # The OPD rows of the pemda file add up to the month: Rp4.000.000
+    assert sum(int(r['TPP bruto']) for r in files['pemda.csv']) == 4_000_000

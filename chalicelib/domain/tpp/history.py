@@ -70,6 +70,7 @@ class Change(Frozen):
     after: EmploymentState
     reference: str | None = None
     note: str | None = None
+    nip: str | None = Field(default=None, description='the NIP (NI PPPK) a TKK gets with the change to PPPK or PNS')
     recorded_by: str
     recorded_at: datetime
 
@@ -143,7 +144,10 @@ def month_parts(
     if mode is MidMonthMode.NONE:
         last_state = state_on(history, max(d for ds in by_state.values() for d in ds))
         assert last_state is not None
-        active = tuple(sorted(d for ds in by_state.values() for d in ds))
+        # Days of another employee type (TKK before a PPPK TMT) were judged under that type's profile: the month
+        # is the last type's, judged on its own days.
+        kind = last_state.employee_type
+        active = tuple(sorted(d for s, ds in by_state.items() for d in ds if s.employee_type == kind))
         reasons = tuple(dict.fromkeys(c.reason for c in inside))
         return [Part(last_state, active, Fraction(1), 'bulan penuh (tanpa pro-rata)', reasons)]
     owed_days = {d for d in days if owed(d)}

@@ -28,8 +28,14 @@ Choices where the reference leaves room, and why:
   each part bears them in proportion to its PAGU: the Perkada prices an employee's month, and the monthly rules
   cannot be cut in two (ten TK days across a transfer are still ten). The potongan % is the same on each row.
 - A hukuman disiplin overlay is a share of the whole TPP, so each part bears its share of it.
-- The profile pricing the month is the one of its last closed day (allowance.month_profile), as for any month;
-  a change of employee type inside a month is priced under that profile.
+- The profile pricing the month is the one of its last closed day (allowance.month_profile), as for any month.
+- A change of employee type inside a month (a TKK honorarium becoming PPPK TPP on a TMT) changes the rules, not
+  just the PAGU: each day was judged under its own type's profile (the day close follows the history), so the
+  parts of each type are priced together under that type's profile, on that type's days, with the formula
+  above (S_k runs over the type's parts; their weights are still shares of the whole month). The month is the
+  sum of the types' results: the honorarium's rupiah deductions stay on the TKK part, the percentages on the
+  PPPK part, and a monthly rule (TK10, the sick tiers) counts the days of its own type. With ``NONE`` the
+  month is the last type's, judged on its days.
 - Days on which the history says the employee was not active (before a TMT, after a pensiun) are not priced,
   even if a day record exists for them (a late-recorded change).
 """
@@ -37,7 +43,7 @@ Choices where the reference leaves room, and why:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -64,10 +70,56 @@ class _Unit:
 
 def price_parts(
     parts: Sequence[Part], day_results: Sequence[DayResult], score: Decimal | None, flags: MonthFlags,
+    profile: RuleProfile, profiles: Mapping[EmployeeType, RuleProfile] | None = None,
+) -> tuple[MonthResult, list[MonthPart]]:  # fmt: skip
+    """The month priced whole (the sum of its parts) and each part as a row of its own.
+
+    ``profile`` prices the parts of the last part's employee type; ``profiles`` those of another type (a TKK
+    part before a PPPK TMT). A type without a profile is not paid (its days were not closed either).
+    """
+    ordered = sorted(parts, key=lambda p: p.days[0])
+    last_type = ordered[-1].state.employee_type
+    by_type: dict[EmployeeType, list[Part]] = {}
+    for part in ordered:
+        by_type.setdefault(part.state.employee_type, []).append(part)
+    if len(by_type) == 1:
+        return _price_type(ordered, day_results, score, flags, profile)
+    results: dict[int, MonthPart] = {}
+    wholes: list[MonthResult] = []
+    for employee_type, group in by_type.items():
+        rules = profile if employee_type is last_type else (profiles or {}).get(employee_type)
+        if rules is None:
+            continue
+        whole, priced = _price_type(group, day_results, score, flags, rules)
+        wholes.append(whole)
+        results.update({id(p): row for p, row in zip(group, priced, strict=True)})
+    return _sum_of_types(wholes, ordered[-1].state.tpp_ceiling), [results[id(p)] for p in ordered if id(p) in results]
+
+
+def _sum_of_types(wholes: Sequence[MonthResult], pagu: int) -> MonthResult:
+    """The month of an employee whose type changed: the money of each type's parts added up; the rest is the
+    last type's (its profile, potongan %), with every type's days, codes and notes."""
+    last = wholes[-1]
+    money = {f: sum(getattr(w, f) for w in wholes) for f in MONEY}
+    counts: Counter[str] = Counter()
+    for w in wholes:
+        counts.update(w.counts)
+    rules = tuple(dict.fromkeys(r for w in wholes for r in w.month_rules))
+    return last.model_copy(update={
+        **money, 'pagu': pagu, 'counts': dict(counts), 'month_rules': rules,
+        'working_days': sum(w.working_days for w in wholes), 'excluded_days': sum(w.excluded_days for w in wholes),
+        'tk_days': sum(w.tk_days for w in wholes), 'max_consecutive_tk': max(w.max_consecutive_tk for w in wholes),
+        'leading_tk_days': wholes[0].leading_tk_days, 'trailing_tk_days': last.trailing_tk_days,
+        'late_early_minutes': sum(w.late_early_minutes for w in wholes), 'capped': any(w.capped for w in wholes),
+        'notes': tuple(n for w in wholes for n in w.notes),
+    })  # fmt: skip
+
+
+def _price_type(
+    ordered: Sequence[Part], day_results: Sequence[DayResult], score: Decimal | None, flags: MonthFlags,
     profile: RuleProfile,
 ) -> tuple[MonthResult, list[MonthPart]]:  # fmt: skip
-    """The month priced whole (the sum of its parts) and each part as a row of its own."""
-    ordered = sorted(parts, key=lambda p: p.days[0])
+    """The parts of one employee type priced on running sums of their PAGU (the formula above)."""
     active = {d for p in ordered for d in p.days}
     days = [d for d in day_results if d.local_date in active]
     payee = _Unit(ordered[-1].state.employee_type)
