@@ -222,3 +222,49 @@ def test_an_opd_admin_records_a_pensiun_ahead_and_reads_decisions(
     expect(auditor.get_by_role('button', name='Koreksi')).to_have_count(0)
     _decisions(auditor).scroll_into_view_if_needed()
     console_shot(auditor, 'pegawai-keputusan-narrow-auditor', full_page=True)
+
+
+def test_a_tkk_appointed_pppk_from_the_console_needs_the_new_nip(
+    browser: Browser,
+    console_pemda: ConsolePemda,  # noqa: F811 - the imported fixture
+) -> None:
+    from tests.integration.builders import employee_body
+
+    pemda = console_pemda
+    tkk = {
+        'name': 'Fajar Nugroho',
+        'employee_type': 'TKK',
+        'nik': '7371011503850009',
+        'kelas_jabatan': 1,
+        'jabatan': 'Pengelola Layanan',
+        'tpp_ceiling': 2_100_000,
+    }
+    body = {**employee_body(OPD_B, 9, **tkk), 'nip': None}
+    fajar = _ok(pemda.call('POST', '/v1/employees', body=body))['employee_id']
+    page = signed_in(open_console(browser, WIDE), pemda, pemda.keys['super'])
+    go(page, 'pegawai', fajar)
+    settle(page)
+    history = _history(page)
+    history.get_by_role('button', name='Catat perubahan').click()
+    form = history.locator('form.p-form')
+    # The NIP field appears only when the type leaves TKK
+    expect(form.get_by_label('NIP / NI PPPK baru')).to_be_hidden()
+    expect(form.get_by_label('Honorarium (Rp)')).to_have_value('2100000')
+    form.get_by_label('Jenis perubahan').select_option('TMT')
+    form.get_by_label('Jenis pegawai').select_option('PPPK')
+    expect(form.get_by_label('NIP / NI PPPK baru')).to_be_visible()
+    form.get_by_label('Berlaku mulai (TMT)').fill(pemda.today.isoformat())
+    form.get_by_label('Kelas jabatan').fill('7')
+    form.get_by_label('Pagu TPP (Rp)').fill('4200000')
+    form.get_by_role('button', name='Simpan perubahan').click()
+    expect(form.locator('.state-error')).to_contain_text('Isi NIP / NI PPPK baru: 18 angka.')
+    form.get_by_label('NIP / NI PPPK baru').fill('199001012024212001')
+    form.get_by_role('button', name='Simpan perubahan').click()
+    row = _history(page).locator('tbody tr').first
+    expect(row).to_contain_text('NIP baru 199001012024212001')
+    expect(row).to_contain_text('TKK / honorer')
+    expect(row).to_contain_text('PPPK')
+    expect(page.locator('.review-head')).to_contain_text('PPPK')
+    settle(page)
+    now = _ok(pemda.call('GET', f'/v1/employees/{fajar}'))
+    assert (now['employee_type'], now['nip'], now['tpp_ceiling']) == ('PPPK', '199001012024212001', 4_200_000)

@@ -119,6 +119,7 @@ function historyTable(ui, api, items) {
         c.upcoming ? ui.chip('upcoming', 'Akan berlaku', 'info') : null) },
       { key: 'reason', label: 'Perubahan', render: (c) => ui.el('span', {}, REASONS[c.reason] || c.reason,
         c.reference ? ui.el('span', { class: 'sub' }, /^SK\b/i.test(c.reference) ? c.reference : `SK ${c.reference}`) : null,
+        c.nip ? ui.el('span', { class: 'sub' }, `NIP baru ${c.nip}`) : null,
         c.note ? ui.el('span', { class: 'sub' }, c.note) : null) },
       { key: 'opd_id', label: 'OPD', render: (c) => diff(c, 'opd_id', opd) },
       { key: 'employee_type', label: 'Jenis', render: (c) => diff(c, 'employee_type', (t) => TYPE_NAMES[t] || t) },
@@ -162,6 +163,15 @@ function changeForm(ctx, employee, history, { onCancel, onDone }) {
   const active = ui.el('select', { name: 'active' },
     ui.el('option', { value: 'true' }, 'Aktif'), ui.el('option', { value: 'false' }, 'Nonaktif'));
   active.value = String(base.active);
+  const nip = ui.el('input', { type: 'text', name: 'nip', inputmode: 'numeric', maxlength: 18, pattern: '\\d{18}', placeholder: '18 angka' });
+  const nipField = ui.field('NIP / NI PPPK baru', nip, 'Wajib bila TKK diangkat menjadi PPPK atau PNS.');
+  const paguField = ui.field('Pagu TPP (Rp)', pagu);
+  const refreshNip = () => {
+    nipField.hidden = !(base.employee_type === 'TKK' && type.value !== 'TKK');
+    paguField.querySelector('label').textContent = type.value === 'TKK' ? 'Honorarium (Rp)' : 'Pagu TPP (Rp)';
+  };
+  type.addEventListener('change', refreshNip);
+  refreshNip();
   const reference = ui.el('input', { type: 'text', name: 'reference', maxlength: 120, placeholder: 'contoh: 821.2/045/BKPSDM/2026' });
   const note = ui.el('input', { type: 'text', name: 'note', maxlength: 500 });
   const problems = ui.el('div', {});
@@ -188,6 +198,7 @@ function changeForm(ctx, employee, history, { onCancel, onDone }) {
     if (kelas.value && Number(kelas.value) !== base.kelas_jabatan) out.kelas_jabatan = Number(kelas.value);
     if (pagu.value !== '' && Number(pagu.value) !== base.tpp_ceiling) out.tpp_ceiling = Number(pagu.value);
     if (active.value !== String(base.active)) out.active = active.value === 'true';
+    if (!nipField.hidden && nip.value.trim()) out.nip = nip.value.replace(/\s/g, '');
     if (reference.value.trim()) out.reference = reference.value.trim();
     if (note.value.trim()) out.note = note.value.trim();
     return out;
@@ -199,6 +210,7 @@ function changeForm(ctx, employee, history, { onCancel, onDone }) {
     if (!out.effective_from) issues.push('Isi tanggal berlaku (TMT).');
     const changed = ['opd_id', 'employee_type', 'jabatan', 'kelas_jabatan', 'tpp_ceiling', 'active'].some((k) => k in out);
     if (!changed) issues.push('Belum ada yang berubah: ubah OPD, jenis, jabatan, kelas, pagu atau keadaan.');
+    if (!nipField.hidden && !/^\d{18}$/.test(out.nip || '')) issues.push('Isi NIP / NI PPPK baru: 18 angka.');
     if (out.reference && out.reference.length < 3) issues.push('Nomor SK minimal 3 karakter.');
     return issues;
   }
@@ -210,8 +222,8 @@ function changeForm(ctx, employee, history, { onCancel, onDone }) {
       ui.field('Jenis perubahan', reason), ui.el('div', { class: 'field' },
         ui.el('label', { for: 'p-when' }, 'Berlaku mulai (TMT)'), when, when_hint),
       ui.field('OPD', opd, principal.role === 'super' ? null : 'Pindah OPD dicatat oleh BKPSDM.'),
-      ui.field('Jenis pegawai', type), ui.field('Jabatan', jabatan), ui.field('Kelas jabatan', kelas),
-      ui.field(type.value === 'TKK' ? 'Honorarium (Rp)' : 'Pagu TPP (Rp)', pagu), ui.field('Keadaan', active),
+      ui.field('Jenis pegawai', type), nipField, ui.field('Jabatan', jabatan), ui.field('Kelas jabatan', kelas),
+      paguField, ui.field('Keadaan', active),
       ui.field('Nomor SK', reference), ui.field('Catatan', note)),
     problems,
     ui.el('div', { class: 'form-actions' }, submit, ui.button('Batal', onCancel)));
