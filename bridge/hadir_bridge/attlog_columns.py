@@ -21,14 +21,15 @@ How a chunk of lines (about 64 KiB, each ending in LF) is read without a Python 
 A chunk that fails any of these checks (an empty line, a value the rules reject, a CR inside a line, a bad date...)
 is read line by line by the caller's careful function instead, so one odd line slows only its chunk.
 
-A chunk read whole keeps its fields: its columns (PINs, integers, raw lines) are built from them when first asked
-for, each by one C-level ``map``, ``translate`` or ``split``.
+A chunk read whole keeps only its text: its columns (PINs, times, integers, raw lines) are split from it when first
+asked for, each by one C-level ``split``, slice, ``map`` or ``translate``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
+from itertools import islice
 
 CHUNK_CHARS = 1 << 16
 MAX_DATES_PER_CHUNK = 16  # a chunk of a few thousand lines spans a few days; more goes line by line
@@ -150,18 +151,18 @@ class _RowsRun(ColumnRun):
 
 
 class _ChunkRun(ColumnRun):
-    """A chunk read whole, every line a punch. It keeps the chunk's text and its times joined (what the checks
-    built); the other columns are split from the text when first asked for."""
+    """A chunk read whole, every line a punch. It keeps the chunk's text; its columns are split from it when first
+    asked for."""
 
     read_whole = True
 
-    def __init__(self, engine: AttlogColumns, chunk: str, first_line_no: int, count: int, stride: int, times: str):
+    def __init__(self, engine: AttlogColumns, chunk: str, first_line_no: int, count: int, stride: int) -> None:
         self.line_nos = range(first_line_no, first_line_no + count)
-        self._engine, self._chunk, self._stride, self._times = engine, chunk, stride, times
+        self._engine, self._chunk, self._stride = engine, chunk, stride
 
     @cached_property
     def times(self) -> list[str]:  # type: ignore[override]
-        return self._times[:-1].split('|')
+        return self._fields[1 :: self._stride]
 
     @cached_property
     def _fields(self) -> list[str]:
@@ -221,23 +222,26 @@ class AttlogColumns:
         self._careful_line = careful_line
         self._chunk_chars = chunk_chars
 
-    def read(self, text: str, first_line_no: int = 1) -> Iterator[tuple[int, ColumnRun]]:
-        """(lines read, their punches as a run) a chunk at a time; lines split on LF, a CR before it dropped."""
-        position, end, line_no = 0, len(text), first_line_no
+    def read(
+        self, text: str, first_line_no: int = 1, start: int = 0, end: int | None = None
+    ) -> Iterator[tuple[int, ColumnRun]]:
+        """(lines read, their punches as a run) a chunk at a time, of ``text[start:end]`` (not copied whole); lines
+        split on LF, a CR before it dropped."""
+        position, end, line_no = start, len(text) if end is None else end, first_line_no
         while position < end:
-            cut = text.find('\n', position + self._chunk_chars)
+            cut = text.find('\n', position + self._chunk_chars, end)
             if cut < 0:
-                chunk = text[position:] if text.endswith('\n') else text[position:] + '\n'
+                chunk = text[position:end] if text.endswith('\n', position, end) else text[position:end] + '\n'
                 position = end
             else:
                 chunk, position = text[position : cut + 1], cut + 1
             count = chunk.count('\n')
             normal = chunk.replace('\r\n', '\n') if '\r' in chunk else chunk
-            checked = None if '\r' in normal else self._check(normal, count)
-            if checked is None:
+            stride = None if '\r' in normal else self._stride_when_all_good(normal, count)
+            if stride is None:
                 yield count, self._line_by_line(chunk, line_no)
             else:
-                yield count, _ChunkRun(self, normal, line_no, count, *checked)
+                yield count, _ChunkRun(self, normal, line_no, count, stride)
             line_no += count
 
     def integers(self, column: list[str]) -> list[int | None]:
@@ -255,22 +259,22 @@ class AttlogColumns:
                 run.add(line_no, row, line)
         return run
 
-    def _check(self, chunk: str, count: int) -> tuple[int, str] | None:
-        """The stride of the chunk's fields and its times joined, when every line is a punch the rules accept."""
+    def _stride_when_all_good(self, chunk: str, count: int) -> int | None:
+        """The number of tabs in each line of the chunk, when every line is a punch the rules accept as it is."""
         stride = chunk.count('\t', 0, chunk.find('\n'))
         if stride < 5:
             return None
         fields = chunk.split('\t')
         if len(fields) != stride * count + 1:
             return None
-        shared = fields[stride::stride]  # the last field of a line, LF, the PIN of the next line
-        last = shared.pop()
+        last = fields[-1]
         if last.count('\n') != 1 or not last.endswith('\n'):
             return None
-        if not self.pins_after_newline.all_good(set(shared)) or not self.pins.all_good({fields[0]}):
+        # Between the first and the last, the last field of a line, LF and the PIN of the next line share an element
+        shared = set(islice(fields, stride, len(fields) - 1, stride))
+        if not self.pins_after_newline.all_good(shared) or not self.pins.all_good({fields[0]}):
             return None
-        times = self._times_joined(fields[1::stride])
-        if times is None:
+        if not self._times_good(fields[1::stride]):
             return None
         for column in (fields[2::stride], fields[3::stride]):
             joined = ''.join(column)
@@ -281,7 +285,7 @@ class AttlogColumns:
         one_letter_each = _one_char_each(workcodes, joined) and joined.isalnum()
         if not one_letter_each and not self.workcodes.all_good(set(workcodes)):
             return None
-        return stride, times
+        return stride
 
     def _pin_after_newline(self, shared: str) -> str:
         _, newline, pin = shared.partition('\n')
@@ -290,23 +294,23 @@ class AttlogColumns:
             raise ValueError('not one line end followed by a good PIN')
         return verdict  # type: ignore[return-value]
 
-    def _times_joined(self, times: list[str]) -> str | None:
-        """The times joined (each followed by ``|``) when every one is a good ``YYYY-MM-DD hh:mm:ss``."""
+    def _times_good(self, times: list[str]) -> bool:
+        """Whether every time is a good ``YYYY-MM-DD hh:mm:ss``."""
         count = len(times)
         joined = '|'.join(times) + '|'
         if len(joined) != 20 * count or not joined.isascii():
-            return None
+            return False
         data = joined.encode('ascii')
         if data.translate(_SHAPE) != _TIME_TEMPLATE * count:
-            return None
+            return False
         hour_tens, hour_units = data[11::20], data[12::20]
         if hour_tens.translate(None, b'012') or data[14::20].translate(None, b'012345'):
-            return None
+            return False
         if data[17::20].translate(None, b'012345'):
-            return None
+            return False
         if int.from_bytes(hour_tens.translate(_IS_TWO)) & int.from_bytes(hour_units.translate(_IS_FOUR_TO_NINE)):
-            return None
-        return joined if self._dates_good(joined, count) else None
+            return False
+        return self._dates_good(joined, count)
 
     def _dates_good(self, joined: str, count: int) -> bool:
         """Every date of the joined times (only a date holds ``-``) is one the caller's rule accepts."""

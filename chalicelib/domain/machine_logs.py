@@ -386,10 +386,9 @@ def parse_upload(data: str | bytes, *, chunk_chars: int = CHUNK_CHARS) -> Upload
                     items.append(found)
             position, line_no = end + 1, line_no + 1
             continue
-        end = min(_found_or_end(text, '\n@', position), _found_or_end(text, '\n{', position))
-        block = text[position : end + 1]
+        end = min(_line_end_before(text, SECTION_MARK, position), _line_end_before(text, '{', position))
         engine = _machine_engine(engines, section, items, chunk_chars)
-        for count, run in engine.read(block, line_no):
+        for count, run in engine.read(text, line_no, position, min(end + 1, len(text))):
             if len(run) and section is not None:
                 items.append(MachineRun(section[0], section[1], run))
             line_no += count
@@ -397,9 +396,13 @@ def parse_upload(data: str | bytes, *, chunk_chars: int = CHUNK_CHARS) -> Upload
     return UploadBatch(2, items)
 
 
-def _found_or_end(text: str, needle: str, start: int) -> int:
-    found = text.find(needle, start)
-    return len(text) if found < 0 else found
+def _line_end_before(text: str, mark: str, start: int) -> int:
+    """The LF that ends the line before the next line starting with ``mark`` (one-character searches, which run at
+    memory speed, where a two-character one would not), or the end of the text."""
+    found = text.find(mark, start)
+    while found > 0 and text[found - 1] != '\n':
+        found = text.find(mark, found + 1)
+    return len(text) if found < 0 else found - 1
 
 
 def _machine_engine(
