@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from chalicelib import resource_names as names
-from chalicelib.adapters.dynamodb.allowance import DynamoAllowanceRecords
 from chalicelib.adapters.dynamodb.directory import DynamoAuditLog, DynamoDirectoryStore
 from chalicelib.adapters.dynamodb.nonces import DynamoNonceBook
 from chalicelib.adapters.dynamodb.punches import DynamoPunchLedger
@@ -16,11 +16,13 @@ from chalicelib.adapters.s3 import S3ObjectStore
 from chalicelib.adapters.sqs import SqsQueue
 from chalicelib.adapters.uploads import S3Uploads
 from chalicelib.ports import FaceEngine, FinanceNotices
-from chalicelib.services import profiles
-from chalicelib.services.allowance import AllowanceBooks
 from chalicelib.services.checkins import Mobile
 from chalicelib.services.common import Deps
 from chalicelib.settings import get_settings
+
+if TYPE_CHECKING:  # the allowance side is imported by the routes and jobs that use it, not by a check-in
+    from chalicelib.adapters.dynamodb.allowance import DynamoAllowanceRecords
+    from chalicelib.services.allowance import AllowanceBooks
 
 
 def utc_now() -> datetime:
@@ -45,6 +47,8 @@ def get_uploads() -> S3Uploads:
 
 @lru_cache(maxsize=1)
 def _allowance_stores() -> tuple[DynamoAllowanceRecords, S3ObjectStore]:
+    from chalicelib.adapters.dynamodb.allowance import DynamoAllowanceRecords
+
     return DynamoAllowanceRecords(), S3ObjectStore(get_settings().bucket(names.BUCKET_EXPORTS))
 
 
@@ -57,6 +61,9 @@ def get_anchors() -> S3ObjectStore:
 def get_books() -> AllowanceBooks:
     """The allowance stores and the pemda's published rule profiles, read on every call: a publication
     prices the next close without waiting for a new Lambda container."""
+    from chalicelib.services import profiles
+    from chalicelib.services.allowance import AllowanceBooks
+
     records, files = _allowance_stores()
     return AllowanceBooks(
         records=records, files=files, profiles=profiles.published(get_deps()), notices=get_finance_notices(),

@@ -53,8 +53,6 @@ from chalicelib.domain.tpp.profile_book import (
     with_shipped_default,
 )
 from chalicelib.ports import AuditDraft, Create, Record, Remove, Replace, Write
-from chalicelib.services import nightly
-from chalicelib.services.allowance import local_today
 from chalicelib.services.common import KIND_PEMDA, KIND_PROFILE, KIND_PROFILE_GUARD, Deps, all_records, build
 from chalicelib.services.ingest import mark_for_reclose
 
@@ -214,7 +212,7 @@ def list_profiles(deps: Deps, principal: Principal) -> dict[str, Any]:
             'name': versions[-1].rules.get('name'),
             'versions': [_summary(v, windows.get((profile_id, v.version))) for v in versions],
         })  # fmt: skip
-    today = local_today(deps)
+    today = _local_today(deps)
     in_force = {t.value: profile_in_force(book, t, today) for t in EmployeeType}
     shipped = default_profile().profile_id
     return {
@@ -398,12 +396,22 @@ def _publication_check(deps: Deps, draft: ProfileVersion) -> tuple[tuple[FieldIs
 
 
 def _days_to_reclose(deps: Deps, profile: RuleProfile) -> list[date]:
-    yesterday = local_today(deps) - timedelta(days=1)
+    yesterday = _local_today(deps) - timedelta(days=1)
     return days_priced_anew(profile, yesterday, _first_closed_day(deps), RECLOSE_MAX_DAYS)
+
+
+def _local_today(deps: Deps) -> date:
+    # allowance and nightly import this module (through employee_history): theirs are imported when called, so
+    # each of them imports on its own in a fresh process (tests/unit/test_cold_import.py).
+    from chalicelib.services.allowance import local_today
+
+    return local_today(deps)
 
 
 def _first_closed_day(deps: Deps) -> date | None:
     """The earliest local date the nightly close has closed in any zone."""
+    from chalicelib.services import nightly
+
     firsts = [
         page.items[0].data['day']
         for zone in nightly.zones_of(deps)

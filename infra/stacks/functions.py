@@ -23,6 +23,7 @@ from constructs import Construct
 from chalicelib import resource_names as names
 from infra.stacks import access
 from infra.stacks.config import REPO_ROOT, StageConfig, chalice_setting
+from infra.stacks.layer import ZipSize, compile_app, slim_layer
 from infra.stacks.queues import WorkQueue
 
 API_HANDLER = 'APIHandler'  # Chalice's logical id for the REST API's function
@@ -35,12 +36,14 @@ class _StagedChalice(Chalice):
     The stock construct names the Chalice stage after `scope.to_string()` (the construct path, e.g.
     'hadir-dev/Functions'), which is not a stage of .chalice/config.json and not a valid layer name.
     It also imports app.py in this process: each stage gets a fresh import under its own environment,
-    and the process's environment is restored afterwards. Pinned to chalice==1.34.0 (infra/requirements.txt).
+    and the process's environment is restored afterwards. The zips it builds get bytecode, and the layer
+    leaves out what the Lambda runtime provides (layer.py). Pinned to chalice==1.34.0 (infra/requirements.txt).
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, stage: str, **kwargs: Any) -> None:
         self._hadir_stage = stage
         self.sam: dict[str, Any] = {}
+        self.layer_sizes: tuple[ZipSize, ZipSize] | None = None  # before and after slim_layer
         super().__init__(scope, construct_id, **kwargs)
 
     def _package_app(self) -> None:
@@ -53,6 +56,10 @@ class _StagedChalice(Chalice):
         finally:
             os.environ.clear()
             os.environ.update(saved)
+        package = Path(self._sam_package_dir)
+        compile_app(package / 'deployment.zip')
+        if (package / 'layer-deployment.zip').exists():
+            self.layer_sizes = slim_layer(package / 'layer-deployment.zip')
 
     def _generate_sam_template_with_assets(self, chalice_out_dir: str, package_id: str) -> str:
         path: str = super()._generate_sam_template_with_assets(chalice_out_dir, package_id)

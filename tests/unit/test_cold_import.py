@@ -23,6 +23,23 @@ print(json.dumps({'modules': sorted(sys.modules), 'routes': len(app.app.routes),
 """
 
 
+# Each module as the first chalicelib import of a process, as a view's, a job's or a Lambda handler's import is.
+EACH_FIRST = """
+import importlib, json, pkgutil, sys
+import chalicelib
+names = sorted(m.name for m in pkgutil.walk_packages(chalicelib.__path__, 'chalicelib.'))
+failed = {}
+for name in names:
+    for loaded in [m for m in sys.modules if m == 'chalicelib' or m.startswith('chalicelib.')]:
+        del sys.modules[loaded]
+    try:
+        importlib.import_module(name)
+    except Exception as exc:
+        failed[name] = repr(exc)
+print(json.dumps({'modules': len(names), 'failed': failed}))
+"""
+
+
 def _import_app_in_a_fresh_interpreter(**env: str) -> dict[str, object]:
     done = subprocess.run([sys.executable, '-c', PROBE], cwd=ROOT, env={**os.environ, **env}, capture_output=True,
                           text=True, check=True)  # fmt: skip
@@ -41,6 +58,15 @@ def test_import_app_declares_the_routes_without_services_adapters_or_heavy_libra
     # And nothing a request needs is imported yet
     eager = [m for m in modules if m.startswith(LAZY_PREFIXES) or m.split('.')[0] in LAZY_LIBRARIES]
     assert eager == []
+
+
+def test_every_module_imports_first_on_its_own() -> None:
+    # Given each chalicelib module, imported with no other chalicelib module loaded (import cycles show only then)
+    done = subprocess.run([sys.executable, '-c', EACH_FIRST], cwd=ROOT, capture_output=True, text=True, check=True)
+    report = json.loads(done.stdout)
+    # Then every one of them imports
+    assert report['modules'] > 100
+    assert report['failed'] == {}
 
 
 def test_every_body_reference_names_a_pydantic_model() -> None:
