@@ -18,12 +18,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from chalicelib.domain.models import EmployeeType
 from chalicelib.domain.tpp.day import DayResult
 from chalicelib.domain.tpp.defaults import example_tkk_profile
 from chalicelib.domain.tpp.history import Change, ChangeReason, EmploymentState, MidMonthMode, month_parts
 from chalicelib.domain.tpp.midmonth import finance_rows, price_parts
-from chalicelib.domain.tpp.month import MonthFlags, MonthResult
+from chalicelib.domain.tpp.month import MonthFlags, MonthResult, round_half_up
 from chalicelib.domain.tpp.records import MonthRecord
 from tests.unit.tpp.support import JANUARY, PROFILE, evaluate
 
@@ -117,3 +120,34 @@ def test_both_rows_reach_the_finance_file_and_a_type_without_a_profile_is_not_pa
     # Without a TKK profile in force (its days were not closed either), only the PPPK part is paid
     whole, [pppk] = _priced(MidMonthMode.WORKING_DAYS, with_tkk_profile=False)
     assert (pppk.employee_type, whole.tpp_bruto) == (EmployeeType.PPPK, 2_744_500)
+
+
+# --- properties -------------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    mode=st.sampled_from(list(MidMonthMode)),
+    day=st.integers(min_value=2, max_value=31),
+    tk=st.sets(st.sampled_from(sorted(d.day for d in OWED)), max_size=10),
+    honorarium=st.integers(min_value=100_000, max_value=10_000_000),
+    pagu=st.integers(min_value=100_000, max_value=40_000_000),
+)
+def test_a_type_change_never_pays_a_part_more_than_its_share(
+    mode: MidMonthMode, day: int, tk: set[int], honorarium: int, pagu: int
+) -> None:
+    """Whatever the day of the TMT, the mode, the absences and the amounts: the rows add up to the month, no row is
+    negative, and no row pays more than its share of its own honorarium or PAGU: w × PAGU, plus at most the Rp1
+    that rounding the two bases half up one by one can add (e.g. 30/31 × 100.000 = 96.774,19: K 58.064,52 →
+    58.065, D 38.709,68 → 38.710, 96.775)."""
+    tmt = date(2026, 1, day)
+    before, after = TKK.model_copy(update={'tpp_ceiling': honorarium}), PPPK.model_copy(update={'tpp_ceiling': pagu})
+    change = CHANGE.model_copy(update={'effective_from': tmt, 'before': before, 'after': after})
+    days = [evaluate(d) if d.day in tk else evaluate(d, '07:20', '16:35', profile=TKK_PROFILE if d < tmt else PROFILE)
+            for d in sorted(OWED)]  # fmt: skip
+    parts = month_parts([change], FIRST, LAST, mode, lambda d: d in OWED)
+    whole, rows = price_parts(parts, days, Decimal(100), MonthFlags(), PROFILE, {EmployeeType.TKK: TKK_PROFILE})
+    assert whole.tpp_bruto == sum(r.result.tpp_bruto for r in rows)
+    for part, row in zip(sorted(parts, key=lambda p: p.days[0]), rows, strict=True):
+        share = part.weight * part.state.tpp_ceiling
+        assert 0 <= row.result.tpp_bruto <= round_half_up(share) + 1
