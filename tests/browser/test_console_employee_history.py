@@ -130,6 +130,20 @@ def test_super_sees_the_history_and_decisions_and_records_both(
         ('HDS', 6, 2500, False), ('HDS', 9, 2500, True), ('HDR2', 0, 0, True),
     ]  # fmt: skip
 
+    # When BKPSDM corrects the teguran tertulis into a pernyataan tidak puas: the form starts from the decision
+    drows.filter(has_text='800.1.6/140/BKPSDM/2026').first.get_by_role('button', name='Koreksi').click()
+    form = decisions.locator('form.p-form')
+    expect(form).to_contain_text('Koreksi menggantikan seluruh isi SK 800.1.6/140/BKPSDM/2026')
+    expect(form.get_by_label('Hukuman')).to_have_value('HDR2')
+    form.get_by_label('Hukuman').select_option('HDR3')
+    form.get_by_label('Nomor SK').fill('800.1.6/141/BKPSDM/2026')
+    form.get_by_label('Tanggal SK').fill(pemda.today.isoformat())
+    form.get_by_role('button', name='Simpan koreksi').click()
+    expect(drows).to_have_count(4)
+    expect(drows.nth(0)).to_contain_text('HDR3')
+    expect(drows.nth(0)).to_contain_text('Mengoreksi SK 800.1.6/140/BKPSDM/2026')
+    expect(drows.filter(has_text='oleh SK 800.1.6/141/BKPSDM/2026')).to_contain_text('Dikoreksi')
+
     # When BKPSDM withdraws the HDS from the console: the withdrawal is its own row, the HDS is struck
     drows.filter(has_text='800.1.6/131/BKPSDM/2026').first.get_by_role('button', name='Cabut').click()
     form = decisions.locator('form.p-form')
@@ -137,7 +151,7 @@ def test_super_sees_the_history_and_decisions_and_records_both(
     form.get_by_label('Nomor SK pencabutan').fill('800.1.6/150/BKPSDM/2026')
     form.get_by_label('Tanggal SK').fill(pemda.today.isoformat())
     form.get_by_role('button', name='Cabut keputusan').click()
-    expect(drows).to_have_count(4)
+    expect(drows).to_have_count(5)
     expect(drows.nth(0)).to_contain_text('Pencabutan')
     expect(drows.nth(0)).to_contain_text('Mencabut SK 800.1.6/131/BKPSDM/2026')
     expect(drows.filter(has_text='oleh SK 800.1.6/150/BKPSDM/2026')).to_contain_text('Dicabut')
