@@ -25,6 +25,7 @@ class Record:
     version: int = 0
     list_key: str | None = None  # sort key within its kind's listing (OPD-first, so OPD filters are prefixes)
     lookup: tuple[str, str] | None = None  # a second access path (e.g. a machine's PIN mappings)
+    expires_at: datetime | None = None  # DynamoDB's TTL removes the record some time after (a liveness challenge)
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,77 @@ class WorkQueue(Protocol):
 class NonceBook(Protocol):
     def claim(self, scope: str, nonce: str, expires_at: datetime) -> bool:
         """Record a nonce once: True the first time, False if it was seen before (a replay)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A key taken once and kept until `expires_at` (DynamoDB's TTL): a signed request's nonce, a check-in's
+    Idempotency-Key. `data` is what the request that took it leaves for its retries (its answer)."""
+
+    id: str
+    expires_at: datetime
+    data: JsonDict | None = None
+
+
+class ClaimTaken(Exception):
+    """A unit's claim was taken before (a replayed nonce, a retried Idempotency-Key): nothing was written."""
+
+    def __init__(self, claim_id: str) -> None:
+        super().__init__(claim_id)
+        self.claim_id = claim_id
+
+
+@dataclass(frozen=True)
+class SetField:
+    """One bookkeeping field of an existing record, as DirectoryStore.set_field."""
+
+    kind: str
+    id: str
+    field: str
+    value: object
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Everything one phone request writes, all or nothing."""
+
+    writes: Sequence[Write] = ()  # conditional, as DirectoryStore.commit (no audit entry)
+    records: Sequence[Record] = ()  # bookkeeping, written whatever is stored
+    fields: Sequence[SetField] = ()
+    punches: Sequence[Punch] = ()  # new punches: the unit fails if one is in the ledger already
+    claims: Sequence[Claim] = ()  # the unit fails (ClaimTaken) if one is taken and not expired
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What one batch read found: records by (kind, id), claims by id, and which keys were asked."""
+
+    records: Mapping[tuple[str, str], Record] = field(default_factory=dict)
+    claims: Mapping[str, Claim] = field(default_factory=dict)
+    asked: frozenset[tuple[str, str]] = frozenset()
+    asked_claims: frozenset[str] = frozenset()
+
+    def get(self, kind: str, record_id: str) -> Record | None:
+        return self.records.get((kind, record_id))
+
+    def merged(self, other: Reads) -> Reads:
+        return Reads({**self.records, **other.records}, {**self.claims, **other.claims}, self.asked | other.asked,
+                     self.asked_claims | other.asked_claims)  # fmt: skip
+
+
+class RequestStore(Protocol):
+    """A phone request's reads in one batch and its writes in one transaction, across the directory, the punch
+    ledger and the claims (docs/data-model.md, check-in)."""
+
+    def read(self, records: Sequence[tuple[str, str]], claims: Sequence[str] = ()) -> Reads:
+        """Records by (kind, id) and claims by id, strongly consistent, in one batch read."""
+        ...
+
+    def commit(self, unit: Unit, now: datetime) -> None:
+        """Apply the unit in one transaction: ClaimTaken if a claim is taken (one expired before `now` is free),
+        Conflict (the write's message) if a conditional write fails or a punch is in the ledger already, NotFound
+        if a field's record is gone."""
         ...
 
 

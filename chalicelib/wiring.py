@@ -11,6 +11,7 @@ from chalicelib import resource_names as names
 from chalicelib.adapters.dynamodb.directory import DynamoAuditLog, DynamoDirectoryStore
 from chalicelib.adapters.dynamodb.nonces import DynamoNonceBook
 from chalicelib.adapters.dynamodb.punches import DynamoPunchLedger
+from chalicelib.adapters.dynamodb.requests import DynamoRequestStore
 from chalicelib.adapters.notices import PrintedFinanceNotices, SnsFinanceNotices
 from chalicelib.adapters.s3 import S3ObjectStore
 from chalicelib.adapters.sqs import SqsQueue
@@ -111,5 +112,5 @@ def _face_checks() -> SqsQueue:
 def get_mobile() -> Mobile:
     return Mobile(
         deps=get_deps(), faces=get_face_engine(), media=_media(), queue=_face_checks(), nonces=DynamoNonceBook(),
-        settings=get_settings(),
+        settings=get_settings(), requests=DynamoRequestStore(),
     )  # fmt: skip

@@ -70,12 +70,12 @@ def liveness_challenge(ctx: Ctx) -> Any:
 
 @route(bp, '/v1/mobile/checkins', 'POST', summary='Check in or out: geofence, selfie against the enrolled face',
        tag='mobile', body='chalicelib.services.checkins:CheckinBody', device=True, status=201, idempotent=True,
-       max_body_bytes=MOBILE_BODY_BYTES)  # fmt: skip
+       own_idempotency=True, max_body_bytes=MOBILE_BODY_BYTES)  # fmt: skip
 def check_in(ctx: Ctx) -> Any:
     from chalicelib.services import checkins
     from chalicelib.wiring import get_mobile
 
-    decision = checkins.check_in(get_mobile(), ctx.caller, ctx.body)
+    decision = checkins.check_in(get_mobile(), ctx.caller, ctx.body, ctx.idempotency_key)
     metrics.add_metric(name=f'Checkins_{decision["outcome"]}', unit=MetricUnit.Count, value=1)
     if decision['outcome'] == 'pending':
         metrics.add_metric(name=names.METRIC_REKOGNITION_THROTTLED, unit=MetricUnit.Count, value=1)

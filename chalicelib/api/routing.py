@@ -188,6 +188,7 @@ class RouteSpec:
     paginated: bool = False
     device: bool = False  # signed by an activated phone's key instead of an API key (docs/checkin.md)
     max_body_bytes: int | None = None  # instead of the JSON or import limit of the settings
+    own_idempotency: bool = False  # the view keeps the Idempotency-Key in its own transaction (a check-in)
 
     @property
     def body(self) -> type[BaseModel] | None:
@@ -222,6 +223,7 @@ class Ctx:
     raw_body: bytes = b''
     content_type: str = JSON
     caller_or_none: DeviceCaller | None = None
+    idempotency_key: str | None = None  # given to a view that keeps it itself (RouteSpec.own_idempotency)
 
     @property
     def principal(self) -> Principal:
@@ -406,10 +408,11 @@ def route(
     paginated: bool = False,
     device: bool = False,
     max_body_bytes: int | None = None,
+    own_idempotency: bool = False,
 ) -> Callable[[View], View]:
     spec = RouteSpec(
         method, path, summary, tag, roles, body, body_exclude, body_types, query + (PAGINATION if paginated else ()),
-        status, public, idempotent, paginated, device, max_body_bytes,
+        status, public, idempotent, paginated, device, max_body_bytes, own_idempotency,
     )  # fmt: skip
     REGISTRY.append(spec)
 
@@ -461,10 +464,11 @@ def _handle(view: View, spec: RouteSpec, request: Request, params: dict[str, str
         logger.append_keys(device_id=caller.device.device_id, employee_id=caller.employee.employee_id)
     _check_params(spec, request, params)
     body, raw, content_type = _parse_body(request, spec, settings)
-    ctx = Ctx(request, params, deps, settings, principal, body, raw, content_type, caller)
     key = _idempotency_key(request) if spec.idempotent else None
+    ctx = Ctx(request, params, deps, settings, principal, body, raw, content_type, caller,
+              key if spec.own_idempotency else None)  # fmt: skip
     actor = principal.key_id if principal else caller.device.device_id if caller else None
-    if key is None or actor is None:
+    if key is None or actor is None or spec.own_idempotency:
         return json_response(spec.status, view(ctx), request_id)
     # request.path is the route template; the key must be scoped to the resource actually addressed.
     scope = f'{actor}:{spec.method} {spec.path.format_map(params)}'

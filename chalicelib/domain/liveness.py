@@ -61,6 +61,19 @@ class Challenge(Frozen):
     version: int = 0
 
 
+def challenge_id(random_id: str, employee_id: str, opd_id: str) -> str:
+    """A challenge's id names the employee and the OPD it was issued for, so that the check-in answering it can read
+    the employee's records and the office in the same batch as the device (docs/data-model.md). The id is the
+    record's key: an id with other names in it names no challenge."""
+    return f'{random_id}.{employee_id}.{opd_id}'
+
+
+def named_in_challenge(challenge: str) -> tuple[str, str] | None:
+    """The (employee id, OPD id) a challenge id names, or None for an id of another shape."""
+    parts = challenge.split('.')
+    return (parts[1], parts[2]) if len(parts) == 3 and all(parts) else None
+
+
 @dataclass(frozen=True)
 class LivenessPolicy:
     window: timedelta = timedelta(seconds=120)

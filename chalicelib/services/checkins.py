@@ -7,8 +7,9 @@ import base64
 import binascii
 import hashlib
 import hmac
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -40,8 +41,10 @@ from chalicelib.domain.checkin import (
 )
 from chalicelib.domain.errors import (
     Conflict,
+    DomainError,
     Forbidden,
     Gone,
+    IdempotencyKeyReused,
     NotFound,
     ServiceBusy,
     TooManyRequests,
@@ -49,19 +52,25 @@ from chalicelib.domain.errors import (
     ValidationFailed,
 )
 from chalicelib.domain.faces import QualityGate, quality_problems
-from chalicelib.domain.liveness import Purpose
+from chalicelib.domain.liveness import Purpose, named_in_challenge
 from chalicelib.domain.models import Employee, Opd, Principal, Punch, PunchSource
 from chalicelib.domain.punch_keys import phone_punch_id
 from chalicelib.domain.text import FreeText, PlainName
 from chalicelib.ports import (
     AuditDraft,
+    Claim,
+    ClaimTaken,
     Create,
     FaceEngine,
     FaceEngineBusy,
     NonceBook,
     ObjectStore,
+    Reads,
     Record,
     Replace,
+    RequestStore,
+    SetField,
+    Unit,
     WorkQueue,
     Write,
 )
@@ -103,7 +112,7 @@ JPEG_MAGIC, PNG_MAGIC = b'\xff\xd8\xff', b'\x89PNG\r\n\x1a\n'
 @dataclass(frozen=True)
 class Mobile:
     """What the check-in use cases need beyond the directory: the face engine, the media bucket (home region),
-    the queue for busy-engine checks, the nonce book, and the thresholds."""
+    the queue for busy-engine checks, the nonce book, the thresholds, and the request store."""
 
     deps: Deps
     faces: FaceEngine
@@ -111,6 +120,7 @@ class Mobile:
     queue: WorkQueue
     nonces: NonceBook
     settings: Settings
+    requests: RequestStore  # a phone request's reads in one batch, its writes in one transaction
 
     @property
     def policy(self) -> CheckinPolicy:
@@ -131,6 +141,8 @@ class DeviceCaller:
     device: Device
     enrolment: Enrolment
     employee: Employee
+    reads: Reads = field(default_factory=Reads)  # what authentication read for the route, in the same batch
+    nonce: Claim | None = None  # the request's nonce, to claim with the route's own writes (check-in, challenge)
 
     @property
     def actor(self) -> str:
@@ -360,8 +372,18 @@ class SignedRequest:
     body: bytes
 
 
+CHECKIN_ROUTE = ('POST', '/v1/mobile/checkins')
+CHALLENGE_ROUTE = ('POST', '/v1/mobile/liveness')
+# Routes whose own transaction claims the request's nonce (one write per request); the others claim it at once.
+NONCE_WITH_OWN_WRITES = frozenset({CHECKIN_ROUTE, CHALLENGE_ROUTE})
+
+
 def authenticate_device(mobile: Mobile, request: SignedRequest) -> DeviceCaller:
-    deps = mobile.deps
+    """The signed request's device, enrolment and employee, once the signature, the timestamp and the nonce pass.
+
+    The device is read in one batch with what the route will need and the request alone names (a check-in's
+    challenge, employee, office, photo hashes and Idempotency-Key: ``_checkin_keys``); the signature is checked
+    before any of it is used."""
     device_id = request.headers.get('x-hadir-device')
     timestamp = request.headers.get('x-hadir-timestamp')
     nonce = request.headers.get('x-hadir-nonce')
@@ -371,16 +393,40 @@ def authenticate_device(mobile: Mobile, request: SignedRequest) -> DeviceCaller:
             'this route needs a signed request: X-Hadir-Device, X-Hadir-Timestamp, X-Hadir-Nonce, X-Hadir-Signature',
             code='device_signature_missing',
         )
-    stored = deps.store.get(KIND_DEVICE, device_id) if len(device_id) <= 40 else None
+    if len(device_id) > 40:
+        raise Unauthenticated('Perangkat tidak dikenal. Aktivasi ulang aplikasi.', code='unknown_device')
+    route = (request.method, request.path)
+    records, claims = _checkin_keys(device_id, request) if route == CHECKIN_ROUTE else ([], [])
+    nonce_id = _nonce_id(device_id, nonce)
+    reads = mobile.requests.read([(KIND_DEVICE, device_id), *records], [nonce_id, *claims])
+    device = _signed_device(mobile, reads, request, device_id, timestamp, nonce, signature)
+    now = mobile.deps.clock()
+    pending: Claim | None = Claim(nonce_id, now + 2 * device_auth.MAX_CLOCK_DIFFERENCE)
+    if route not in NONCE_WITH_OWN_WRITES:
+        # Claimed only after the signature checks out: nobody else can burn a device's nonces.
+        if not mobile.nonces.claim(device.device_id, nonce, now + 2 * device_auth.MAX_CLOCK_DIFFERENCE):
+            raise Unauthenticated('this request was already received once (replayed nonce)', code='replayed_nonce')
+        pending = None
+    try:
+        return _bound_caller(mobile, device, reads, pending)
+    except DomainError:
+        _claim_now(mobile, pending)
+        raise
+
+
+def _signed_device(
+    mobile: Mobile, reads: Reads, request: SignedRequest, device_id: str, timestamp: str, nonce: str, signature: str
+) -> Device:
+    stored = reads.get(KIND_DEVICE, device_id)
     if stored is None:
         raise Unauthenticated('Perangkat tidak dikenal. Aktivasi ulang aplikasi.', code='unknown_device')
     device = load(Device, stored)
     if device.revoked_at is not None:
-        _refuse_inactive(deps, device)
+        _refuse_inactive(mobile.deps, device)
         raise Unauthenticated(
             'Perangkat ini sudah dinonaktifkan oleh admin. Aktivasi ulang dengan kode baru.', code='device_revoked'
         )
-    now = deps.clock()
+    now = mobile.deps.clock()
     try:
         device_auth.check_freshness(timestamp, nonce, now)
     except device_auth.DeviceAuthError as exc:
@@ -389,17 +435,99 @@ def authenticate_device(mobile: Mobile, request: SignedRequest) -> DeviceCaller:
     text = device_auth.signed_text(request.method, request.path, request.query, timestamp, nonce, request.body)
     if not device_auth.signature_is_valid(device.public_key, text, signature):
         raise Unauthenticated('the request signature does not match this device', code='bad_signature')
-    # Claimed only after the signature checks out: nobody else can burn a device's nonces.
-    expires = now + 2 * device_auth.MAX_CLOCK_DIFFERENCE
-    if not mobile.nonces.claim(device.device_id, nonce, expires):
+    if _taken(reads.claims.get(_nonce_id(device_id, nonce)), now):
         raise Unauthenticated('this request was already received once (replayed nonce)', code='replayed_nonce')
-    enrolment, _ = _enrolment(deps, device.employee_id)
+    return device
+
+
+def _bound_caller(mobile: Mobile, device: Device, reads: Reads, nonce: Claim | None) -> DeviceCaller:
+    """The device's enrolment and employee (read now unless the first batch had them): the device must still be
+    the enrolment's, and the employee active."""
+    employee_id = device.employee_id
+    reads = _with(mobile, reads, [(KIND_ENROLMENT, employee_id), (KIND_EMPLOYEE, employee_id)])
+    stored_enrolment = reads.get(KIND_ENROLMENT, employee_id)
+    enrolment = load(Enrolment, stored_enrolment) if stored_enrolment else Enrolment(employee_id=employee_id)
     if enrolment.device_id != device.device_id:
         raise Unauthenticated('Perangkat ini sudah dinonaktifkan oleh admin.', code='device_revoked')
-    employee = load(Employee, require(deps.store, KIND_EMPLOYEE, device.employee_id))
+    stored_employee = reads.get(KIND_EMPLOYEE, employee_id)
+    if stored_employee is None:
+        raise NotFound(f'{KIND_EMPLOYEE} {employee_id} does not exist')
+    employee = load(Employee, stored_employee)
     if not employee.active:
-        _revoke_for_inactive(deps, device, enrolment, employee)
-    return DeviceCaller(device, enrolment, employee)
+        _revoke_for_inactive(mobile.deps, device, enrolment, employee)
+    return DeviceCaller(device, enrolment, employee, reads, nonce)
+
+
+def _with(mobile: Mobile, reads: Reads, keys: Sequence[tuple[str, str]], claims: Sequence[str] = ()) -> Reads:
+    """`reads` with these records and claims too, read in one batch if the first one did not ask for them."""
+    missing = [key for key in dict.fromkeys(keys) if key not in reads.asked]
+    missing_claims = [c for c in dict.fromkeys(claims) if c not in reads.asked_claims]
+    if not missing and not missing_claims:
+        return reads
+    return reads.merged(mobile.requests.read(missing, missing_claims))
+
+
+def _nonce_id(device_id: str, nonce: str) -> str:
+    return f'nonce#{device_id}#{nonce}'  # DynamoNonceBook's id: both claim the same item
+
+
+def _idempotency_id(device_id: str, key: str) -> str:
+    return f'checkin#{device_id}#{key}'
+
+
+def _taken(claim: Claim | None, now: datetime) -> bool:
+    return claim is not None and claim.expires_at >= now
+
+
+def _claim_now(mobile: Mobile, nonce: Claim | None) -> None:
+    """Claim a request's nonce that its own writes did not (the request was refused): used once all the same."""
+    if nonce is None:
+        return
+    try:
+        mobile.requests.commit(Unit(claims=[nonce]), mobile.deps.clock())
+    except ClaimTaken:
+        pass  # the transaction that refused it (a replay) or a concurrent copy claimed it
+
+
+def _checkin_keys(device_id: str, request: SignedRequest) -> tuple[list[tuple[str, str]], list[str]]:
+    """The records and claims a check-in reads, as far as the request names them: its Idempotency-Key, both
+    photos' hashes, and the challenge, whose id names the employee and the office. Unparsable parts name nothing
+    (the service refuses them later, in its own words)."""
+    try:
+        body = json.loads(request.body)
+    except ValueError:
+        return [], []
+    if not isinstance(body, dict):
+        return [], []
+    key = request.headers.get('idempotency-key')
+    claims = [_idempotency_id(device_id, key)] if key else []
+    images = [body.get('image')]
+    records: list[tuple[str, str]] = []
+    live = body.get('liveness')
+    if isinstance(live, dict):
+        images.append(live.get('turned_image'))
+        challenge = live.get('challenge_id')
+        if isinstance(challenge, str) and 4 <= len(challenge) <= 100:
+            records.append((liveness.KIND_CHALLENGE, challenge))
+            named = named_in_challenge(challenge)
+            if named:
+                employee_id, opd_id = named
+                records += [(KIND_EMPLOYEE, employee_id), (KIND_ENROLMENT, employee_id),
+                            (liveness.KIND_FACE_PRINTS, employee_id), (KIND_OPD, opd_id)]  # fmt: skip
+    for image in images:
+        sha = _image_sha(image)
+        if sha:
+            records.append((KIND_SELFIE, sha))
+    return records, claims
+
+
+def _image_sha(encoded: object) -> str | None:
+    if not isinstance(encoded, str):
+        return None
+    try:
+        return hashlib.sha256(base64.b64decode(encoded.split(',', 1)[-1], validate=True)).hexdigest()
+    except (binascii.Error, ValueError):
+        return None
 
 
 _INACTIVE = ('Akun pegawai Anda tidak aktif (dinonaktifkan atau pindah ke luar pemda), jadi ponsel ini tidak bisa '
@@ -590,23 +718,49 @@ class CheckinBody(BaseModel):
     liveness: LivenessAnswer | None = None
 
 
-def check_in(mobile: Mobile, caller: DeviceCaller, body: Mapping[str, Any]) -> dict[str, Any]:
+def check_in(
+    mobile: Mobile, caller: DeviceCaller, body: Mapping[str, Any], idempotency_key: str | None = None
+) -> dict[str, Any]:
+    """One check-in or check-out: geofence, face and liveness, then every record in one transaction (the
+    check-in, its punch when accepted, the challenge consumed, the photos' hashes, liveness' evidence, the last
+    position, the request's nonce and its Idempotency-Key with the answer a retry gets)."""
+    try:
+        return _check_in(mobile, caller, body, idempotency_key)
+    except DomainError:
+        _claim_now(mobile, caller.nonce)
+        raise
+
+
+def _check_in(
+    mobile: Mobile, caller: DeviceCaller, body: Mapping[str, Any], idempotency_key: str | None
+) -> dict[str, Any]:
     deps, employee, policy = mobile.deps, caller.employee, mobile.policy
     request = build(CheckinBody, body)
+    now = deps.clock()
+    retry = _Retry.of(mobile, caller, body, idempotency_key, now)
     image = _image(mobile, request.image)
+    turned = _image(mobile, request.liveness.turned_image) if request.liveness else None
+    reads = _checkin_reads(mobile, caller, retry, image, turned, request.liveness)
+    answered = retry.answer(reads, now) if retry else None
+    if answered is not None:
+        _claim_now(mobile, caller.nonce)
+        return answered
     if caller.enrolment.face_id is None or caller.enrolment.face_key is None:
         raise Conflict('Rekam wajah dulu sebelum presensi.', code='face_not_enrolled')
-    live = _live(mobile, caller, request.liveness, image, 'checkin')
-    opd = load(Opd, require(deps.store, KIND_OPD, employee.opd_id))
-    now = deps.clock()
+    live, challenge_write = _checkin_live(mobile, caller, request.liveness, image, turned, reads)
+    opd = load(Opd, _required(mobile, reads, KIND_OPD, employee.opd_id))
     local = now.astimezone(ZoneInfo(opd.zone))
-    places = (*opd.locations, *duty_places(deps, employee.employee_id, local.date()))  # an approved DL's place too
-    nearest = nearest_office(request.lat, request.lon, places)
+    nearest = nearest_office(request.lat, request.lon, opd.locations)
+    if nearest is None or nearest[1] > 0:
+        # Outside every office: an approved duty's place may be where the employee is today (one query). Inside
+        # one, no place can be nearer (distance 0, and the first nearest wins).
+        places = (*opd.locations, *duty_places(deps, employee.employee_id, local.date()))
+        nearest = nearest_office(request.lat, request.lon, places)
     office, distance = nearest if nearest else (None, None)
     selfie_sha = hashlib.sha256(image).hexdigest()
     evidence = Evidence(
         distance_m=distance, office=office, accuracy_m=request.accuracy_m,
-        selfie_seen_before=deps.store.get(KIND_SELFIE, selfie_sha) is not None,
+        selfie_seen_before=reads.get(KIND_SELFIE, selfie_sha) is not None,
         speed_kmh=travel_speed_kmh(caller.enrolment.last_fix, request.lat, request.lon, now, policy),
     )  # fmt: skip
     measured = liveness.Measured(evidence)
@@ -618,7 +772,7 @@ def check_in(mobile: Mobile, caller: DeviceCaller, body: Mapping[str, Any]) -> d
             evidence = _with_face(mobile, evidence, caller.enrolment.face_key, image)
     outcome, reasons = decide(evidence, policy)
     if live is not None:
-        signals = liveness.reuse_signals(mobile, employee.employee_id, live, measured.frontal_print)
+        signals = liveness.reuse_signals(mobile, employee.employee_id, live, measured.frontal_print, reads=reads)
         outcome, reasons = liveness.combine(outcome, reasons, measured, signals)
     checkin_id = deps.new_id('chk')
     selfie_key = f'selfies/{local.date().isoformat()}/{checkin_id}.jpg'
@@ -633,20 +787,122 @@ def check_in(mobile: Mobile, caller: DeviceCaller, body: Mapping[str, Any]) -> d
         selfie_seen_before=evidence.selfie_seen_before, quality_passed=evidence.quality_passed,
         speed_kmh=None if evidence.speed_kmh is None else round(evidence.speed_kmh, 1),
     )  # fmt: skip
+    punches = []
     if outcome is Outcome.ACCEPTED:
-        checkin = _punch(mobile, checkin)
-    deps.store.put_many([
-        _checkin_record(checkin),
-        Record(KIND_SELFIE, selfie_sha, {'checkin_id': checkin_id, 'employee_id': employee.employee_id}),
-    ])  # fmt: skip
+        punch = _phone_punch(checkin, now)
+        punches.append(punch)
+        checkin = checkin.model_copy(update={'punch_id': punch.punch_id})
+    records = []
+    if not evidence.selfie_seen_before:  # the first sighting of a photo is the one remembered
+        records.append(Record(KIND_SELFIE, selfie_sha, {'checkin_id': checkin_id, 'employee_id': employee.employee_id}))
     if live is not None:
-        liveness.keep(mobile, checkin_id, employee.employee_id, local.date(), live, measured)
+        records += liveness.keep(mobile, checkin_id, employee.employee_id, local.date(), live, measured, reads)
+    fields = []
     if outcome is not Outcome.REFUSED:
         fix = Fix(lat=request.lat, lon=request.lon, at=now)
-        deps.store.set_field(KIND_ENROLMENT, employee.employee_id, 'last_fix', fix.model_dump(mode='json'))
+        fields.append(SetField(KIND_ENROLMENT, employee.employee_id, 'last_fix', fix.model_dump(mode='json')))
+    answer = public_checkin(checkin)
+    claims = [c for c in (caller.nonce, retry.claim(answer) if retry else None) if c is not None]
+    writes: list[Write] = [Create(_checkin_record(checkin), 'check-in id collision; send it again')]
+    if challenge_write is not None:
+        writes.append(challenge_write)
+    try:
+        unit = Unit(writes=writes, records=records, fields=fields, punches=punches, claims=claims)
+        mobile.requests.commit(unit, now)
+    except ClaimTaken as taken:
+        if retry is not None and taken.claim_id == retry.claim_id:
+            # A copy of this request, sent at the same time, was recorded first: its answer is this one's.
+            answered = retry.answer(mobile.requests.read([], [retry.claim_id]), now)
+            if answered is not None:
+                return answered
+        raise Unauthenticated('this request was already received once (replayed nonce)',
+                              code='replayed_nonce') from None  # fmt: skip
+    except Conflict:
+        if challenge_write is None:
+            raise
+        raise liveness.used_challenge() from None  # another request consumed the challenge after it was read
     if outcome is Outcome.PENDING:
         mobile.queue.send({'checkin_id': checkin_id})
-    return public_checkin(checkin)
+    return answer
+
+
+def _checkin_reads(
+    mobile: Mobile,
+    caller: DeviceCaller,
+    retry: _Retry | None,
+    image: bytes,
+    turned: bytes | None,
+    answer: LivenessAnswer | None,
+) -> Reads:
+    """Everything the check-in reads, from the device's batch; what that batch could not name is read in one
+    more (a check-in without a challenge, or an employee moved to another OPD since the challenge)."""
+    employee = caller.employee
+    keys = [(KIND_OPD, employee.opd_id), (KIND_SELFIE, hashlib.sha256(image).hexdigest())]
+    if answer is not None and turned is not None:
+        keys += [(liveness.KIND_CHALLENGE, answer.challenge_id), (KIND_SELFIE, hashlib.sha256(turned).hexdigest()),
+                 (liveness.KIND_FACE_PRINTS, employee.employee_id)]  # fmt: skip
+    return _with(mobile, caller.reads, keys, [retry.claim_id] if retry else [])
+
+
+def _required(mobile: Mobile, reads: Reads, kind: str, record_id: str) -> Record:
+    record = reads.get(kind, record_id)
+    if record is None:
+        raise NotFound(f'{kind} {record_id} does not exist')
+    return record
+
+
+def _checkin_live(
+    mobile: Mobile,
+    caller: DeviceCaller,
+    answer: LivenessAnswer | None,
+    image: bytes,
+    turned: bytes | None,
+    reads: Reads,
+) -> tuple[liveness.Live | None, Replace | None]:
+    """The liveness frames with the challenge they answer, and the write that consumes it (in the check-in's
+    transaction); (None, None) when sent without and not required."""
+    if answer is None or turned is None:
+        if mobile.settings.liveness_required:
+            raise ValidationFailed('Aplikasi perlu diperbarui: presensi kini meminta gerakan kepala. Muat ulang '
+                                   'halaman ini.', code='liveness_required')  # fmt: skip
+        return None, None
+    stored = reads.get(liveness.KIND_CHALLENGE, answer.challenge_id)
+    consumed, write = liveness.consume(mobile, caller, answer, 'checkin', 'checkin', stored)
+    return liveness.Live(consumed, image, turned), write
+
+
+@dataclass(frozen=True)
+class _Retry:
+    """A check-in's Idempotency-Key: a retry with the same key and body gets the first answer; with another body,
+    422. Kept as a claim (the idempotency table, TTL'd like Powertools' records) in the check-in's transaction."""
+
+    claim_id: str
+    request_sha256: str
+    expires_at: datetime
+
+    @classmethod
+    def of(
+        cls, mobile: Mobile, caller: DeviceCaller, body: Mapping[str, Any], key: str | None, now: datetime
+    ) -> _Retry | None:
+        if not key:
+            return None
+        canonical = json.dumps(dict(body), sort_keys=True, separators=(',', ':'), ensure_ascii=False)
+        ttl = timedelta(seconds=mobile.settings.idempotency_ttl_seconds)
+        return cls(_idempotency_id(caller.device.device_id, key), hashlib.sha256(canonical.encode()).hexdigest(),
+                   now + ttl)  # fmt: skip
+
+    def answer(self, reads: Reads, now: datetime) -> dict[str, Any] | None:
+        """The first answer, if this key was used (and has not expired); IdempotencyKeyReused for another body."""
+        taken = reads.claims.get(self.claim_id)
+        if not _taken(taken, now) or taken is None or taken.data is None:
+            return None
+        if taken.data.get('request_sha256') != self.request_sha256:
+            raise IdempotencyKeyReused('this Idempotency-Key was already used with a different request body')
+        answer: dict[str, Any] = taken.data['answer']
+        return answer
+
+    def claim(self, answer: dict[str, Any]) -> Claim:
+        return Claim(self.claim_id, self.expires_at, {'request_sha256': self.request_sha256, 'answer': answer})
 
 
 def _with_face(mobile: Mobile, evidence: Evidence, face_key: str, image: bytes) -> Evidence:
@@ -670,18 +926,24 @@ def _replace(evidence: Evidence, **changes: Any) -> Evidence:
     return replace(evidence, **changes)
 
 
+def _phone_punch(checkin: Checkin, received_at: datetime) -> Punch:
+    """The check-in's punch at its server time; its id follows from the check-in's, so it lands once."""
+    return Punch(
+        punch_id=phone_punch_id(checkin.employee_id, checkin.checkin_id), source=PunchSource.PHONE,
+        employee_id=checkin.employee_id, opd_id=checkin.opd_id, at_utc=checkin.at_utc, local_date=checkin.local_date,
+        zone=checkin.zone, raw=checkin.kind, received_at=received_at,
+    )  # fmt: skip
+
+
 def _punch(mobile: Mobile, checkin: Checkin) -> Checkin:
-    """Write the punch at the check-in's server time; a day already closed is marked for recomputation."""
+    """Write the punch of a check-in decided later (the queue, a review); a day already closed is marked for
+    recomputation."""
     deps = mobile.deps
-    punch_id = phone_punch_id(checkin.employee_id, checkin.checkin_id)
-    deps.ledger.record([
-        Punch(punch_id=punch_id, source=PunchSource.PHONE, employee_id=checkin.employee_id, opd_id=checkin.opd_id,
-              at_utc=checkin.at_utc, local_date=checkin.local_date, zone=checkin.zone, raw=checkin.kind,
-              received_at=deps.clock())
-    ])  # fmt: skip
+    punch = _phone_punch(checkin, deps.clock())
+    deps.ledger.record([punch])
     if checkin.local_date < deps.clock().astimezone(ZoneInfo(checkin.zone)).date():
         mark_for_reclose(deps, {checkin.local_date}, f'checkin {checkin.checkin_id}')
-    return checkin.model_copy(update={'punch_id': punch_id})
+    return checkin.model_copy(update={'punch_id': punch.punch_id})
 
 
 def verify_queued(mobile: Mobile, checkin_id: str) -> str:

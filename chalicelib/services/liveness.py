@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.checkin import Evidence, Outcome, Reason
-from chalicelib.domain.errors import Conflict, Gone, ValidationFailed
+from chalicelib.domain.errors import Conflict, Gone, Unauthenticated, ValidationFailed
 from chalicelib.domain.faces import DetectedFace, FaceBox, quality_problems
 from chalicelib.domain.liveness import (
     DIRECTIONS,
@@ -27,6 +27,7 @@ from chalicelib.domain.liveness import (
     LivenessPolicy,
     Purpose,
     Verdict,
+    challenge_id,
     challenge_problem,
     face_print,
     judge,
@@ -34,7 +35,7 @@ from chalicelib.domain.liveness import (
     print_from_dict,
     reused_reason,
 )
-from chalicelib.ports import Create, FaceEngineBusy, Record, Replace
+from chalicelib.ports import ClaimTaken, Create, FaceEngineBusy, Reads, Record, Replace, Unit
 from chalicelib.services.common import build, dump, load
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ KIND_LIVENESS = 'liveness'  # per check-in: the challenge, the turned frame and 
 KIND_FACE_PRINTS = 'face_prints'  # per employee: the reference's print and the latest selfies'
 KIND_SELFIE = 'selfie'  # the hashes of every photo seen (shared with services.checkins)
 RECENT_PRINTS = 40  # about a month of check-ins and check-outs
+CHALLENGE_KEPT = timedelta(days=1)  # after its window: told 'expired' for a day, then removed by DynamoDB's TTL
 
 
 class ChallengeBody(BaseModel):
@@ -58,7 +60,7 @@ class LivenessAnswer(BaseModel):
 
     model_config = ConfigDict(extra='forbid')
 
-    challenge_id: str = Field(min_length=4, max_length=40)
+    challenge_id: str = Field(min_length=4, max_length=100)
     turned_image: str = Field(min_length=8)
 
 
@@ -90,25 +92,47 @@ def policy_of(mobile: Mobile) -> LivenessPolicy:
 
 
 def _challenge_record(challenge: Challenge) -> Record:
-    return Record(KIND_CHALLENGE, challenge.challenge_id, dump(challenge), challenge.version)
+    return Record(KIND_CHALLENGE, challenge.challenge_id, dump(challenge), challenge.version,
+                  expires_at=challenge.expires_at + CHALLENGE_KEPT)  # fmt: skip
 
 
 def issue_challenge(mobile: Mobile, caller: DeviceCaller, nonce: str, body: dict[str, Any]) -> dict[str, Any]:
     """A new challenge for this device: a direction drawn at random, valid for the window, usable once."""
     deps = mobile.deps
-    request = build(ChallengeBody, body)
+    try:
+        request = build(ChallengeBody, body)
+    except ValidationFailed:
+        _claim_nonce(mobile, caller)  # refused, and its nonce used all the same
+        raise
     now = deps.clock()
+    employee = caller.employee
     challenge = Challenge(
-        challenge_id=deps.new_id('lvc'), device_id=caller.device.device_id, employee_id=caller.employee.employee_id,
-        purpose=request.purpose, direction=DIRECTIONS[deps.random_bytes(1)[0] & 1], nonce=nonce, issued_at=now,
+        challenge_id=challenge_id(deps.new_id('lvc'), employee.employee_id, employee.opd_id),
+        device_id=caller.device.device_id, employee_id=employee.employee_id, purpose=request.purpose,
+        direction=DIRECTIONS[deps.random_bytes(1)[0] & 1], nonce=nonce, issued_at=now,
         expires_at=now + policy_of(mobile).window,
     )  # fmt: skip
-    deps.store.commit([Create(_challenge_record(challenge), 'challenge id collision; ask again')], None)
+    # The request's nonce is claimed in the same transaction as the challenge (one write for the request).
+    unit = Unit(writes=[Create(_challenge_record(challenge), 'challenge id collision; ask again')],
+                claims=[caller.nonce] if caller.nonce else [])  # fmt: skip
+    try:
+        mobile.requests.commit(unit, now)
+    except ClaimTaken:
+        raise Unauthenticated('this request was already received once (replayed nonce)',
+                              code='replayed_nonce') from None  # fmt: skip
     return {
         'challenge_id': challenge.challenge_id, 'purpose': challenge.purpose, 'direction': challenge.direction,
         'instruction': INSTRUCTION[challenge.direction], 'expires_at': challenge.expires_at.isoformat(),
         'window_seconds': mobile.settings.liveness_window_seconds,
     }  # fmt: skip
+
+
+def _claim_nonce(mobile: Mobile, caller: DeviceCaller) -> None:
+    if caller.nonce is not None:
+        try:
+            mobile.requests.commit(Unit(claims=[caller.nonce]), mobile.deps.clock())
+        except ClaimTaken:
+            pass
 
 
 _UNKNOWN = 'Tantangan gerak kepala tidak dikenal untuk perangkat ini. Ulangi dari awal.'
@@ -117,8 +141,27 @@ _UNKNOWN = 'Tantangan gerak kepala tidak dikenal untuk perangkat ini. Ulangi dar
 def claim(mobile: Mobile, caller: DeviceCaller, answer: LivenessAnswer, purpose: Purpose, used_by: str) -> Challenge:
     """Consume the challenge: once, by the device it was issued to, for its purpose, within its window. The write
     is conditional on the version read, so two requests racing with one challenge cannot both pass."""
+    consumed, write = consume(
+        mobile, caller, answer, purpose, used_by, mobile.deps.store.get(KIND_CHALLENGE, answer.challenge_id)
+    )
+    try:
+        mobile.deps.store.commit([write], None)
+    except Conflict:
+        raise used_challenge() from None
+    return consumed
+
+
+def used_challenge() -> Conflict:
+    return Conflict('Tantangan gerak kepala ini sudah dipakai. Ulangi dari awal dengan tantangan baru.',
+                    code='challenge_used')  # fmt: skip
+
+
+def consume(
+    mobile: Mobile, caller: DeviceCaller, answer: LivenessAnswer, purpose: Purpose, used_by: str, stored: Record | None
+) -> tuple[Challenge, Replace]:
+    """The challenge as the answer consumes it, and the write that does it (conditional on the version read, so
+    two requests racing with one challenge cannot both pass): for the caller's own transaction."""
     deps = mobile.deps
-    stored = deps.store.get(KIND_CHALLENGE, answer.challenge_id)
     if stored is None:
         raise Conflict(_UNKNOWN, code='challenge_unknown')
     challenge = load(Challenge, stored)
@@ -126,20 +169,14 @@ def claim(mobile: Mobile, caller: DeviceCaller, answer: LivenessAnswer, purpose:
     problem = challenge_problem(challenge, caller.device.device_id, purpose, now)
     if problem in ('other_device', 'wrong_purpose'):
         raise Conflict(_UNKNOWN, code='challenge_unknown')
-    used = Conflict('Tantangan gerak kepala ini sudah dipakai. Ulangi dari awal dengan tantangan baru.',
-                    code='challenge_used')  # fmt: skip
     if problem == 'used':
-        raise used
+        raise used_challenge()
     if problem == 'expired':
         window = mobile.settings.liveness_window_seconds
         raise Gone(f'Waktu gerakan kepala habis (lebih dari {window} detik). Ulangi dari awal.',
                    code='challenge_expired')  # fmt: skip
     consumed = challenge.model_copy(update={'used_at': now, 'used_by': used_by})
-    try:
-        deps.store.commit([Replace(_challenge_record(consumed))], None)
-    except Conflict:
-        raise used from None
-    return consumed
+    return consumed, Replace(_challenge_record(consumed), 'the challenge was used meanwhile')
 
 
 # ---- enrolment -------------------------------------------------------------------------------------------------
@@ -208,16 +245,27 @@ def _compare(mobile: Mobile, reference: bytes, probe: bytes) -> FaceComparison:
 
 
 def reuse_signals(
-    mobile: Mobile, employee_id: str, live: Live, frontal_print: FacePrint | None, own_checkin: str | None = None
+    mobile: Mobile,
+    employee_id: str,
+    live: Live,
+    frontal_print: FacePrint | None,
+    own_checkin: str | None = None,
+    reads: Reads | None = None,
 ) -> list[Reason]:
     """A frontal or turned frame seen before byte for byte, or a frontal frame at near-zero print distance from
-    the reference or a recent selfie: review signals. `own_checkin`: a queued check-in's own frames do not count."""
+    the reference or a recent selfie: review signals. `own_checkin`: a queued check-in's own frames do not count.
+    `reads`: the check-in's batch read, which holds both frames' hashes and the employee's prints."""
     store = mobile.deps.store
-    seen = store.get_many(KIND_SELFIE, sorted({live.frontal_sha, live.turned_sha}))
+    shas = sorted({live.frontal_sha, live.turned_sha})
+    if reads is None:
+        seen = store.get_many(KIND_SELFIE, shas)
+        prints = store.get(KIND_FACE_PRINTS, employee_id)
+    else:
+        seen = {sha: found for sha in shas if (found := reads.get(KIND_SELFIE, sha)) is not None}
+        prints = reads.get(KIND_FACE_PRINTS, employee_id)
     for sha in (live.frontal_sha, live.turned_sha):
         if sha in seen and (own_checkin is None or seen[sha].data.get('checkin_id') != own_checkin):
             return [reused_reason('bytes', bool(seen[sha].data.get('reference')))]
-    prints = store.get(KIND_FACE_PRINTS, employee_id)
     if prints is None or frontal_print is None:
         return []
     reference = [print_from_dict(prints.data['reference'])] if prints.data.get('reference') else []
@@ -250,28 +298,39 @@ def combine(
     return outcome, (*reasons, *flags)
 
 
-def keep(mobile: Mobile, checkin_id: str, employee_id: str, local_date: date, live: Live, measured: Measured) -> None:
-    """Keep the turned frame beside the selfie, what liveness measured, both hashes as seen, and the frontal
-    print among the employee's recent ones."""
-    store = mobile.deps.store
+def keep(
+    mobile: Mobile,
+    checkin_id: str,
+    employee_id: str,
+    local_date: date,
+    live: Live,
+    measured: Measured,
+    reads: Reads,
+) -> list[Record]:
+    """Store the turned frame beside the selfie; the records to write with the check-in: what liveness measured
+    (with the consumed challenge, which the queue reads after TTL removed the challenge itself), the turned
+    frame's hash if it is new (the first sighting of a photo is the one remembered; the frontal frame's hash is
+    the check-in's), and the frontal print among the employee's recent ones."""
     turned_key = f'selfies/{local_date.isoformat()}/{checkin_id}-turned.jpg'
     mobile.media.put_new(turned_key, live.turned, 'image/jpeg')
     verdict = measured.verdict
     records = [
         Record(KIND_LIVENESS, checkin_id, {
             'challenge_id': live.challenge.challenge_id, 'direction': live.challenge.direction,
-            'turned_key': turned_key, 'turned_sha256': live.turned_sha,
+            'challenge': dump(live.challenge), 'turned_key': turned_key, 'turned_sha256': live.turned_sha,
             'measures': verdict.measures if verdict else None, 'passed': verdict.passed if verdict else None,
             'frontal': _comparison_data(measured.frontal) if measured.frontal and not verdict else None,
         }),
-        Record(KIND_SELFIE, live.turned_sha, {'checkin_id': checkin_id, 'employee_id': employee_id, 'turned': True}),
     ]  # fmt: skip
+    if live.turned_sha != live.frontal_sha and reads.get(KIND_SELFIE, live.turned_sha) is None:
+        turned = {'checkin_id': checkin_id, 'employee_id': employee_id, 'turned': True}
+        records.append(Record(KIND_SELFIE, live.turned_sha, turned))
     if measured.frontal_print is not None:
-        stored = store.get(KIND_FACE_PRINTS, employee_id)
+        stored = reads.get(KIND_FACE_PRINTS, employee_id)
         data = stored.data if stored else {'reference': None, 'recent': []}
         recent = [*data.get('recent', []), measured.frontal_print.as_dict()][-RECENT_PRINTS:]
         records.append(Record(KIND_FACE_PRINTS, employee_id, {**data, 'recent': recent}))
-    store.put_many(records)
+    return records
 
 
 def stored_live(mobile: Mobile, checkin_id: str, frontal: bytes) -> Live | None:
@@ -280,11 +339,15 @@ def stored_live(mobile: Mobile, checkin_id: str, frontal: bytes) -> Live | None:
     kept = store.get(KIND_LIVENESS, checkin_id)
     if kept is None:
         return None
-    challenge = store.get(KIND_CHALLENGE, kept.data['challenge_id'])
-    if challenge is None:
-        return None
+    if kept.data.get('challenge'):
+        challenge = Challenge.model_validate(kept.data['challenge'])
+    else:  # kept before the challenge was copied into it
+        stored = store.get(KIND_CHALLENGE, kept.data['challenge_id'])
+        if stored is None:
+            return None
+        challenge = load(Challenge, stored)
     measured = _comparison(kept.data['frontal']) if kept.data.get('frontal') else None
-    return Live(load(Challenge, challenge), frontal, mobile.media.get(kept.data['turned_key']), measured)
+    return Live(challenge, frontal, mobile.media.get(kept.data['turned_key']), measured)
 
 
 def _comparison_data(comparison: FaceComparison) -> dict[str, Any]:

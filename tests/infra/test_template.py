@@ -161,12 +161,14 @@ def test_tables_are_on_demand_with_pitr_and_prod_protection(template: Template, 
         assert resource['DeletionPolicy'] == ('Retain' if prod else 'Delete')
 
 
-def test_only_the_idempotency_table_expires_items(template: Template, stage: str) -> None:
+def test_only_the_idempotency_and_directory_tables_expire_items(template: Template, stage: str) -> None:
     ttl = {
         props(t)['TableName']: props(t).get('TimeToLiveSpecification')
         for t in resources(template, 'AWS::DynamoDB::Table').values()
     }
     assert ttl.pop(names.table_name(stage, names.TABLE_IDEMPOTENCY)) == {'AttributeName': 'expiration', 'Enabled': True}
+    # The directory's TTL attribute is set only on short-lived records: used and unused liveness challenges.
+    assert ttl.pop(names.table_name(stage, names.TABLE_DIRECTORY)) == {'AttributeName': 'expires', 'Enabled': True}
     assert set(ttl.values()) == {None}
 
 

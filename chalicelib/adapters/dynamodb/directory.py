@@ -41,6 +41,8 @@ def _to_item(record: Record, version: int) -> DirectoryItem:
         item.type_pk, item.type_sk = record.kind, record.list_key
     if record.lookup is not None:
         item.lookup_pk, item.lookup_sk = record.lookup
+    if record.expires_at is not None:
+        item.expires = record.expires_at
     return item
 
 

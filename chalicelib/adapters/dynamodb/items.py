@@ -46,6 +46,7 @@ class DirectoryItem(Model):
     lookup_sk = UnicodeAttribute(null=True)
     version = NumberAttribute(default=0)
     data = MapAttribute[str, object](default=dict)
+    expires = TTLAttribute(null=True)  # set only on short-lived records (liveness challenges): DynamoDB removes them
 
     by_type = DirectoryByType()
     lookup = DirectoryLookup()
@@ -129,6 +130,7 @@ class IdempotencyItem(Model):
 
     id = UnicodeAttribute(hash_key=True)
     expiration = TTLAttribute(null=True)
+    claim_data = JSONAttribute(null=True)  # a check-in's Idempotency-Key claim: the request's hash and its answer
 
 
 ALL_MODELS: tuple[type[Model], ...] = (DirectoryItem, PunchItem, AuditItem, IdempotencyItem, _allowance.AllowanceItem)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.adapters.dynamodb.items import ALL_MODELS, IdempotencyItem
+from chalicelib.adapters.dynamodb.items import ALL_MODELS, DirectoryItem, IdempotencyItem
 
 
 def ensure_tables() -> list[str]:
@@ -11,9 +11,10 @@ def ensure_tables() -> list[str]:
         if not model.exists():
             model.create_table(billing_mode='PAY_PER_REQUEST', wait=True)
             created.append(model.Meta.table_name)
-    _enable_idempotency_ttl()
+    _enable_ttl()
     return created
 
 
-def _enable_idempotency_ttl() -> None:
+def _enable_ttl() -> None:
     IdempotencyItem.update_ttl(ignore_update_ttl_errors=True)
+    DirectoryItem.update_ttl(ignore_update_ttl_errors=True)  # liveness challenges
