@@ -397,6 +397,7 @@ def _ingest_upload(deps: Deps, uploads: UploadStore, settings: Settings, lookups
     bridge_id = key.removeprefix(names.UPLOADS_PREFIX_BRIDGES).split('/', 1)[0]
     lines = uploads.read_lines(key, settings.max_upload_bytes, settings.max_upload_uncompressed_bytes)
     received_at = deps.clock()
+    max_ahead, earliest = timedelta(hours=settings.max_machine_clock_ahead_hours), settings.earliest_punch_date
     counts = UploadCounts()
     punches: list[Punch] = []
     unmapped_ids: set[str] = set()
@@ -418,10 +419,7 @@ def _ingest_upload(deps: Deps, uploads: UploadStore, settings: Settings, lookups
             _record_event(deps, machine, parsed, bridge_id, received_at.isoformat())
             counts.events += 1
             continue
-        reason = implausible_time(
-            parsed.local_time, machine.zone, received_at,
-            max_ahead=timedelta(hours=settings.max_machine_clock_ahead_hours), earliest=settings.earliest_punch_date,
-        )  # fmt: skip
+        reason = implausible_time(parsed.local_time, machine.zone, received_at, max_ahead=max_ahead, earliest=earliest)
         if reason:
             counts.reject(line_no, reason)
             continue
@@ -506,21 +504,21 @@ def apply_new_mappings(deps: Deps, lookups: _Lookups | None = None) -> int:
     return applied
 
 
-def _punch(line: PunchLine, machine: Machine, employee: Employee | None, received_at: Any) -> Punch:
+def _punch(line: PunchLine, machine: Machine, employee: Employee | None, received_at: datetime) -> Punch:
     at_utc, local_date = local_to_utc(line.local_time, machine.zone)
-    return Punch(
-        punch_id=line.punch_id,
-        source=PunchSource.MACHINE,
-        employee_id=employee.employee_id if employee else None,
-        opd_id=employee.opd_id if employee else machine.opd_id,
-        at_utc=at_utc,
-        local_date=local_date,
-        zone=machine.zone,
-        machine_serial=line.serial,
-        machine_pin=line.pin,
-        raw=line.raw,
-        received_at=received_at,
-    )
+    fields: dict[str, Any] = {
+        'punch_id': line.punch_id, 'source': PunchSource.MACHINE,
+        'employee_id': employee.employee_id if employee else None,
+        'opd_id': employee.opd_id if employee else machine.opd_id, 'at_utc': at_utc, 'local_date': local_date,
+        'zone': machine.zone, 'machine_serial': line.serial, 'machine_pin': line.pin, 'raw': line.raw,
+        'received_at': received_at,
+    }  # fmt: skip
+    # Every value is already checked (parser, directory records, clock), so validating a punch again would only
+    # strip whitespace, which only the PIN and the raw line can carry: those few punches are validated as ever.
+    # Python's strip removes every character pydantic's does, so an unchanged value is one it would keep.
+    if line.pin != line.pin.strip() or line.raw != line.raw.strip():
+        return Punch(**fields)
+    return Punch.model_construct(**fields)
 
 
 def flags_lookup(day: date) -> str:

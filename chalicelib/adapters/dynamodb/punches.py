@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
 
+from chalicelib.adapters.dynamodb.base import connection
 from chalicelib.adapters.dynamodb.items import PunchItem
 from chalicelib.domain.models import Punch, PunchSource
 from chalicelib.ports import PunchWriteResult, WaitingPunch
 
+MAX_GET_KEYS = 100  # BatchGetItem's limit per request
+MAX_WRITE_ITEMS = 25  # BatchWriteItem's
+MAX_IDLE_ROUNDS = 8  # requests in a row that DynamoDB left wholly unprocessed before the batch is given up
+BACKOFF_FIRST_SECONDS = 0.05
+BACKOFF_MAX_SECONDS = 2.0
+
+RawItem = dict[str, dict[str, str]]
+
 
 def _utc_key(at: datetime) -> str:
-    return at.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+    # The same text as strftime('%Y-%m-%dT%H:%M:%S.%fZ') for years 1000-9999, at a fraction of its cost.
+    return at.isoformat(timespec='microseconds')[:26] + 'Z'
+
+
+def _utc_text(at: datetime) -> str:
+    """The stored form of a UTCDateTimeAttribute (pynamodb's serialize), without its strftime."""
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat(timespec='microseconds')[:26] + '+0000'
 
 
 def _opd_date(opd_id: str, local_date: date) -> str:
@@ -47,6 +66,39 @@ def _to_item(punch: Punch) -> PunchItem:
     )
 
 
+def _raw_item(punch: Punch, utc_texts: dict[datetime, str]) -> RawItem:
+    """The item ``_to_item(punch)`` stores, as DynamoDB's attribute map, built without a pynamodb model (a
+    machine upload writes thousands). ``utc_texts``: formatted instants shared by the batch (one upload time)."""
+    received_at = utc_texts.get(punch.received_at)
+    if received_at is None:
+        received_at = utc_texts[punch.received_at] = _utc_text(punch.received_at)
+    local_date = punch.local_date.isoformat()
+    item: RawItem = {
+        'punch_id': {'S': punch.punch_id},
+        'source': {'S': punch.source.value},
+        'at_utc': {'S': _utc_text(punch.at_utc)},
+        'at_utc_key': {'S': _utc_key(punch.at_utc)},
+        'local_date': {'S': local_date},
+        'zone': {'S': punch.zone},
+        'received_at': {'S': received_at},
+    }
+    if punch.employee_id is not None:
+        item['employee_id'] = {'S': punch.employee_id}
+    if punch.opd_id is not None:
+        item['opd_id'] = {'S': punch.opd_id}
+        item['opd_date'] = {'S': f'{punch.opd_id}#{local_date}'}
+    if punch.machine_serial is not None:
+        item['machine_serial'] = {'S': punch.machine_serial}
+        if punch.employee_id is None and punch.source is PunchSource.MACHINE:
+            item['unmapped_serial'] = {'S': punch.machine_serial}
+            item['unmapped_key'] = {'S': f'{punch.machine_pin}#{local_date}#{punch.punch_id}'}
+    if punch.machine_pin is not None:
+        item['machine_pin'] = {'S': punch.machine_pin}
+    if punch.raw is not None:
+        item['raw'] = {'S': punch.raw}
+    return item
+
+
 def _from_item(item: PunchItem) -> Punch:
     return Punch(
         punch_id=item.punch_id,
@@ -64,13 +116,26 @@ def _from_item(item: PunchItem) -> Punch:
 
 
 class DynamoPunchLedger:
+    def __init__(self, client: Any | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._client = client  # the low-level DynamoDB client; pynamodb's own one unless given (tests)
+        self._sleep = sleep
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = connection().client
+        return self._client
+
     def record(self, punches: Sequence[Punch]) -> PunchWriteResult:
         """Write the punches whose ids are not in the ledger yet.
 
         One punch (a phone check-in) is a conditional put, safe against any race. A batch (a machine
-        upload) checks the ids with BatchGetItem and writes the new ones with BatchWriteItem, 25 to a
-        request instead of one: a concurrent writer of the same id can only write the same immutable
-        item again, so the ledger still holds each punch once.
+        upload) reads which ids exist with strongly consistent BatchGetItem and writes only the new ones with
+        BatchWriteItem, 25 to a request: a stored punch is never put again, so its ``received_at`` and an
+        employee a later mapping gave it stay. A concurrent writer of the same id can only write the same
+        punch, so the ledger still holds each punch once. Requests go through the low-level client with the
+        items built once (no pynamodb model per punch); keys and items DynamoDB leaves unprocessed are sent
+        again after a growing pause.
         """
         result = PunchWriteResult()
         if len(punches) == 1:
@@ -82,15 +147,56 @@ class DynamoPunchLedger:
                 result.duplicate.append(punch.punch_id)
             else:
                 unique[punch.punch_id] = punch
-        existing = {i.punch_id for i in PunchItem.batch_get(list(unique), attributes_to_get=['punch_id'])}
-        with PunchItem.batch_write() as batch:
-            for punch_id, punch in unique.items():
-                if punch_id in existing:
-                    result.duplicate.append(punch_id)
-                else:
-                    batch.save(_to_item(punch))
-                    result.accepted.append(punch_id)
+        existing = self._existing(list(unique))
+        utc_texts: dict[datetime, str] = {}
+        new_items: list[RawItem] = []
+        for punch_id, punch in unique.items():
+            if punch_id in existing:
+                result.duplicate.append(punch_id)
+            else:
+                new_items.append(_raw_item(punch, utc_texts))
+                result.accepted.append(punch_id)
+        self._put_all(new_items)
         return result
+
+    def _existing(self, punch_ids: list[str]) -> set[str]:
+        table = PunchItem.Meta.table_name
+        found: set[str] = set()
+        for start in range(0, len(punch_ids), MAX_GET_KEYS):
+            keys = [{'punch_id': {'S': punch_id}} for punch_id in punch_ids[start : start + MAX_GET_KEYS]]
+            request: dict[str, Any] = {
+                table: {'Keys': keys, 'ProjectionExpression': 'punch_id', 'ConsistentRead': True}
+            }
+            idle = 0
+            while request:
+                answer = self.client.batch_get_item(RequestItems=request)
+                found.update(item['punch_id']['S'] for item in answer.get('Responses', {}).get(table, ()))
+                left = answer.get('UnprocessedKeys') or {}
+                idle = idle + 1 if left and len(left[table]['Keys']) == len(request[table]['Keys']) else 0
+                if left:
+                    self._pause(idle)
+                request = left
+        return found
+
+    def _put_all(self, items: list[RawItem]) -> None:
+        table = PunchItem.Meta.table_name
+        pending = deque({'PutRequest': {'Item': item}} for item in items)
+        idle = 0
+        while pending:
+            sent = [pending.popleft() for _ in range(min(MAX_WRITE_ITEMS, len(pending)))]
+            answer = self.client.batch_write_item(RequestItems={table: sent})
+            left = (answer.get('UnprocessedItems') or {}).get(table, [])
+            if left:
+                pending.extendleft(reversed(left))  # first again, so a throttled batch keeps its order
+                idle = idle + 1 if len(left) == len(sent) else 0
+                self._pause(idle)
+
+    def _pause(self, idle: int) -> None:
+        """Back off before re-sending what DynamoDB left unprocessed (it throttles a hot table so); give up, with
+        nothing recorded as done, after MAX_IDLE_ROUNDS requests in a row that made no progress."""
+        if idle >= MAX_IDLE_ROUNDS:
+            raise RuntimeError('DynamoDB left the same punches unprocessed after several tries')
+        self._sleep(min(BACKOFF_MAX_SECONDS, BACKOFF_FIRST_SECONDS * 2**idle))
 
     def _record_one(self, punch: Punch, result: PunchWriteResult) -> None:
         try:
