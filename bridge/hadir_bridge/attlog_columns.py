@@ -19,7 +19,8 @@ How a chunk of lines (about 64 KiB, each ending in LF) is read without a Python 
   sit inside a date) and judged once.
 
 A chunk that fails any of these checks (an empty line, a value the rules reject, a CR inside a line, a bad date...)
-is read line by line by the caller's careful function instead, so one odd line slows only its chunk.
+is halved and each half tried the same way, down to a few lines, which the caller's careful function reads line by
+line: one odd line slows only the few lines around it.
 
 A chunk read whole keeps only its text: its columns (PINs, times, integers, raw lines) are split from it when first
 asked for, each by one C-level ``split``, slice, ``map`` or ``translate``.
@@ -33,6 +34,7 @@ from itertools import islice
 
 CHUNK_CHARS = 1 << 16
 MAX_DATES_PER_CHUNK = 16  # a chunk of a few thousand lines spans a few days; more goes line by line
+MIN_LINES_TO_HALVE = 16
 
 Row = tuple[str, str, int | None, int | None, str]
 
@@ -235,14 +237,27 @@ class AttlogColumns:
                 position = end
             else:
                 chunk, position = text[position : cut + 1], cut + 1
-            count = chunk.count('\n')
-            normal = chunk.replace('\r\n', '\n') if '\r' in chunk else chunk
-            stride = None if '\r' in normal else self._stride_when_all_good(normal, count)
-            if stride is None:
-                yield count, self._line_by_line(chunk, line_no)
-            else:
-                yield count, _ChunkRun(self, normal, line_no, count, stride)
-            line_no += count
+            for count, run in self._runs(chunk, line_no):
+                yield count, run
+                line_no += count
+
+    def _runs(self, chunk: str, line_no: int) -> Iterator[tuple[int, ColumnRun]]:
+        """The chunk as one run read whole or, when it cannot be, as its two halves (each read the same way), down
+        to a few lines read line by line: one odd line costs a few lines of careful reading, not a chunk's."""
+        count = chunk.count('\n')
+        normal = chunk.replace('\r\n', '\n') if '\r' in chunk else chunk
+        stride = None if '\r' in normal else self._stride_when_all_good(normal, count)
+        if stride is not None:
+            yield count, _ChunkRun(self, normal, line_no, count, stride)
+        elif count <= MIN_LINES_TO_HALVE:
+            yield count, self._line_by_line(chunk, line_no)
+        else:
+            middle = chunk.find('\n', len(chunk) // 2)
+            if middle == len(chunk) - 1:
+                middle = chunk.rfind('\n', 0, middle)
+            left = chunk[: middle + 1]
+            yield from self._runs(left, line_no)
+            yield from self._runs(chunk[middle + 1 :], line_no + left.count('\n'))
 
     def integers(self, column: list[str]) -> list[int | None]:
         joined = ''.join(column)

@@ -178,16 +178,17 @@ def test_every_month_and_day_is_judged_alone_as_the_plain_parser_judges_it() -> 
     assert sum(len(run) for run in batch.runs if run.read_whole) == len(punches)
 
 
-def test_a_plain_body_is_read_whole_and_one_odd_line_only_slows_its_chunk() -> None:
+def test_a_plain_body_is_read_whole_and_one_odd_line_only_slows_the_lines_around_it() -> None:
     # Given 2,000 plain lines with one Feb 30 in the middle, read in chunks of about 4 KiB
     lines = [
         f'{n % 300 + 1}\t2026-01-05 {n // 3600:02d}:{n // 60 % 60:02d}:{n % 60:02d}\t0\t1\t0\t0\t0' for n in range(2000)
     ]
     lines[1000] = '9\t2026-02-30 07:00:00\t0\t1\t0\t0\t0'
     batch = parse_attlog_batch(SN, '\n'.join(lines), chunk_chars=4096)
-    # Then only the chunk that holds it is read line by line, and the result is the plain parser's
+    # Then only a few lines around it are read line by line (its chunk is halved until they are), and the result
+    # is the plain parser's
     careful = [run for run in batch.runs if not run.read_whole]
     assert len(careful) == 1 and careful[0].line_nos[0] < 1001 < careful[0].line_nos[-1]
-    assert sum(len(run) for run in batch.runs if run.read_whole) > 1800
+    assert len(careful[0]) < 16 and sum(len(run) for run in batch.runs if run.read_whole) > 1980
     assert (batch.punches(), batch.rejected) == parse_attlog_plain(SN, '\n'.join(lines))
     assert [r.line_no for r in batch.rejected] == [1001]
