@@ -6,7 +6,8 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.dynamodb.base import connection
@@ -124,6 +125,9 @@ class DynamoDirectoryStore:
             raise NotFound(f'{kind} {record_id} does not exist') from exc
 
     def commit(self, writes: Sequence[Write], audit: AuditDraft | None) -> AuditEntry | None:
+        if audit is None and len(writes) == 1:
+            self._write_one(writes[0])
+            return None
         for _ in range(MAX_AUDIT_RACE_RETRIES):
             entry = self._next_entry(audit) if audit else None
             try:
@@ -142,22 +146,27 @@ class DynamoDirectoryStore:
     def _transact(self, writes: Sequence[Write], entry: AuditEntry | None) -> None:
         with TransactWrite(connection=connection()) as tx:
             for write in writes:
-                if isinstance(write, Create):
-                    tx.save(_to_item(write.record, 0), condition=DirectoryItem.pk.does_not_exist())
-                elif isinstance(write, Replace):
-                    tx.save(
-                        _to_item(write.record, write.record.version + 1),
-                        condition=DirectoryItem.version == write.record.version,
-                    )
+                item, condition = _conditional(write)
+                if isinstance(write, Create | Replace):
+                    tx.save(item, condition=condition)
                 else:
-                    condition = (
-                        DirectoryItem.version == write.expected_version
-                        if write.expected_version is not None
-                        else DirectoryItem.pk.exists()
-                    )
-                    tx.delete(DirectoryItem(_pk(write.kind, write.id), write.kind), condition=condition)
+                    tx.delete(item, condition=condition)
             if entry is not None:
                 tx.save(_audit_item(entry), condition=AuditItem.seq.does_not_exist())
+
+    def _write_one(self, write: Write) -> None:
+        """A lone write without an audit entry needs no transaction: one conditional request, at half the
+        capacity (an upload's record, a heartbeat, a marker)."""
+        item, condition = _conditional(write)
+        try:
+            if isinstance(write, Create | Replace):
+                item.save(condition=condition)
+            else:
+                item.delete(condition=condition)
+        except (PutError, DeleteError) as exc:
+            if exc.cause_response_code != 'ConditionalCheckFailedException':
+                raise
+            raise Conflict(_conflict_message(write)) from exc
 
     def _next_entry(self, draft: AuditDraft) -> AuditEntry:
         head = next(iter(AuditItem.query(AUDIT_CHAIN, scan_index_forward=False, limit=1, consistent_read=True)), None)
@@ -178,6 +187,20 @@ class DynamoDirectoryStore:
             'prev_hash': prev_hash,
         }
         return AuditEntry(**fields, hash=entry_hash(**fields))
+
+
+def _conditional(write: Write) -> tuple[DirectoryItem, Condition]:
+    """The item a write puts (or the key it deletes) and the condition that makes it safe."""
+    if isinstance(write, Create):
+        return _to_item(write.record, 0), DirectoryItem.pk.does_not_exist()
+    if isinstance(write, Replace):
+        return _to_item(write.record, write.record.version + 1), DirectoryItem.version == write.record.version
+    condition = (
+        DirectoryItem.version == write.expected_version
+        if write.expected_version is not None
+        else DirectoryItem.pk.exists()
+    )
+    return DirectoryItem(_pk(write.kind, write.id), write.kind), condition
 
 
 def _conflict_message(write: Write) -> str:
