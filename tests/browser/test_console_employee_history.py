@@ -200,6 +200,8 @@ def test_an_opd_admin_records_a_pensiun_ahead_and_reads_decisions(
     page = signed_in(open_console(browser, NARROW), pemda, pemda.keys['opd_admin'])
     go(page, 'pegawai', pemda.employees['Budi'])
     settle(page)
+    # The header (role, the OPD's name, Keluar) keeps to a 400-wide window: the page never scrolls sideways
+    assert page.evaluate('document.documentElement.scrollWidth') <= NARROW['width']
     # The OPD admin sees the decisions section without a form (decisions are BKPSDM's)
     expect(_decisions(page)).to_contain_text('Tidak ada keputusan hukuman disiplin.')
     expect(_decisions(page).get_by_role('button')).to_have_count(0)
