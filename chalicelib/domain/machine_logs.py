@@ -369,7 +369,7 @@ def parse_upload(data: str | bytes, *, chunk_chars: int = CHUNK_CHARS) -> Upload
         return UploadBatch(1, [parse_line(n, line) for n, line in enumerate(lines, start=1) if line.strip()])
     items: list[MachineRun | ParsedLine] = []
     section: tuple[str, str] | None = None
-    engines: dict[tuple[str, str], AttlogColumns] = {}
+    engines: dict[tuple[str, str] | None, AttlogColumns] = {}
     position, line_no = text.find('\n') + 1 if '\n' in text else len(text), 2
     while position < len(text):
         mark = text[position]
@@ -406,15 +406,14 @@ def _line_end_before(text: str, mark: str, start: int) -> int:
 
 
 def _machine_engine(
-    engines: dict[tuple[str, str], AttlogColumns],
+    engines: dict[tuple[str, str] | None, AttlogColumns],
     section: tuple[str, str] | None,
     items: list[MachineRun | ParsedLine],
     chunk_chars: int,
 ) -> AttlogColumns:
     """The column reader for a section's machine lines; lines it cannot vouch for are read by parse_machine_line."""
-    key = section or ('', '')
-    if key in engines:
-        return engines[key]
+    if section in engines:
+        return engines[section]
 
     def careful_line(line_no: int, line: str) -> None:
         if not line.strip():
@@ -425,13 +424,12 @@ def _machine_engine(
             items.append(parse_machine_line(line_no, section[0], section[1], line))
         return None
 
-    serial, source = key
-    good_section = section is not None and 0 < len(serial) <= 64 and source in SOURCES
-    engines[key] = AttlogColumns(
+    good_section = section is not None and 0 < len(section[0]) <= 64 and section[1] in SOURCES
+    engines[section] = AttlogColumns(
         pin=_attlog_pin if good_section else _never, number=_attlog_int, workcode=str.strip, date=_id_date,
         careful_line=careful_line, chunk_chars=chunk_chars,
     )  # fmt: skip
-    return engines[key]
+    return engines[section]
 
 
 def _never(text: str) -> str:

@@ -47,7 +47,7 @@ _odd_machine_line = st.sampled_from(
 _section_line = st.sampled_from(
     [
         '@\tCK01\tpush', '@\tCK01\tpush', '@\tBJ2C\tpull', '@\tCK01\tPUSH', '@\t\tpush', '@\t' + 'S' * 65 + '\tusb',
-        '@ CK01 push', '@\tCK01\tpush\textra', '@',
+        '@ CK01 push', '@\tCK01\tpush\textra', '@', '@\t\t',
     ]
 )  # fmt: skip
 _json_line = st.sampled_from(
