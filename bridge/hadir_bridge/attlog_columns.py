@@ -75,7 +75,8 @@ class _Verdicts(dict[str, object]):
 
 
 def _one_char_each(column: list[str], joined: str) -> bool:
-    return len(joined) == len(column) and joined.isascii()
+    """Each value one ASCII character: as many characters as values, and none empty (``['', '12']`` joins to two)."""
+    return len(joined) == len(column) and '' not in column and joined.isascii()
 
 
 class ColumnRun:

@@ -81,15 +81,16 @@ def test_plain_lines_take_the_fast_path_and_odd_ones_the_plain_rules() -> None:
 # --- the batch reader (attlog_columns.py): whole chunks as columns, odd chunks line by line -------------------
 
 _good_line = st.builds(
-    lambda pin, day, seconds, status, verify: (
+    lambda pin, day, seconds, status, verify, workcode: (
         f'{pin}\t{day.isoformat()} {seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}'
-        f'\t{status}\t{verify}\t0\t0\t0'
+        f'\t{status}\t{verify}\t{workcode}\t0\t0'
     ),
     st.text(alphabet='ABCxyz0123456789', min_size=1, max_size=24),
     st.dates(),
     st.integers(0, 86399),
-    st.sampled_from(['0', '1', '4', '5', '255']),
-    st.sampled_from(['1', '4', '15']),
+    st.sampled_from(['0', '1', '4', '5', '255', '']),
+    st.sampled_from(['1', '4', '15', '']),
+    st.sampled_from(['0', '0', '', '12', 'A']),
 )
 _odd_field = st.sampled_from(
     ['', ' ', '\t', '  1', '1 ', '-0', '+1', '007', '1234567', '٣', '１', 'x', '\x00', '\ufeff1', 'é', 'x' * 3000]
@@ -192,3 +193,14 @@ def test_a_plain_body_is_read_whole_and_one_odd_line_only_slows_the_lines_around
     assert len(careful[0]) < 16 and sum(len(run) for run in batch.runs if run.read_whole) > 1980
     assert (batch.punches(), batch.rejected) == parse_attlog_plain(SN, '\n'.join(lines))
     assert [r.line_no for r in batch.rejected] == [1001]
+
+
+def test_a_column_of_empty_and_longer_values_is_not_taken_for_one_character_each() -> None:
+    # Given a chunk whose states, verify modes and work codes are empty on one line and two characters on the other
+    # (as many characters as lines, as if each held one)
+    body = '7\t2026-01-05 07:00:00\t\t\t\t0\t0\n8\t2026-01-05 07:00:01\t12\t15\t12\t0\t0\n'
+    # Then the batch reader gives the plain parser's values: null and '0' for the empty ones, 12, 15 and '12'
+    batch = parse_attlog_batch(SN, body)
+    assert all(run.read_whole for run in batch.runs)
+    assert (batch.punches(), batch.rejected) == parse_attlog_plain(SN, body)
+    assert [(p.status, p.verify, p.workcode) for p in batch.punches()] == [(None, None, '0'), (12, 15, '12')]

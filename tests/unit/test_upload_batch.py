@@ -25,14 +25,15 @@ from chalicelib.domain.machine_logs import (
 ROOT = Path(__file__).resolve().parents[2]
 
 _good_machine_line = st.builds(
-    lambda pin, day, seconds, status: (
+    lambda pin, day, seconds, status, verify: (
         f'{pin}\t{day.isoformat()} {seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}'
-        f'\t{status}\t1\t0\t0\t0'
+        f'\t{status}\t{verify}\t0\t0\t0'
     ),
     st.text(alphabet='ABz0123456789', min_size=1, max_size=24),
     st.dates(),
     st.integers(0, 86399),
     st.sampled_from(['0', '1', '5', '255', '']),
+    st.sampled_from(['1', '15', '']),
 )
 _odd_machine_line = st.sampled_from(
     [
