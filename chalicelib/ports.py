@@ -162,6 +162,7 @@ class DayChange:
 
     written: list[str]  # new or changed
     removed: list[str]  # no longer owed
+    stored: list[DayRecord] = field(default_factory=list)  # with keep: every record of the date as left, by employee
 
 
 class AllowanceRecords(Protocol):
@@ -171,18 +172,23 @@ class AllowanceRecords(Protocol):
         """The stored day records among `keys`."""
         ...
 
-    def replace_day(self, local_date: date, employee_ids: Collection[str], records: Sequence[DayRecord]) -> DayChange:
+    def replace_day(
+        self, local_date: date, employee_ids: Collection[str], records: Sequence[DayRecord], *, keep: bool = False
+    ) -> DayChange:
         """Make ``records`` the stored day records of ``employee_ids`` on the date: write those new or changed,
         remove those of employees among ``employee_ids`` without one; the date's records are read as one sheet
-        per employee shard, not one item per employee."""
+        per employee shard, not one item per employee. With ``keep``, the change also carries every record of
+        the date as stored after it (``stored``: other employees' too), for a month close in the same job."""
         ...
 
     def put_days(self, records: Sequence[DayRecord]) -> None: ...
 
     def remove_days(self, keys: Sequence[DayKey]) -> None: ...
 
-    def days_in_month(self, month: str) -> list[DayRecord]:
-        """Every day record of the month, whatever OPD the employee was in."""
+    def days_in_month(self, month: str, held: Sequence[DayRecord] | None = None) -> list[DayRecord]:
+        """Every day record of the month, whatever OPD the employee was in. ``held``: the records of every date
+        of the month as this job's day close left them (``DayChange.stored``); only what they cannot hold (day
+        records stored before day sheets) is read."""
         ...
 
     def days_of(self, dates: Sequence[date], employee_ids: Collection[str]) -> dict[DayKey, DayRecord]:

@@ -28,7 +28,7 @@ Choices where the brief leaves room, and why:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -78,6 +78,7 @@ from chalicelib.domain.tpp.statuses import EmployeeStatus, earlier_status_days, 
 from chalicelib.observability import logger
 from chalicelib.ports import (
     AllowanceRecords,
+    DayChange,
     FilesReady,
     FinanceNotices,
     ObjectStore,
@@ -138,6 +139,25 @@ class DayCloseReport:
     open_until: str | None = None  # local time the last owed shift's check-out window shuts, if after the day
 
 
+@dataclass
+class HeldDays:
+    """What a day close holds once it is done, for a month close in the same job (the bench, a history's
+    catch-up): every closed date's day records as stored after it (all employees of the date, not only those
+    closed) and the staff it read. The month close prices a month from them when every date of the month is
+    held, instead of reading the month's day sheets and the employees again."""
+
+    dates: dict[date, list[DayRecord]] = field(default_factory=dict)
+    staff: dict[str, Employee] = field(default_factory=dict)
+
+    def month(self, month: str) -> list[DayRecord] | None:
+        """The month's records, or None unless every date of it was closed in this job."""
+        first, last = month_bounds(month)
+        dates = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        if any(d not in self.dates for d in dates):
+            return None
+        return [r for d in dates for r in self.dates[d]]
+
+
 # --- day close -------------------------------------------------------------------------------------
 
 
@@ -148,11 +168,13 @@ def close_day(deps: Deps, books: AllowanceBooks, local_date: date, opd: str | No
 
 def close_days(
     deps: Deps, books: AllowanceBooks, first: date, last: date, opd: str | None = None,
-    zone_opds: Collection[str] | None = None,
+    zone_opds: Collection[str] | None = None, held: HeldDays | None = None,
 ) -> DayCloseReport:  # fmt: skip
     """Close every local date from ``first`` to ``last``: one directory read, then day by day.
 
     ``opd`` (one OPD) or ``zone_opds`` (the OPDs of one zone, for the nightly close) narrow the staff closed.
+    ``held`` keeps every closed date's records as stored after the close, and the staff read, for a month
+    close in the same job (``close_month(..., held=...)``).
     """
     if last < first:
         raise ValidationFailed('last must not be before first', fields=(FieldIssue('last', 'before first'),))
@@ -174,9 +196,13 @@ def close_days(
         schedules.schedule_book(deps, first.replace(day=1), last), employee_history.changes_by_employee(deps),
     )  # fmt: skip
     report = DayCloseReport(first.isoformat(), last.isoformat(), employees=len(staff))
+    if held is not None:
+        held.staff.update((e.employee_id, e) for e in staff)
     day = first
     while day <= last:
-        _close_one(inputs, day, staff, report)
+        change = _close_one(inputs, day, staff, report, keep=held is not None)
+        if held is not None:
+            held.dates[day] = change.stored
         day += timedelta(days=1)
     report.punches_read = inputs.reader.read
     return report
@@ -220,7 +246,9 @@ class _CloseInputs:
         return confirmed_outages(self.deps, sorted(opd_ids), day)
 
 
-def _close_one(inputs: _CloseInputs, day: date, staff: Sequence[Employee], report: DayCloseReport) -> None:
+def _close_one(
+    inputs: _CloseInputs, day: date, staff: Sequence[Employee], report: DayCloseReport, *, keep: bool
+) -> DayChange:
     owed: list[tuple[Employee, EmployeeSchedule, Shift, RuleProfile]] = []
     for listed in staff:
         employee = employee_history.as_on(listed, inputs.history.get(listed.employee_id), day)
@@ -263,7 +291,7 @@ def _close_one(inputs: _CloseInputs, day: date, staff: Sequence[Employee], repor
         )
         closed.append(record)
     # One read of the date's day sheets and writes of what changed, instead of a batch-get of every record.
-    change = inputs.books.records.replace_day(day, [e.employee_id for e in staff], closed)
+    change = inputs.books.records.replace_day(day, [e.employee_id for e in staff], closed, keep=keep)
     if change.written or change.removed:
         _flag_closed_months(inputs, {month_of(day)})
     report.owed += len(owed)
@@ -273,6 +301,7 @@ def _close_one(inputs: _CloseInputs, day: date, staff: Sequence[Employee], repor
     report.written += len(change.written)
     report.unchanged += len(owed) - len(change.written)
     report.removed += len(change.removed)
+    return change
 
 
 def _flag_closed_months(inputs: _CloseInputs, months: set[str]) -> None:
@@ -374,21 +403,24 @@ def month_profile(
     return found or profile_in_force(profiles, employee.employee_type, first)
 
 
-def close_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]:
+def close_month(deps: Deps, books: AllowanceBooks, month: str, held: HeldDays | None = None) -> dict[str, Any]:
     """Compute every employee's month from the day records and the month's performance scores, keep it as a
     revision of the month, and raise the PP 94 discipline alerts the year's figures reach.
 
     An unchanged month keeps its last revision; a changed one (a score imported since) gets the next revision
     beside the old one. An employee without a score gets a performance part of 0 and a note saying why
-    (counted as ``scores_missing``).
+    (counted as ``scores_missing``). ``held``: what the day close of this job holds (``HeldDays``); when it
+    closed every date of the month, the month's records and staff come from it instead of being read again.
     """
     check_month(month)
     first, _ = month_bounds(month)
     changed_flag = deps.store.get(KIND_MONTH_CHANGED, month)  # read first: a change during the close stays
+    month_days = held.month(month) if held is not None else None
     by_employee: dict[str, list[DayRecord]] = defaultdict(list)
-    for record in books.records.days_in_month(month):
+    for record in books.records.days_in_month(month, month_days):
         by_employee[record.employee_id].append(record)
-    found = deps.store.get_many(KIND_EMPLOYEE, sorted(by_employee))
+    staff_read = held.staff if held is not None and month_days is not None else {}
+    found = _month_staff(deps, sorted(by_employee), staff_read)
     month_scores = scores.scores_of_month(deps, month)
     overlays = discipline_decisions.overlays_of_month(deps, month)
     # The month's confirmed manipulations in one prefix read (list key <YYYY-MM>#…), not one read per employee.
@@ -397,7 +429,7 @@ def close_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]
     missing = 0
     records: list[MonthRecord] = []
     for employee_id in sorted(found):
-        employee = load(Employee, found[employee_id])
+        employee = found[employee_id]
         profile = month_profile(books.profiles, employee, by_employee[employee_id], first)
         if profile is None:
             continue
@@ -454,6 +486,20 @@ def close_month(deps: Deps, books: AllowanceBooks, month: str) -> dict[str, Any]
         except Conflict:
             logger.info('a day of the month changed during its close; the flag stays', extra={'month': month})
     return {**summary, 'discipline_alerts': alerts['alerts_new']}
+
+
+def _month_staff(deps: Deps, employee_ids: Sequence[str], held: Mapping[str, Employee]) -> dict[str, Employee]:
+    """The employees of the month's day records: those the day close of this job read, the rest (a former
+    employee's days) by key; without a day close, every employee in one listing (a query per 500, not a
+    batch-get per hundred), kept if they have a day record."""
+    wanted = set(employee_ids)
+    if held:
+        found = {e: held[e] for e in employee_ids if e in held}
+        rest = [e for e in employee_ids if e not in held]
+        found |= {e: load(Employee, r) for e, r in deps.store.get_many(KIND_EMPLOYEE, rest).items()} if rest else {}
+        return found
+    return {e.employee_id: e for e in (load(Employee, r) for r in all_records(deps.store, KIND_EMPLOYEE))
+            if e.employee_id in wanted}  # fmt: skip
 
 
 # --- finance export --------------------------------------------------------------------------------

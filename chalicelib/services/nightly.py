@@ -34,7 +34,7 @@ from chalicelib.domain.models import Opd
 from chalicelib.observability import logger
 from chalicelib.ports import Record
 from chalicelib.services import allowance, ingest
-from chalicelib.services.allowance import AllowanceBooks
+from chalicelib.services.allowance import AllowanceBooks, HeldDays
 from chalicelib.services.common import KIND_OPD, Deps, all_records, load
 
 KIND_ZONE_CLOSE = 'zoneclose'
@@ -91,16 +91,19 @@ def run_nightly(deps: Deps, books_for: Callable[[], AllowanceBooks]) -> dict[str
     return {**allowance.report_dict(totals), 'closed': closed, 'failed': failed, 'reclosed_days': reclosed}
 
 
-def close_past_days(deps: Deps, books_for: Callable[[], AllowanceBooks], first: date, last: date) -> dict[str, Any]:
+def close_past_days(
+    deps: Deps, books_for: Callable[[], AllowanceBooks], first: date, last: date, held: HeldDays | None = None
+) -> dict[str, Any]:
     """Close each past day from ``first`` to ``last`` in every zone, as the hourly runs would have, with the
-    zones' close records, so the next run carries on after ``last``; the days' re-close markers are answered."""
+    zones' close records, so the next run carries on after ``last``; the days' re-close markers are answered.
+    ``held`` keeps what the closes leave, for a month close in the same job (``allowance.HeldDays``)."""
     now: datetime = deps.clock()
     books = books_for()
     totals = allowance.DayCloseReport(first='', last='')
     for zone, opd_ids in sorted(zones_of(deps).items()):
         day = first
         while day <= last:
-            report = allowance.close_days(deps, books, day, day, zone_opds=opd_ids)
+            report = allowance.close_days(deps, books, day, day, zone_opds=opd_ids, held=held)
             deps.store.put_many([_zone_close_record(zone, day, now, report)])
             _add(totals, report)
             if day == last:

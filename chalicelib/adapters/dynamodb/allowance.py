@@ -21,6 +21,8 @@ from chalicelib.ports import DayChange, DayKey
 # by the month close: no hot partition at night, and no dependence on which OPD an employee was in.
 DAY_SHARDS = 16
 KIND_DAY, KIND_MONTH, KIND_REVISION, KIND_SHEET = 'day', 'month', 'revision', 'daysheet'
+# A day record stored before sheets has the index sort key '<employee>#<date>': ids start at '-' or later.
+LEGACY_INDEX_FROM = '$'
 SHEET_WRITE_ATTEMPTS = 8  # a sheet written by another close meanwhile is read again and the change re-applied
 
 
@@ -129,16 +131,17 @@ def _days(items: Iterable[AllowanceItem]) -> list[DayRecord]:
     return [DayRecord.model_validate_json(i.body) for i in items]
 
 
-def _apply(sheet: _Sheet, bodies: Mapping[str, str], gone: Sequence[str]) -> None:
+def _apply(sheet: _Sheet, bodies: Mapping[str, str], gone: Sequence[str]) -> _Sheet:
+    """Write the change to the sheet, conditional on the version read; the sheet as stored after it."""
     for _ in range(SHEET_WRITE_ATTEMPTS):
         lines = {e: b for e, b in sheet.lines.items() if e not in gone} | dict(bodies)
         if lines == sheet.lines:
-            return
+            return sheet
         draft = _Sheet(sheet.local_date, sheet.shard, sheet.version, lines)
         condition = AllowanceItem.pk.does_not_exist() if sheet.version == 0 else AllowanceItem.version == sheet.version
         try:
             draft.item().save(condition=condition)
-            return
+            return _Sheet(draft.local_date, draft.shard, draft.version + 1, lines)
         except PutError as exc:
             if exc.cause_response_code != 'ConditionalCheckFailedException':
                 raise
@@ -159,14 +162,26 @@ class DynamoAllowanceRecords:
         found = _days(AllowanceItem.batch_get(wanted)) if wanted else []
         return {(r.employee_id, r.local_date): r for r in found}
 
-    def replace_day(self, local_date: date, employee_ids: Collection[str], records: Sequence[DayRecord]) -> DayChange:
+    def replace_day(
+        self, local_date: date, employee_ids: Collection[str], records: Sequence[DayRecord], *, keep: bool = False
+    ) -> DayChange:
         sheets = self._sheets(local_date)
         stored = {e: body for sheet in sheets.values() for e, body in sheet.lines.items()}
         new = {r.employee_id: r.model_dump_json() for r in records}
         changed = {e: body for e, body in new.items() if stored.get(e) != body}
         stale = sorted(e for e in set(employee_ids) if e in stored and e not in new)
-        self._write(local_date, sheets, changed, stale)
-        return DayChange(written=sorted(changed), removed=stale)
+        left = self._write(local_date, sheets, changed, stale)
+        if not keep:
+            return DayChange(written=sorted(changed), removed=stale)
+        # The date's records as its sheets now hold them: the records just given where the stored line is theirs
+        # (no parse), any other line (another OPD's, a former employee's, a concurrent close's) parsed.
+        given = {r.employee_id: r for r in records}
+        held = [
+            given[e] if e in given and new[e] == body else DayRecord.model_validate_json(body)
+            for sheet in left.values()
+            for e, body in sheet.lines.items()
+        ]
+        return DayChange(written=sorted(changed), removed=stale, stored=sorted(held, key=lambda r: r.employee_id))
 
     def put_days(self, records: Sequence[DayRecord]) -> None:
         by_date: dict[date, dict[str, str]] = defaultdict(dict)
@@ -182,13 +197,16 @@ class DynamoAllowanceRecords:
         for local_date, employee_ids in sorted(by_date.items()):
             self._write(local_date, self._sheets(local_date), {}, sorted(employee_ids))
 
-    def days_in_month(self, month: str) -> list[DayRecord]:
+    def days_in_month(self, month: str, held: Sequence[DayRecord] | None = None) -> list[DayRecord]:
         # A shard's index partition holds its day sheets, and any day record written before sheets existed (a
         # record since rewritten has no index keys now, so one found there and in no sheet is one of those).
-        records: dict[DayKey, DayRecord] = {}
+        # With ``held`` (the sheets' records as this job's day close left them), only those older records are
+        # read: their sort keys start with the employee id, after every sheet's '#<date>'.
+        records: dict[DayKey, DayRecord] = {(r.employee_id, r.local_date): r for r in held or ()}
         legacy: list[AllowanceItem] = []
         for shard in range(DAY_SHARDS):
-            for item in AllowanceItem.by_month.query(days_index_pk(month, shard)):
+            after_sheets = AllowanceItem.month_sk >= LEGACY_INDEX_FROM if held is not None else None
+            for item in AllowanceItem.by_month.query(days_index_pk(month, shard), after_sheets):
                 if item.kind != KIND_SHEET:
                     legacy.append(item)
                     continue
@@ -220,15 +238,18 @@ class DynamoAllowanceRecords:
         return records
 
     def _sheets(self, local_date: date) -> dict[int, _Sheet]:
-        found = {s.shard: s for s in (_sheet(i) for i in AllowanceItem.query(sheet_pk(local_date)))}
+        # By key (one batch-get of the 16), read consistently: a close right after another of the same date
+        # (a re-close marker) compares against what that close wrote, not an older copy.
+        keys = [(sheet_pk(local_date), sheet_sk(shard)) for shard in range(DAY_SHARDS)]
+        found = {s.shard: s for s in (_sheet(i) for i in AllowanceItem.batch_get(keys, consistent_read=True))}
         return {shard: found.get(shard) or _Sheet(local_date, shard) for shard in range(DAY_SHARDS)}
 
     def _write(
         self, local_date: date, sheets: Mapping[int, _Sheet], changed: Mapping[str, str], removed: Sequence[str]
-    ) -> None:
-        """The day items first, then each touched sheet, conditional on the version read."""
+    ) -> dict[int, _Sheet]:
+        """The day items first, then each touched sheet, conditional on the version read; the sheets as left."""
         if not changed and not removed:
-            return
+            return dict(sheets)
         with AllowanceItem.batch_write() as batch:
             for employee_id, body in changed.items():
                 batch.save(_day_item(employee_id, local_date, body))
@@ -239,8 +260,10 @@ class DynamoAllowanceRecords:
             touched[day_shard(employee_id)][0][employee_id] = body
         for employee_id in removed:
             touched[day_shard(employee_id)][1].append(employee_id)
+        left = dict(sheets)
         for shard, (bodies, gone) in sorted(touched.items()):
-            _apply(sheets[shard], bodies, gone)
+            left[shard] = _apply(sheets[shard], bodies, gone)
+        return left
 
     def revisions(self, month: str) -> list[MonthRevision]:
         return [MonthRevision.model_validate_json(i.body) for i in AllowanceItem.query(revision_pk(month))]
