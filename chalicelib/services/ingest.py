@@ -308,12 +308,21 @@ class _Lookups:
     machines: dict[str, Machine | None] = field(default_factory=dict)
     pins: dict[str, dict[str, list[PinMapping]]] = field(default_factory=dict)  # serial -> PIN -> mappings
     employees: dict[str, Employee | None] = field(default_factory=dict)
+    rosters: dict[str, bool] = field(default_factory=dict)  # roster id -> whether it exists
 
     def machine(self, serial: str) -> Machine | None:
         if serial not in self.machines:
             stored = self.deps.store.get(KIND_MACHINE, serial)
             self.machines[serial] = load(Machine, stored) if stored else None
         return self.machines[serial]
+
+    def existing_rosters(self, roster_ids: set[str]) -> set[str]:
+        """Which of these rosters exist, each read once a run (every upload of a month asks for the same ones)."""
+        wanted = sorted(roster_ids - self.rosters.keys())
+        if wanted:
+            found = self.deps.store.get_many(KIND_ROSTER, wanted)
+            self.rosters.update((roster, roster in found) for roster in wanted)
+        return {roster for roster in roster_ids if self.rosters[roster]}
 
     def employee_on(self, serial: str, pin: str, day: Any) -> Employee | None:
         if serial not in self.pins:
@@ -435,11 +444,11 @@ def _ingest_upload(deps: Deps, uploads: UploadStore, settings: Settings, lookups
     counts.duplicate = len(result.duplicate)
     accepted = set(result.accepted) - unmapped_ids
     fresh = [p for p in punches if p.punch_id in accepted]
-    mark_for_reclose(deps, {p.local_date for p in fresh} | _night_shift_days(deps, fresh), key)
+    mark_for_reclose(deps, {p.local_date for p in fresh} | _night_shift_days(deps, fresh, lookups), key)
     return counts
 
 
-def _night_shift_days(deps: Deps, punches: list[Punch]) -> set[date]:
+def _night_shift_days(deps: Deps, punches: list[Punch], lookups: _Lookups | None = None) -> set[date]:
     """The day before a punch uploaded late, when its employee works a roster that month: it may be the
     check-out of a night shift that began then (a weekly template never crosses midnight). A punch on time
     is covered by the close's own wait for open check-out windows."""
@@ -447,9 +456,9 @@ def _night_shift_days(deps: Deps, punches: list[Punch]) -> set[date]:
             if p.employee_id and p.received_at - p.at_utc > LATE_UPLOAD}  # fmt: skip
     if not late:
         return set()
-    ids = sorted({roster_id(employee, day.strftime('%Y-%m')) for employee, day in late})
-    rostered = deps.store.get_many(KIND_ROSTER, ids)
-    return {day for employee, day in late if roster_id(employee, day.strftime('%Y-%m')) in rostered}
+    ids = {(employee, day): roster_id(employee, day.strftime('%Y-%m')) for employee, day in late}
+    rostered = (lookups or _Lookups(deps)).existing_rosters(set(ids.values()))
+    return {day for (_, day), roster in ids.items() if roster in rostered}
 
 
 def mark_for_reclose(deps: Deps, days: set[date], cause: str, *, not_before: datetime | None = None) -> None:

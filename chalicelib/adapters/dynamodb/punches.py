@@ -1,4 +1,5 @@
-"""The punch ledger on DynamoDB: conditional puts make every punch land exactly once."""
+"""The punch ledger on DynamoDB: every punch lands exactly once (a conditional put, or a batch that writes only the
+ids not stored yet)."""
 
 from __future__ import annotations
 
@@ -72,12 +73,13 @@ def _raw_item(punch: Punch, utc_texts: dict[datetime, str]) -> RawItem:
     received_at = utc_texts.get(punch.received_at)
     if received_at is None:
         received_at = utc_texts[punch.received_at] = _utc_text(punch.received_at)
+    at_key = _utc_key(punch.at_utc)
     local_date = punch.local_date.isoformat()
     item: RawItem = {
         'punch_id': {'S': punch.punch_id},
         'source': {'S': punch.source.value},
-        'at_utc': {'S': _utc_text(punch.at_utc)},
-        'at_utc_key': {'S': _utc_key(punch.at_utc)},
+        'at_utc': {'S': at_key[:26] + '+0000' if punch.at_utc.tzinfo is UTC else _utc_text(punch.at_utc)},
+        'at_utc_key': {'S': at_key},
         'local_date': {'S': local_date},
         'zone': {'S': punch.zone},
         'received_at': {'S': received_at},
