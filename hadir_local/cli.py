@@ -169,22 +169,19 @@ def run_local(api_port: int, aws_port: int, *, history: bool = True) -> int:
             print(f'port {port} on 127.0.0.1 is already in use (is `make run` already running?)', file=sys.stderr)
             return 2
     env.configure(aws_port)
-    import logging
     import warnings
 
     # Powertools warns on every request that publishes no metric; in AWS that goes to CloudWatch, here it would
     # bury the log a newcomer reads.
     warnings.filterwarnings('ignore', message='No application metrics to publish', category=UserWarning)
 
-    from moto.server import ThreadedMotoServer
-
-    # The embedded AWS would log every DynamoDB call; the API's own request log is what a developer reads.
-    logging.getLogger('werkzeug').setLevel(logging.WARNING)
-
     from hadir_local import fast_dynamodb
+    from hadir_local.embedded_aws import EmbeddedAws
 
     fast_dynamodb.install()  # item reads as plain JSON: moto's generic serializer is most of a screen's time
-    aws = ThreadedMotoServer(ip_address='127.0.0.1', port=aws_port, verbose=False)
+    # One request at a time (moto is not thread-safe), and its own log in a file: the API's request log is what a
+    # developer reads in the console.
+    aws = EmbeddedAws(aws_port, env.AWS_LOG_FILE)
     aws.start()
 
     from chalicelib.adapters.dynamodb.tables import ensure_tables
@@ -367,7 +364,7 @@ def _print_banner(api_port: int, aws_port: int) -> None:
         f'  console         {base}/admin/ (sign in with a key below, or one from {env.KEYS_FILE.name})\n'
         f'  API             {base}/v1/health\n'
         f'  OpenAPI         {base}/v1/openapi.json\n'
-        f'  embedded AWS    http://127.0.0.1:{aws_port} (moto server)\n'
+        f'  embedded AWS    http://127.0.0.1:{aws_port} (moto server; its log: {env.AWS_LOG_FILE})\n'
         f'  admin API key   {admin}\n'
         f'  other keys      {env.KEYS_FILE} (auditor, finance, OPD admins, bridges)\n'
         f'  state           {env.STATE_DIR}/ (saved every {SNAPSHOT_EVERY_SECONDS} s and on exit)\n'

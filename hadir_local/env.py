@@ -13,6 +13,7 @@ STATE_DIR = LOCAL_DIR / 'state'
 RUNTIME_FILE = LOCAL_DIR / 'runtime.json'
 ADMIN_KEY_FILE = LOCAL_DIR / 'admin-key.txt'
 KEYS_FILE = LOCAL_DIR / 'keys.json'
+AWS_LOG_FILE = LOCAL_DIR / 'embedded-aws.log'
 LOCAL_REGION = 'ap-southeast-3'
 
 

@@ -89,15 +89,11 @@ def _items_in_process(table: str, region: str) -> list[dict[str, Any]] | None:
         from moto.dynamodb.models import dynamodb_backends
     except ImportError:
         return None
-    found = dynamodb_backends[DEFAULT_ACCOUNT_ID][region].tables.get(table)
-    if found is None:
-        return None
-    for _ in range(5):
-        try:
-            return [item.to_json()['Attributes'] for item in found.all_items()]
-        except RuntimeError:  # a request changed the table while it was being copied: copy again
-            continue
-    return None
+    from hadir_local.embedded_aws import REQUEST_LOCK
+
+    with REQUEST_LOCK:  # the embedded server answers nothing meanwhile, so the table does not change under the copy
+        found = dynamodb_backends[DEFAULT_ACCOUNT_ID][region].tables.get(table)
+        return None if found is None else [item.to_json()['Attributes'] for item in found.all_items()]
 
 
 def restore(state_dir: Path) -> dict[str, int]:
