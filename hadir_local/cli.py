@@ -83,7 +83,7 @@ def _attach() -> bool:
     if runtime is None:
         print('the local stack is not running: start it with `make run` first', file=sys.stderr)
         return False
-    env.configure(runtime.aws_port)
+    env.configure(runtime.aws_port, runtime.api_port)
     return True
 
 
@@ -168,7 +168,7 @@ def run_local(api_port: int, aws_port: int, *, history: bool = True) -> int:
         if env.port_is_open(port):
             print(f'port {port} on 127.0.0.1 is already in use (is `make run` already running?)', file=sys.stderr)
             return 2
-    env.configure(aws_port)
+    env.configure(aws_port, api_port)
     import warnings
 
     # Powertools warns on every request that publishes no metric; in AWS that goes to CloudWatch, here it would

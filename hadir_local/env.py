@@ -24,7 +24,10 @@ class Runtime:
     pid: int
 
 
-def configure(aws_port: int) -> None:
+def configure(aws_port: int, api_port: int | None = None) -> None:
+    if api_port is not None:
+        # Notices (finance's "files ready") link to the console this stack serves, on whatever port it got.
+        os.environ.setdefault('HADIR_CONSOLE_URL', f'http://127.0.0.1:{api_port}')
     os.environ.update(
         {
             'HADIR_STAGE': os.environ.get('HADIR_STAGE', 'local'),
