@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
+from itertools import islice
 from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
@@ -150,15 +151,11 @@ class DynamoPunchLedger:
             else:
                 unique[punch.punch_id] = punch
         existing = self._existing(list(unique))
+        for punch_id in unique:
+            (result.duplicate if punch_id in existing else result.accepted).append(punch_id)
         utc_texts: dict[datetime, str] = {}
-        new_items: list[RawItem] = []
-        for punch_id, punch in unique.items():
-            if punch_id in existing:
-                result.duplicate.append(punch_id)
-            else:
-                new_items.append(_raw_item(punch, utc_texts))
-                result.accepted.append(punch_id)
-        self._put_all(new_items)
+        # Built as they are sent: a few requests' items alive at a time, not a whole upload's for the collector to walk
+        self._put_all(_raw_item(unique[punch_id], utc_texts) for punch_id in result.accepted)
         return result
 
     def _existing(self, punch_ids: list[str]) -> set[str]:
@@ -180,11 +177,14 @@ class DynamoPunchLedger:
                 request = left
         return found
 
-    def _put_all(self, items: list[RawItem]) -> None:
+    def _put_all(self, items: Iterator[RawItem]) -> None:
         table = PunchItem.Meta.table_name
-        pending = deque({'PutRequest': {'Item': item}} for item in items)
+        pending: deque[dict[str, Any]] = deque()
         idle = 0
-        while pending:
+        while True:
+            pending.extend({'PutRequest': {'Item': item}} for item in islice(items, MAX_WRITE_ITEMS - len(pending)))
+            if not pending:
+                return
             sent = [pending.popleft() for _ in range(min(MAX_WRITE_ITEMS, len(pending)))]
             answer = self.client.batch_write_item(RequestItems={table: sent})
             left = (answer.get('UnprocessedItems') or {}).get(table, [])
