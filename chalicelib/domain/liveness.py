@@ -113,6 +113,10 @@ class FacePrint:
     def as_dict(self) -> dict[str, float]:
         return {k: round(v, 4) for k, v in self.__dict__.items()}
 
+    def as_text(self) -> str:
+        """The print as stored: seven numbers in one string (one attribute, not a map of seven, in every read)."""
+        return ' '.join(f'{v:.4g}' for v in self.__dict__.values())
+
 
 def face_print(face: DetectedFace | None) -> FacePrint | None:
     if face is None or face.yaw is None or face.pitch is None or face.roll is None:
@@ -123,6 +127,14 @@ def face_print(face: DetectedFace | None) -> FacePrint | None:
 
 def print_from_dict(data: dict[str, float]) -> FacePrint:
     return FacePrint(**{k: float(data[k]) for k in ('yaw', 'pitch', 'roll', 'left', 'top', 'width', 'height')})
+
+
+def stored_print(stored: str | dict[str, float]) -> FacePrint:
+    """A print as stored: the text of `FacePrint.as_text`, or the map earlier versions wrote."""
+    if isinstance(stored, dict):
+        return print_from_dict(stored)
+    yaw, pitch, roll, left, top, width, height = (float(part) for part in stored.split())
+    return FacePrint(yaw, pitch, roll, left, top, width, height)
 
 
 def print_distance(a: FacePrint, b: FacePrint) -> float:

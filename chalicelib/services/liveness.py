@@ -32,8 +32,8 @@ from chalicelib.domain.liveness import (
     face_print,
     judge,
     nearest_print,
-    print_from_dict,
     reused_reason,
+    stored_print,
 )
 from chalicelib.ports import ClaimTaken, Create, FaceEngineBusy, Reads, Record, Replace, Unit
 from chalicelib.services.common import build, dump, load
@@ -204,7 +204,7 @@ def remember_reference(mobile: Mobile, employee_id: str, image: bytes, frontal: 
     reference = face_print(frontal)
     mobile.deps.store.put_many([
         Record(KIND_SELFIE, hashlib.sha256(image).hexdigest(), {'employee_id': employee_id, 'reference': True}),
-        Record(KIND_FACE_PRINTS, employee_id, {'reference': reference.as_dict() if reference else None, 'recent': []}),
+        Record(KIND_FACE_PRINTS, employee_id, {'reference': reference.as_text() if reference else None, 'recent': []}),
     ])  # fmt: skip
 
 
@@ -268,12 +268,12 @@ def reuse_signals(
             return [reused_reason('bytes', bool(seen[sha].data.get('reference')))]
     if prints is None or frontal_print is None:
         return []
-    reference = [print_from_dict(prints.data['reference'])] if prints.data.get('reference') else []
+    reference = [stored_print(prints.data['reference'])] if prints.data.get('reference') else []
     limit = policy_of(mobile).reused_print_distance
     near_reference = nearest_print(frontal_print, reference)
     if near_reference is not None and near_reference < limit:
         return [reused_reason('print', True)]
-    near_recent = nearest_print(frontal_print, [print_from_dict(p) for p in prints.data.get('recent', [])])
+    near_recent = nearest_print(frontal_print, [stored_print(p) for p in prints.data.get('recent', [])])
     if near_recent is not None and near_recent < limit:
         return [reused_reason('print', False)]
     return []
@@ -328,7 +328,7 @@ def keep(
     if measured.frontal_print is not None:
         stored = reads.get(KIND_FACE_PRINTS, employee_id)
         data = stored.data if stored else {'reference': None, 'recent': []}
-        recent = [*data.get('recent', []), measured.frontal_print.as_dict()][-RECENT_PRINTS:]
+        recent = [*data.get('recent', []), measured.frontal_print.as_text()][-RECENT_PRINTS:]
         records.append(Record(KIND_FACE_PRINTS, employee_id, {**data, 'recent': recent}))
     return records
 
