@@ -83,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cloud = HttpCloudClient(config.cloud_url, config.read_key())
         if args.command == 'upload':
             try:
-                done = Uploader(spool, cloud, config.batch_max_records).drain()
+                done = Uploader(spool, cloud, config.batch_max_records, config.upload_body_version).drain()
             except CloudError as exc:
                 print(f'hadir-bridge: upload stopped: {exc} (records stay spooled)', file=sys.stderr)
                 return 1

@@ -58,6 +58,7 @@ class Config:
     heartbeat_interval_seconds: float = 300.0
     backfill_interval_seconds: float = 300.0
     batch_max_records: int = 5000
+    upload_body_version: int = 1
     adms_delay_seconds: int = 10
     read_timeout_seconds: float = 30.0
     max_connections: int = 64
@@ -117,11 +118,21 @@ def parse_config(data: dict[str, Any], base: Path = Path('.'), source: Path | No
         heartbeat_interval_seconds=float(cloud.get('heartbeat_interval_seconds', 300)),
         backfill_interval_seconds=float(cloud.get('backfill_interval_seconds', 300)),
         batch_max_records=int(cloud.get('batch_max_records', 5000)),
+        upload_body_version=_body_version(cloud),
         adms_delay_seconds=int(bridge.get('adms_delay_seconds', 10)),
         read_timeout_seconds=_positive(bridge, 'read_timeout_seconds', 30.0),
         max_connections=int(_positive(bridge, 'max_connections', 64)),
         source=source,
     )
+
+
+def _body_version(cloud: dict[str, Any]) -> int:
+    value = cloud.get('upload_body_version', 1)
+    if value not in (1, 2) or isinstance(value, bool):
+        raise ConfigError(
+            f'[cloud] upload_body_version must be 1 or 2, not {value!r} (2 once the cloud reads version 2 bodies)'
+        )
+    return int(value)
 
 
 def _positive(table: dict[str, Any], key: str, default: float) -> float:

@@ -28,7 +28,7 @@ class Bridge:
         self.machines = {machine.serial: machine for machine in config.machines}
         self.receiver = AdmsReceiver(spool, self.machines, config.adms_delay_seconds)
         self.puller = Puller(spool, connector)
-        self.uploader = Uploader(spool, cloud, config.batch_max_records)
+        self.uploader = Uploader(spool, cloud, config.batch_max_records, config.upload_body_version)
         self.backfiller = Backfiller(spool, cloud, self.machines, self.puller)
         self.stop_event = threading.Event()
         self.server: ThreadingHTTPServer | None = None

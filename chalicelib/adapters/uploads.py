@@ -51,8 +51,8 @@ class S3Uploads:
             for obj in page.get('Contents', []):
                 yield StoredObject(obj['Key'], obj['ETag'].strip('"'), int(obj['Size']))
 
-    def read_lines(self, key: str, max_compressed: int, max_uncompressed: int) -> list[str]:
-        """The decompressed lines of an upload; refuses oversized objects and decompression bombs."""
+    def read_text(self, key: str, max_compressed: int, max_uncompressed: int) -> str:
+        """The decompressed text of an upload; refuses oversized objects and decompression bombs."""
         body = self.client.get_object(Bucket=self._bucket, Key=key)['Body'].read(max_compressed + 1)
         if len(body) > max_compressed:
             raise PayloadTooLarge(f'upload {key} is larger than {max_compressed} bytes')
@@ -64,7 +64,7 @@ class S3Uploads:
         if len(data) > max_uncompressed:
             raise PayloadTooLarge(f'upload {key} decompresses to more than {max_uncompressed} bytes')
         try:
-            return data.decode('utf-8').splitlines()
+            return data.decode('utf-8')
         except UnicodeDecodeError:
             raise ValidationFailed(f'upload {key} is not UTF-8 text') from None
 

@@ -18,7 +18,7 @@ from chalicelib import resource_names as names
 from chalicelib.domain.access import Permission, authorize, scope_opd
 from chalicelib.domain.errors import Conflict, DomainError, FieldIssue, NotFound, ValidationFailed
 from chalicelib.domain.machine_health import MachineState, machine_state, parse_instant
-from chalicelib.domain.machine_logs import EventLine, PunchLine, RejectedLine, implausible_time, parse_line
+from chalicelib.domain.machine_logs import EventLine, PunchLine, RejectedLine, implausible_time, parse_upload
 from chalicelib.domain.models import Bridge, Employee, Machine, PinMapping, Principal, Punch, PunchSource
 from chalicelib.domain.punch_keys import local_to_utc
 from chalicelib.domain.strict import DATETIME_PATTERN, local_datetime_or_none
@@ -64,7 +64,9 @@ class UploadStore(Protocol):
         """Objects under `prefix` in key order, only those whose key sorts after `start_after` when given."""
         ...
 
-    def read_lines(self, key: str, max_compressed: int, max_uncompressed: int) -> list[str]: ...
+    def read_text(self, key: str, max_compressed: int, max_uncompressed: int) -> str:
+        """The decompressed UTF-8 text of an upload; refuses oversized objects and decompression bombs."""
+        ...
 
     def keep_in_quarantine(self, key: str, report: dict[str, Any]) -> str: ...
 
@@ -404,16 +406,15 @@ def _listed_uploads(deps: Deps, uploads: UploadStore, start_after_time: str | No
 
 def _ingest_upload(deps: Deps, uploads: UploadStore, settings: Settings, lookups: _Lookups, key: str) -> UploadCounts:
     bridge_id = key.removeprefix(names.UPLOADS_PREFIX_BRIDGES).split('/', 1)[0]
-    lines = uploads.read_lines(key, settings.max_upload_bytes, settings.max_upload_uncompressed_bytes)
+    text = uploads.read_text(key, settings.max_upload_bytes, settings.max_upload_uncompressed_bytes)
     received_at = deps.clock()
     max_ahead, earliest = timedelta(hours=settings.max_machine_clock_ahead_hours), settings.earliest_punch_date
     counts = UploadCounts()
     punches: list[Punch] = []
     unmapped_ids: set[str] = set()
-    for line_no, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        parsed = parse_line(line_no, line)
+    # Both upload versions: one JSON record per line, or the machines' own lines read as columns (version 2)
+    for parsed in parse_upload(text).lines():
+        line_no = parsed.line_no
         if isinstance(parsed, RejectedLine):
             counts.reject(line_no, parsed.reason)
             continue

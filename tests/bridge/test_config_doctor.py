@@ -55,6 +55,18 @@ def test_config_defaults_and_pull_port() -> None:
     assert config.machines[0].timezone_option() == 9
 
 
+@pytest.mark.parametrize(('value', 'accepted'), [(1, True), (2, True), (3, False), ('2', False), (True, False)])
+def test_the_upload_body_version_is_1_by_default_and_2_when_asked(value: object, accepted: bool) -> None:
+    machine = {'serial': 'ABCD1234', 'protocol': 'push', 'zone': 'Asia/Jakarta'}
+    assert parse_config(_with(machine)).upload_body_version == 1
+    settings = {**BASE, 'cloud': {**BASE['cloud'], 'upload_body_version': value}, 'machines': [machine]}
+    if accepted:
+        assert parse_config(settings).upload_body_version == value
+    else:
+        with pytest.raises(ConfigError, match='upload_body_version must be 1 or 2'):
+            parse_config(settings)
+
+
 def test_doctor_checks_config_key_spool_cloud_and_machines(
     tmp_path: Path, fake_cloud: FakeCloud, config: object
 ) -> None:

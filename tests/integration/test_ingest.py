@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 import pytest
 import requests
+from hadir_bridge.uploader import upload_body_v2
 
 from chalicelib import resource_names as names
 from chalicelib.adapters.dynamodb.items import PunchItem
@@ -129,6 +130,29 @@ def test_bad_lines_are_rejected_with_reasons_and_kept_in_quarantine(hx: Harness,
     assert kept['key'] == target['key'] and len(kept['rejected']) == 3
     unmapped = PunchItem.get(f'M#{SERIAL}#99#2026-11-20T07:45:00')
     assert unmapped.employee_id is None and unmapped.opd_id == 'DINKES'
+
+
+def test_a_version_2_upload_lands_the_punches_version_1_would_and_rejects_with_line_numbers(
+    hx: Harness, site: Site
+) -> None:
+    # Given the bridge's version 2 body of two good punches (sent as the machine's own lines under a section line),
+    # then a machine line with an hour that does not exist and an unmapped PIN
+    records = [json.dumps(punch('7', '2026-11-20 07:41:10')), json.dumps(punch('7', '2026-11-20 16:05:00'))]
+    text = upload_body_v2(records).decode()
+    assert text.splitlines()[:3] == ['hadir-upload 2', f'@\t{SERIAL}\tpush', '7\t2026-11-20 07:41:10\t0\t1\t0']
+    lines = [*text.splitlines(), '7\t2026-11-20 25:00:00\t0\t1\t0', '99\t2026-11-20 07:45:00\t0\t1\t0']
+    upload(hx, site.bridge_token, lines)
+    # When reconcile runs
+    counts = reconcile()
+    # Then the ledger holds what version 1 gives for the same punches, and the bad line is rejected at its line
+    assert (counts['accepted'], counts['unmapped'], counts['rejected']) == (2, 1, 1)
+    start, end = datetime(2026, 11, 19, tzinfo=UTC), datetime(2026, 11, 21, tzinfo=UTC)
+    punches = get_deps().ledger.for_employee(site.employee_id, start, end)
+    assert [p.at_utc for p in punches] == [datetime(2026, 11, 19, 23, 41, 10, tzinfo=UTC),
+                                           datetime(2026, 11, 20, 8, 5, tzinfo=UTC)]  # fmt: skip
+    record = hx.call('GET', '/v1/uploads?bridge=BRG-A', hx.super_key).body['items'][0]
+    assert [r['line'] for r in record['rejects']] == [5]
+    assert PunchItem.get(f'M#{SERIAL}#99#2026-11-20T07:45:00').employee_id is None
 
 
 def test_a_bridge_cannot_upload_for_another_bridges_machine(hx: Harness, site: Site) -> None:

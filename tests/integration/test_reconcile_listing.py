@@ -40,10 +40,10 @@ class ListingSpy:
         self.listed.append((prefix, start_after))
         return self.inner.objects(prefix, start_after)
 
-    def read_lines(self, key: str, max_compressed: int, max_uncompressed: int) -> list[str]:
+    def read_text(self, key: str, max_compressed: int, max_uncompressed: int) -> str:
         if self.fail_reads:
             raise ConnectionResetError('the bucket went away mid-run')
-        return self.inner.read_lines(key, max_compressed, max_uncompressed)
+        return self.inner.read_text(key, max_compressed, max_uncompressed)
 
     def presign_put(self, key: str, content_md5: str, expires_in: int) -> tuple[str, dict[str, str]]:
         return self.inner.presign_put(key, content_md5, expires_in)
