@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from chalicelib.adapters.dynamodb.punches import DynamoPunchLedger
-from chalicelib.api import mobile as mobile_api
+from chalicelib.services import my_day
 from chalicelib.wiring import get_mobile, use_face_engine
 from tests.device import Phone
 from tests.face_fakes import FakeFaceEngine
@@ -23,6 +23,7 @@ from tests.integration.test_me_month import _activate
 from tests.support import Harness
 
 ZONE = 'Asia/Makassar'
+CARD = my_day.my_day
 PATH = '/v1/mobile/today'
 
 
@@ -34,8 +35,9 @@ class World:
     monkeypatch: pytest.MonkeyPatch
 
     def at(self, utc: datetime) -> None:
+        # Only the card reads the fixed clock: the device signature is checked against the real one
         fixed = replace(get_mobile(), deps=replace(get_mobile().deps, clock=lambda: utc))
-        self.monkeypatch.setattr(mobile_api, 'get_mobile', lambda: fixed)
+        self.monkeypatch.setattr(my_day, 'my_day', lambda _mobile, profiles, caller: CARD(fixed, profiles, caller))
 
     def today(self) -> dict[str, Any]:
         reply = self.hx.call('GET', PATH, headers=self.phone.sign('GET', PATH))
