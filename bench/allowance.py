@@ -30,12 +30,12 @@ import os
 import random
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from bench.calls import counting_calls
 
 RESULTS = Path(__file__).parent / 'results'
 EMPLOYEES = int(os.environ.get('BENCH_EMPLOYEES', '2000'))
@@ -59,25 +59,6 @@ def _env() -> None:
 def _nip(i: int) -> str:
     day, sequence = divmod(i, 999)
     return f'1985{1 + day // 28:02d}{1 + day % 28:02d}2010011{sequence + 1:03d}'
-
-
-@contextmanager
-def _counting_calls() -> Iterator[Counter[str]]:
-    """DynamoDB calls made through botocore (pynamodb included), by operation."""
-    from botocore.client import BaseClient
-
-    counts: Counter[str] = Counter()
-    original = BaseClient._make_api_call
-
-    def counted(self: Any, operation: str, params: Any) -> Any:
-        counts[operation] += 1
-        return original(self, operation, params)
-
-    BaseClient._make_api_call = counted  # type: ignore[method-assign]
-    try:
-        yield counts
-    finally:
-        BaseClient._make_api_call = original  # type: ignore[method-assign]
 
 
 def _day_punches(rng: random.Random, day: date) -> list[datetime]:
@@ -162,21 +143,21 @@ def _run_slice(employees: list[Any]) -> tuple[dict[str, float], dict[str, list[d
                 batch.save(_to_item(punch))
                 count += 1
 
-    with _counting_calls() as raw_calls:
+    with counting_calls('dynamodb') as raw_calls:
         started = time.process_time()
         read = sum(len(deps.ledger.for_opd_date(o, s.local_date)) for s in shifts for o in opd_ids)
         raw_seconds = time.process_time() - started
 
     held = allowance.HeldDays()
-    with _counting_calls() as day_calls:
+    with counting_calls('dynamodb') as day_calls:
         started = time.process_time()
         days = allowance.close_days(deps, books, first, last, held=held)
         day_seconds = time.process_time() - started
-    with _counting_calls() as month_calls:
+    with counting_calls('dynamodb') as month_calls:
         started = time.process_time()
         month = allowance.close_month(deps, books, MONTH, held=held)
         month_seconds = time.process_time() - started
-    with _counting_calls() as standalone_calls:
+    with counting_calls('dynamodb') as standalone_calls:
         started = time.process_time()
         again = allowance.close_month(deps, books, MONTH)
         standalone_seconds = time.process_time() - started

@@ -25,6 +25,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.calls import counting_calls
+
 RESULTS = Path(__file__).parent / 'results'
 OFFICE = {'kind': 'circle', 'name': 'Kantor Bupati', 'center': {'lat': -6.2, 'lon': 106.8}, 'radius_m': 150}
 PEAK_START = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)  # 07:00 WIB
@@ -40,25 +42,6 @@ def _env() -> None:
 def _percentile(values: Sequence[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
-@contextmanager
-def _counting_aws_calls() -> Iterator[Counter[str]]:
-    """Every AWS API call made through botocore (boto3 and pynamodb alike), by service and operation."""
-    from botocore.client import BaseClient
-
-    counts: Counter[str] = Counter()
-    original = BaseClient._make_api_call
-
-    def counted(self: Any, operation: str, params: Any) -> Any:
-        counts[f'{self.meta.service_model.service_name}:{operation}'] += 1
-        return original(self, operation, params)
-
-    BaseClient._make_api_call = counted  # type: ignore[method-assign]
-    try:
-        yield counts
-    finally:
-        BaseClient._make_api_call = original  # type: ignore[method-assign]
 
 
 REKOGNITION_OPERATION = {  # the face port's calls and the Rekognition API call each one is (adapters/rekognition.py)
@@ -191,7 +174,7 @@ def bench_server_time(count: int, snapshot_touched: bool = False) -> dict[str, A
             started = time.perf_counter()
             hx.call('GET', '/v1/health')
             health_times.append(time.perf_counter() - started)
-        with _counting_aws_calls() as calls:
+        with counting_calls() as calls:
             results = [one(index, calls) for index in range(count)]
         use_face_engine(None)
     seconds = [r[0] for r in results]

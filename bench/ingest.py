@@ -16,12 +16,13 @@ import hashlib
 import json
 import os
 import time
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from bench.calls import counting_calls
 
 RESULTS = Path(__file__).parent / 'results'
 SERIAL = 'BENCH0001'
@@ -29,26 +30,6 @@ PER_FILE = 5000
 PER_NEW_FILE = 10
 PINS = 900  # the bench machine's PINs (1..900)
 MAPPED_PINS = 850  # PINs mapped to an employee: about 94 % of the punches are mapped, the rest wait unmapped
-
-
-@contextmanager
-def _counting_calls() -> Iterator[Counter[str]]:
-    """DynamoDB calls made through botocore (pynamodb included), by operation."""
-    from botocore.client import BaseClient
-
-    counts: Counter[str] = Counter()
-    original = BaseClient._make_api_call
-
-    def counted(self: Any, operation: str, params: Any) -> Any:
-        if self.meta.service_model.service_name == 'dynamodb':
-            counts[operation] += 1
-        return original(self, operation, params)
-
-    BaseClient._make_api_call = counted  # type: ignore[method-assign]
-    try:
-        yield counts
-    finally:
-        BaseClient._make_api_call = original  # type: ignore[method-assign]
 
 
 def _map_pins(deps: Any) -> None:
@@ -257,14 +238,14 @@ def bench_reconcile(count: int) -> dict[str, Any]:
             s3.put_object(Bucket=bucket, Key=key, Body=body)
         from chalicelib.services.ingest import reconcile
 
-        with _counting_calls() as reconcile_calls, _timed() as reconcile_time:
+        with counting_calls('dynamodb') as reconcile_calls, _timed() as reconcile_time:
             totals = reconcile(deps, get_uploads(), get_settings())
         # The same items written raw, into a fresh table, as the floor any ingest must pay: through pynamodb's
         # batch_write (the models in hand), and through the low-level client (the attribute maps in hand)
         stored = list(PunchItem.scan())
         PunchItem.delete_table()
         PunchItem.create_table(billing_mode='PAY_PER_REQUEST', wait=True)
-        with _counting_calls() as raw_calls, _timed() as raw_time:
+        with counting_calls('dynamodb') as raw_calls, _timed() as raw_time:
             with PunchItem.batch_write() as batch:
                 for item in stored:
                     batch.save(item)
@@ -272,7 +253,7 @@ def bench_reconcile(count: int) -> dict[str, Any]:
         requests = [[{'PutRequest': {'Item': i.serialize()}} for i in stored[n : n + 25]] for n in range(0, count, 25)]
         PunchItem.delete_table()
         PunchItem.create_table(billing_mode='PAY_PER_REQUEST', wait=True)
-        with _counting_calls() as client_calls, _timed() as client_time:
+        with counting_calls('dynamodb') as client_calls, _timed() as client_time:
             for request in requests:
                 assert not client.batch_write_item(RequestItems={table: request}).get('UnprocessedItems')
     assert totals['unmapped'] + totals['accepted'] == count, totals
@@ -491,9 +472,10 @@ def main_parse() -> dict[str, Any]:
 
 def main() -> dict[str, Any]:
     _env()
+    parse_lines = int(os.environ.get('BENCH_PARSE_LINES', '1000000'))
+    plain_lines = min(parse_lines, int(os.environ.get('BENCH_PARSE_PLAIN_LINES', '100000')))
     result = {'benchmark': 'ingest',
-              'parse': bench_parse(int(os.environ.get('BENCH_PARSE_LINES', '1000000')),
-                                   int(os.environ.get('BENCH_PARSE_PLAIN_LINES', '100000'))),
+              'parse': bench_parse(parse_lines, plain_lines),
               **bench_reconcile(int(os.environ.get('BENCH_RECONCILE_PUNCHES', '200000'))),
               **bench_listing(int(os.environ.get('BENCH_HISTORY_UPLOADS', '20000')),
                               int(os.environ.get('BENCH_NEW_UPLOADS', '20')))}  # fmt: skip

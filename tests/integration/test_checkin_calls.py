@@ -6,9 +6,7 @@ punch, nothing lost when Rekognition throttles."""
 from __future__ import annotations
 
 import base64
-from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +14,7 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
+from bench.calls import counting_calls, of_service
 from chalicelib import resource_names as names
 from chalicelib.adapters.clients import boto3_client
 from chalicelib.adapters.rekognition import RekognitionFaceEngine
@@ -31,29 +30,6 @@ from tests.integration.test_liveness import TURN, _compared, challenge, enrol, r
 from tests.support import Harness
 
 __all__ = ['required']  # the fixture, used by name
-
-
-@contextmanager
-def counting_calls() -> Iterator[Counter[str]]:
-    """Every AWS call made through botocore (boto3 and pynamodb alike), as 'service:Operation'."""
-    from botocore.client import BaseClient
-
-    counts: Counter[str] = Counter()
-    original = BaseClient._make_api_call
-
-    def counted(self: Any, operation: str, params: Any) -> Any:
-        counts[f'{self.meta.service_model.service_name}:{operation}'] += 1
-        return original(self, operation, params)
-
-    BaseClient._make_api_call = counted  # type: ignore[method-assign]
-    try:
-        yield counts
-    finally:
-        BaseClient._make_api_call = original  # type: ignore[method-assign]
-
-
-def of(calls: Counter[str], service: str) -> dict[str, int]:
-    return {name.split(':', 1)[1]: n for name, n in sorted(calls.items()) if name.startswith(f'{service}:')}
 
 
 def _b64(image: bytes) -> str:
@@ -135,15 +111,15 @@ def test_a_live_check_in_is_one_batch_read_one_transaction_and_two_compare_faces
         assert (reply.status, reply.body['outcome']) == (201, 'accepted'), reply.body
         assert len(ledger_punches(employee['employee_id'])) == 1
         # And the check-in read everything in one batch and wrote everything in one transaction (3 at most)
-        assert of(checking, 'dynamodb') == {'BatchGetItem': 1, 'TransactWriteItems': 1}
-        assert sum(of(checking, 'dynamodb').values()) <= 3
+        assert of_service(checking, 'dynamodb') == {'BatchGetItem': 1, 'TransactWriteItems': 1}
+        assert sum(of_service(checking, 'dynamodb').values()) <= 3
         # And Rekognition was asked twice, liveness included: the frontal and the turned frame against the reference
-        assert of(checking, 'rekognition') == {'CompareFaces': 2}
+        assert of_service(checking, 'rekognition') == {'CompareFaces': 2}
         # And the media: the reference read, the two frames written
-        assert of(checking, 's3') == {'GetObject': 1, 'PutObject': 2}
+        assert of_service(checking, 's3') == {'GetObject': 1, 'PutObject': 2}
         # And the challenge itself: the device, then its enrolment and employee, then one transaction
-        assert of(asking, 'dynamodb') == {'BatchGetItem': 2, 'TransactWriteItems': 1}
-        assert of(asking, 'rekognition') == {}
+        assert of_service(asking, 'dynamodb') == {'BatchGetItem': 2, 'TransactWriteItems': 1}
+        assert of_service(asking, 'rekognition') == {}
     finally:
         use_face_engine(None)
 
@@ -170,7 +146,7 @@ def test_a_throttled_check_in_loses_nothing_and_the_queue_spends_only_the_call_l
                 reply = send(world, phone, frontal, turned, asked['challenge_id'], 'peak')
             # Then the check-in is kept pending at its server time, in the same one transaction
             assert (reply.status, reply.body['outcome']) == (201, 'pending'), reply.body
-            assert of(checking, 'dynamodb') == {'BatchGetItem': 1, 'TransactWriteItems': 1}
+            assert of_service(checking, 'dynamodb') == {'BatchGetItem': 1, 'TransactWriteItems': 1}
             assert ledger_punches(employee['employee_id']) == []
             kept = get_deps().store.get(liveness.KIND_LIVENESS, reply.body['checkin_id'])
             assert kept is not None and kept.data['frontal'] is not None  # the served comparison is not spent again
@@ -281,7 +257,7 @@ def test_a_check_in_retried_with_its_key_gets_the_first_answer_from_its_read_and
         retry = signed(world.hx, phone, 'POST', '/v1/mobile/checkins', body, headers={'Idempotency-Key': 'k1'})
     # Then it gets the first answer from its batch read, spends no face call, and only its nonce is written
     assert (retry.status, retry.body) == (201, first.body)
-    assert of(calls, 'dynamodb') == {'BatchGetItem': 1, 'TransactWriteItems': 1}
+    assert of_service(calls, 'dynamodb') == {'BatchGetItem': 1, 'TransactWriteItems': 1}
     assert dict(world.faces.calls) == {}
     assert len(ledger_punches(world.employees[0])) == 1
     # And the same key with another body is refused, writing nothing
