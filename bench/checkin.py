@@ -340,7 +340,7 @@ def bench_morning_peak(count: int, minutes: int, face_tps: float) -> dict[str, A
     from chalicelib.ports import Record
     from chalicelib.services import checkins, liveness
     from chalicelib.services.common import KIND_OPD, Deps, dump
-    from chalicelib.settings import Settings
+    from chalicelib.settings import get_settings
     from tests.face_fakes import FakeFaceEngine, fake_image
     from tests.fakes import FakeDirectoryStore
 
@@ -351,7 +351,7 @@ def bench_morning_peak(count: int, minutes: int, face_tps: float) -> dict[str, A
     engine = QuotaLimitedEngine(FakeFaceEngine(), clock, face_tps, tokens=face_tps)
     queue, media = SimQueue(clock), MemoryMedia()
     mobile = checkins.Mobile(deps=deps, faces=engine, media=media, queue=queue, nonces=None,  # type: ignore[arg-type]
-                             settings=Settings(), requests=PortsRequestStore(store, deps.ledger))  # fmt: skip
+                             settings=get_settings(), requests=PortsRequestStore(store, deps.ledger))  # fmt: skip
     opd = Opd.model_validate({'opd_id': 'DINAS', 'name': 'Dinas Uji', 'kind': 'dinas', 'zone': 'Asia/Jakarta',
                               'locations': [OFFICE]})  # fmt: skip
     store.put_many([Record(KIND_OPD, 'DINAS', dump(opd))])
@@ -507,7 +507,7 @@ def bench_face_set(folder: Path) -> dict[str, Any]:
     from chalicelib.ports import Record
     from chalicelib.services import checkins, liveness
     from chalicelib.services.common import KIND_OPD, Deps, dump
-    from chalicelib.settings import Settings
+    from chalicelib.settings import get_settings
     from hadir_local.dlib_faces import DlibFaceEngine, distance_to_similarity
     from tests.fakes import FakeDirectoryStore
 
@@ -533,7 +533,7 @@ def bench_face_set(folder: Path) -> dict[str, Any]:
                 random_bytes=random.Random(11).randbytes)  # fmt: skip
     media = MemoryMedia()
     mobile = checkins.Mobile(deps=deps, faces=engine, media=media, queue=SimQueue(clock), nonces=None,  # type: ignore[arg-type]
-                             settings=Settings(), requests=PortsRequestStore(store, deps.ledger))  # fmt: skip
+                             settings=get_settings(), requests=PortsRequestStore(store, deps.ledger))  # fmt: skip
     opd = Opd.model_validate({'opd_id': 'DINAS', 'name': 'Dinas Uji', 'kind': 'dinas', 'zone': 'Asia/Jakarta',
                               'locations': [OFFICE]})  # fmt: skip
     store.put_many([Record(KIND_OPD, 'DINAS', dump(opd))])

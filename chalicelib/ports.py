@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.domain.faces import DetectedFace, FaceBox, FaceMatch
 from chalicelib.domain.liveness import FaceComparison
 from chalicelib.domain.models import AuditEntry, Punch
-from chalicelib.domain.tpp.records import DayRecord, MonthRecord, MonthRevision
+
+if TYPE_CHECKING:  # the allowance records' types only: a check-in's cold start does not load the TPP engine
+    from chalicelib.domain.tpp.records import DayRecord, MonthRecord, MonthRevision
 
 JsonDict = dict[str, Any]
 

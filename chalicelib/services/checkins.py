@@ -86,9 +86,8 @@ from chalicelib.services.common import (
     load,
     require,
 )
-from chalicelib.services.ingest import mark_for_reclose
 from chalicelib.services.liveness import LivenessAnswer
-from chalicelib.services.statuses import duty_places
+from chalicelib.services.reclose import mark_for_reclose
 from chalicelib.settings import Settings
 
 KIND_ACTIVATION = 'activation'
@@ -753,7 +752,10 @@ def _check_in(
     nearest = nearest_office(request.lat, request.lon, opd.locations)
     if nearest is None or nearest[1] > 0:
         # Outside every office: an approved duty's place may be where the employee is today (one query). Inside
-        # one, no place can be nearer (distance 0, and the first nearest wins).
+        # one, no place can be nearer (distance 0, and the first nearest wins). Imported here: the statuses load
+        # the TPP engine, which a check-in at the office never needs (about 50 ms of a cold start).
+        from chalicelib.services.statuses import duty_places
+
         places = (*opd.locations, *duty_places(deps, employee.employee_id, local.date()))
         nearest = nearest_office(request.lat, request.lon, places)
     office, distance = nearest if nearest else (None, None)

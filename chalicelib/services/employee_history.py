@@ -70,7 +70,7 @@ from chalicelib.services.common import (
     load,
     require,
 )
-from chalicelib.services.ingest import mark_for_reclose
+from chalicelib.services.reclose import mark_for_reclose
 from chalicelib.services.today import calendar
 
 KIND_CHANGE = 'employee_change'

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from chalicelib.services.common import (
     roster_id,
 )
 from chalicelib.services.directory import machine_pins
+from chalicelib.services.reclose import mark_for_reclose
 from chalicelib.settings import Settings
 
 KIND_UPLOAD = 'upload'
@@ -45,7 +45,6 @@ KIND_MACHINE_STATUS = 'machine_status'
 KIND_MACHINE_EVENT = 'machine_event'
 KIND_BACKFILL = 'backfill'
 KIND_UNMAPPED = 'unmapped'
-KIND_RECLOSE = 'reclose'  # a local date whose day records must be recomputed: punches arrived for it
 KIND_RECONCILE_STATE = 'reconcile_state'  # where the last completed reconcile run started, and its last full listing
 RECONCILE_STATE_ID = 'uploads'
 MAX_REJECTS_KEPT_INLINE = 100
@@ -460,31 +459,6 @@ def _night_shift_days(deps: Deps, punches: list[Punch], lookups: _Lookups | None
     ids = {(employee, day): roster_id(employee, day.strftime('%Y-%m')) for employee, day in late}
     rostered = (lookups or _Lookups(deps)).existing_rosters(set(ids.values()))
     return {day for (_, day), roster in ids.items() if roster in rostered}
-
-
-def mark_for_reclose(deps: Deps, days: set[date], cause: str, *, not_before: datetime | None = None) -> None:
-    """Ask the next day close to recompute these dates: a punch that arrives late (an offline bridge, a
-    mapping made later) must never leave a stale day. One marker per date and cause, so a marker written
-    while a close is running survives that close. ``not_before``: not earlier than this instant (a night
-    shift whose check-out window is still open)."""
-    cause_id = hashlib.sha256(cause.encode()).hexdigest()[:16]
-    extra: dict[str, str] = {'marked_at': deps.clock().isoformat()}
-    if not_before:
-        extra['not_before'] = not_before.isoformat()
-    deps.store.put_many([
-        Record(KIND_RECLOSE, f'{day.isoformat()}@{cause_id}', {'day': day.isoformat(), 'cause': cause, **extra},
-               list_key=f'{day.isoformat()}@{cause_id}')
-        for day in sorted(days)
-    ])  # fmt: skip
-
-
-def pending_recloses(deps: Deps) -> list[Record]:
-    return list(all_records(deps.store, KIND_RECLOSE))
-
-
-def clear_recloses(deps: Deps, markers: list[Record]) -> None:
-    for marker in markers:
-        deps.store.commit([Remove(KIND_RECLOSE, marker.id)], None)
 
 
 def apply_new_mappings(deps: Deps, lookups: _Lookups | None = None) -> int:

@@ -35,8 +35,8 @@ from chalicelib.domain.text import FreeText
 from chalicelib.domain.tpp.day import ManualEntry, Outage
 from chalicelib.ports import AuditDraft, Create, Record, Replace
 from chalicelib.services.common import KIND_EMPLOYEE, KIND_OPD, Deps, build, load, require
-from chalicelib.services.ingest import mark_for_reclose
 from chalicelib.services.outages import KIND_OUTAGE, outage_id
+from chalicelib.services.reclose import mark_for_reclose
 
 KIND_MANUAL_LIST = 'manual_list'
 MAX_LINES = 2000  # the largest OPD (an RSUD) on one list

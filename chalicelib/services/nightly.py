@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 from chalicelib.domain.models import Opd
 from chalicelib.observability import logger
 from chalicelib.ports import Record
-from chalicelib.services import allowance, ingest
+from chalicelib.services import allowance, reclose
 from chalicelib.services.allowance import AllowanceBooks, HeldDays
 from chalicelib.services.common import KIND_OPD, Deps, all_records, load
 
@@ -109,7 +109,7 @@ def close_past_days(
             if day == last:
                 _remember_open_shifts(deps, zone, day, report)
             day += timedelta(days=1)
-    ingest.clear_recloses(deps, [m for m in ingest.pending_recloses(deps) if m.data['day'] <= last.isoformat()])
+    reclose.clear_recloses(deps, [m for m in reclose.pending_recloses(deps) if m.data['day'] <= last.isoformat()])
     return allowance.report_dict(totals)
 
 
@@ -121,9 +121,9 @@ def close_date(deps: Deps, books_for: Callable[[], AllowanceBooks], target: date
     reclosed = sorted(set(by_day) - {target.isoformat()}, reverse=True)
     for day in reclosed:
         allowance.close_day(deps, books, date.fromisoformat(day))
-        ingest.clear_recloses(deps, by_day[day])
+        reclose.clear_recloses(deps, by_day[day])
     report = allowance.close_day(deps, books, target)
-    ingest.clear_recloses(deps, by_day.get(target.isoformat(), []))
+    reclose.clear_recloses(deps, by_day.get(target.isoformat(), []))
     return {**allowance.report_dict(report), 'reclosed_days': sorted(reclosed)}
 
 
@@ -138,7 +138,7 @@ def _reclose(
     settled = _settled_day(closes, zones)
     due = [m for m in markers if settled is not None and m.data['day'] <= settled.isoformat()]
     answered = [m for m in due if _answered(m, closes, zones)]
-    ingest.clear_recloses(deps, answered)
+    reclose.clear_recloses(deps, answered)
     answered_ids = {m.id for m in answered}
     pending = [m for m in due if m.id not in answered_ids]
     reclosed: list[str] = []
@@ -148,7 +148,7 @@ def _reclose(
             logger.warning('re-close budget spent; the rest waits for the next run', extra={'left_from': day})
             break
         allowance.close_day(deps, books, date.fromisoformat(day))
-        ingest.clear_recloses(deps, by_day[day])
+        reclose.clear_recloses(deps, by_day[day])
         reclosed.append(day)
     return sorted(reclosed)
 
@@ -185,7 +185,7 @@ def _answered(marker: Record, closes: dict[str, dict[str, Any]], zones: dict[str
 def _ripe_markers(deps: Deps, up_to: date, now: datetime) -> list[Record]:
     """Markers of days up to ``up_to`` whose ``not_before`` has passed. They are read before any close, so
     one written while the close runs survives for the next run."""
-    return [m for m in ingest.pending_recloses(deps) if m.data['day'] <= up_to.isoformat() and _ripe(m, now)]
+    return [m for m in reclose.pending_recloses(deps) if m.data['day'] <= up_to.isoformat() and _ripe(m, now)]
 
 
 def _ripe(marker: Record, now: datetime) -> bool:
@@ -198,7 +198,7 @@ def _remember_open_shifts(deps: Deps, zone: str, day: date, report: allowance.Da
         return
     shut = datetime.fromisoformat(report.open_until).replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
     if shut > deps.clock():
-        ingest.mark_for_reclose(deps, {day}, f'open shifts {zone}', not_before=shut)
+        reclose.mark_for_reclose(deps, {day}, f'open shifts {zone}', not_before=shut)
 
 
 def _zone_close_record(zone: str, day: date, now: datetime, report: allowance.DayCloseReport) -> Record:

@@ -25,7 +25,7 @@ from chalicelib.domain.models import Machine, Opd, Principal
 from chalicelib.domain.text import FreeText
 from chalicelib.ports import AuditDraft, Create, Record, Replace
 from chalicelib.services.common import KIND_HOLIDAY, KIND_MACHINE, KIND_OPD, Deps, all_records, build, load, require
-from chalicelib.services.ingest import mark_for_reclose
+from chalicelib.services.reclose import mark_for_reclose
 
 KIND_OUTAGE = 'outage'
 KIND_MORNING_CHECK = 'morning_check'  # an OPD's working morning was judged (proposed or not)

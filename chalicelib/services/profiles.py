@@ -54,7 +54,7 @@ from chalicelib.domain.tpp.profile_book import (
 )
 from chalicelib.ports import AuditDraft, Create, Record, Remove, Replace, Write
 from chalicelib.services.common import KIND_PEMDA, KIND_PROFILE, KIND_PROFILE_GUARD, Deps, all_records, build
-from chalicelib.services.ingest import mark_for_reclose
+from chalicelib.services.reclose import mark_for_reclose
 
 RECLOSE_MAX_DAYS = 400
 MAX_DRAFT_DEPTH = 12

@@ -71,7 +71,7 @@ from chalicelib.services.common import (
     roster_id,
     unknown_reference,
 )
-from chalicelib.services.ingest import mark_for_reclose
+from chalicelib.services.reclose import mark_for_reclose
 
 KIND_TEMPLATE = 'schedule_template'
 KIND_ASSIGNMENT = 'schedule_assignment'

@@ -58,7 +58,7 @@ from chalicelib.services.common import (
     load,
     require,
 )
-from chalicelib.services.ingest import mark_for_reclose
+from chalicelib.services.reclose import mark_for_reclose
 
 KIND_STATUS = 'status'
 KIND_STATUS_MONTH = 'status_month'  # one copy of a status per month it touches

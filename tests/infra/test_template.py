@@ -449,9 +449,7 @@ def test_function_environment_makes_the_app_derive_infra_names(template: Templat
         assert env['HADIR_STAGE'] == stage
         # When chalicelib's Settings reads it (as in Lambda)
         # (the export job's topic ARN and console URL are CloudFormation references: read as text)
-        settings = Settings(
-            **{k.removeprefix('HADIR_').lower(): flat(v) for k, v in env.items() if k.startswith('HADIR_')}
-        )
+        settings = Settings.from_environment({k: flat(v) for k, v in env.items()})
         # Then the names it derives are the names infra created
         tables = set(by_name(template, 'AWS::DynamoDB::Table', 'TableName'))
         assert {settings.table(p) for p in names.TABLES} == tables

@@ -22,7 +22,7 @@ from chalicelib.domain.tpp.day import DayCategory, DayResult
 from chalicelib.domain.tpp.defaults import default_profile
 from chalicelib.domain.tpp.profile import RuleProfile
 from chalicelib.events.jobs import JOBS
-from chalicelib.services import allowance, ingest
+from chalicelib.services import allowance, reclose
 from chalicelib.services.allowance import AllowanceBooks
 from chalicelib.wiring import get_books, get_deps
 from tests.integration.builders import employee_body, opd_body, phone_punch
@@ -192,7 +192,7 @@ def test_a_status_recorded_after_the_close_reopens_its_days_and_cancelling_reope
     assert JOBS['close-day'].run(date='2026-01-31')['reclosed_days'] == ['2026-01-14']
     assert _day(office.budi, ABSENT_DAY).codes == ('TK',)
     assert _month()[office.budi] == (3_920_000, 'TK×1', 80_000)
-    assert ingest.pending_recloses(get_deps()) == []
+    assert reclose.pending_recloses(get_deps()) == []
 
 
 # ---- outages ----------------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import pytest
 
 from chalicelib.adapters.dynamodb.punches import DynamoPunchLedger
 from chalicelib.domain.models import Punch
-from chalicelib.services import ingest, nightly
+from chalicelib.services import nightly, reclose
 from chalicelib.services.common import Deps
 from chalicelib.wiring import get_books, get_deps
 from tests.integration.builders import employee_body, opd_body, phone_punch
@@ -93,7 +93,7 @@ def test_missed_nights_are_caught_up_and_never_closed_twice(staff: dict[str, str
 def test_a_re_close_marker_waits_for_its_not_before_and_is_then_handled_once(staff: dict[str, str]) -> None:
     # Given Monday closed, then a late punch marks it for a re-close not before 19:00 UTC
     _run(datetime(2026, 1, 12, 18, 5, tzinfo=UTC))
-    ingest.mark_for_reclose(get_deps(), {MONDAY}, 'test', not_before=datetime(2026, 1, 12, 19, 0, tzinfo=UTC))
+    reclose.mark_for_reclose(get_deps(), {MONDAY}, 'test', not_before=datetime(2026, 1, 12, 19, 0, tzinfo=UTC))
 
     def run(hour: int) -> list[str]:
         return _run(datetime(2026, 1, 12, hour, 5, tzinfo=UTC))['reclosed_days']
@@ -104,12 +104,12 @@ def test_a_re_close_marker_waits_for_its_not_before_and_is_then_handled_once(sta
 
 def test_a_marker_written_before_the_close_of_its_day_is_answered_by_it(staff: dict[str, str]) -> None:
     # Given a punch of Monday recorded on time at 10:00 UTC, which marks Monday as every upload does
-    ingest.mark_for_reclose(_at(datetime(2026, 1, 12, 10, 0, tzinfo=UTC)), {MONDAY}, 'upload on time')
+    reclose.mark_for_reclose(_at(datetime(2026, 1, 12, 10, 0, tzinfo=UTC)), {MONDAY}, 'upload on time')
     # When both zones close Monday in the 18:05 run, that close has read the punch: no second close, marker gone
     report = _run(datetime(2026, 1, 12, 18, 5, tzinfo=UTC))
     assert (report['closed'], report['reclosed_days']) == ({WIB: ['2026-01-12'], WIT: ['2026-01-12']}, [])
-    assert ingest.pending_recloses(get_deps()) == []
+    assert reclose.pending_recloses(get_deps()) == []
     # And a punch that arrives after the close (18:30) has Monday closed again by the next run
-    ingest.mark_for_reclose(_at(datetime(2026, 1, 12, 18, 30, tzinfo=UTC)), {MONDAY}, 'late upload')
+    reclose.mark_for_reclose(_at(datetime(2026, 1, 12, 18, 30, tzinfo=UTC)), {MONDAY}, 'late upload')
     assert _run(datetime(2026, 1, 12, 19, 5, tzinfo=UTC))['reclosed_days'] == ['2026-01-12']
-    assert ingest.pending_recloses(get_deps()) == []
+    assert reclose.pending_recloses(get_deps()) == []

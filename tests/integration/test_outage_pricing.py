@@ -20,7 +20,7 @@ from chalicelib.domain.tpp.defaults import default_profile
 from chalicelib.domain.tpp.profile import RuleProfile
 from chalicelib.services import allowance
 from chalicelib.services.allowance import AllowanceBooks
-from chalicelib.services.ingest import pending_recloses
+from chalicelib.services.reclose import pending_recloses
 from chalicelib.wiring import get_books, get_deps
 from tests.integration.builders import employee_body, opd_body, phone_punch
 from tests.support import Harness

@@ -71,7 +71,7 @@ def test_the_personnel_office_confirms_and_it_is_audited_and_final(hx: Harness) 
     actions = [e['action'] for e in hx.call('GET', '/v1/audit?opd=SILENT', hx.super_key).body['items']]
     assert actions[0] == 'outage.confirm' and 'outage.propose' in actions
     # And the day, already past, is marked for the next close to recompute with the outage
-    from chalicelib.services.ingest import pending_recloses
+    from chalicelib.services.reclose import pending_recloses
 
     assert [m.data['day'] for m in pending_recloses(get_deps())] == ['2026-11-20']
 

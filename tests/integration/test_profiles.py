@@ -17,7 +17,7 @@ import pytest
 from chalicelib.adapters.dynamodb.punches import DynamoPunchLedger
 from chalicelib.domain.models import Punch
 from chalicelib.domain.tpp.defaults import ASN_DEFAULT, TKK_EXAMPLE
-from chalicelib.services import allowance, ingest, nightly
+from chalicelib.services import allowance, nightly, reclose
 from chalicelib.wiring import get_books, get_deps
 from tests.integration.builders import employee_body, opd_body, phone_punch
 from tests.support import Harness, Reply
@@ -108,7 +108,7 @@ def _yesterday() -> date:
 
 
 def _marked(cause: str) -> list[str]:
-    return sorted(m.data['day'] for m in ingest.pending_recloses(get_deps()) if m.data['cause'] == cause)
+    return sorted(m.data['day'] for m in reclose.pending_recloses(get_deps()) if m.data['cause'] == cause)
 
 
 # --- the lifecycle ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from chalicelib.adapters.dynamodb.punches import DynamoPunchLedger
 from chalicelib.domain.models import Punch, PunchSource
 from chalicelib.domain.punch_keys import local_to_utc, phone_punch_id
 from chalicelib.events.jobs import IMPORT_ACTOR, JOBS
-from chalicelib.services import allowance, ingest
+from chalicelib.services import allowance, ingest, reclose
 from chalicelib.wiring import get_books, get_deps
 from tests.integration.builders import employee_body, opd_body
 from tests.support import Harness, Reply
@@ -151,7 +151,7 @@ def test_a_night_shift_check_out_uploaded_days_late_reopens_the_day_the_shift_be
     deps = get_deps()
     assert ingest._night_shift_days(deps, [late, on_time]) == {date(2026, 3, 10)}
     assert ingest._night_shift_days(deps, [late.model_copy(update={'employee_id': p.clerk})]) == set()
-    ingest.mark_for_reclose(deps, {local_date} | ingest._night_shift_days(deps, [late]), 'late upload')
+    reclose.mark_for_reclose(deps, {local_date} | ingest._night_shift_days(deps, [late]), 'late upload')
     assert '2026-03-10' in JOBS['close-day'].run(date='2026-03-12')['reclosed_days']
     assert _codes(p.nurse, '2026-03-10') == ('H',)
 
@@ -286,14 +286,14 @@ def test_changes_to_closed_days_mark_them_for_re_close(pemda: Pemda) -> None:
     _created(p.call('PUT', f'/v1/employees/{p.nurse}/rosters/{month}', {'days': {recent.isoformat(): 'P'}}))
     _created(p.call('PUT', f'/v1/employees/{p.nurse}/rosters/2026-03', {'days': {'2026-03-02': 'P'}}))
     # Then the recent day is marked for the next close, the old month is left alone (it is paid)
-    marked = {m.data['day'] for m in ingest.pending_recloses(get_deps()) if 'roster of' in m.data['cause']}
+    marked = {m.data['day'] for m in reclose.pending_recloses(get_deps()) if 'roster of' in m.data['cause']}
     assert marked == {recent.isoformat()}
     # When an assignment ends on that day, the days after it up to yesterday are marked too
     listed = p.call('GET', '/v1/opds/RSUD/schedule-assignments').body['items']
     ended = p.call('POST', f'/v1/schedule-assignments/{listed[0]["assignment_id"]}/end',
                    {'valid_to': recent.isoformat()})  # fmt: skip
     assert ended.status == 200 and ended.body['valid_to'] == recent.isoformat()
-    after = {m.data['day'] for m in ingest.pending_recloses(get_deps()) if 'ended' in m.data['cause']}
+    after = {m.data['day'] for m in reclose.pending_recloses(get_deps()) if 'ended' in m.data['cause']}
     assert after == {(recent + timedelta(days=n)).isoformat() for n in (1, 2)}
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.services import ingest
+from chalicelib.services import reclose
 from chalicelib.wiring import get_deps
 from tests.integration.builders import employee_body, opd_body
 from tests.support import Harness, Reply
@@ -69,7 +69,7 @@ def test_an_admin_records_a_leave_it_is_listed_audited_and_marks_closed_days_for
         'status.approve', f'status/{status["status_id"]}', '851/77/BKPSDM/2026',
     )  # fmt: skip
     # And its five days, closed or not, are marked for the next close to recompute
-    marked = {m.data['day'] for m in ingest.pending_recloses(get_deps()) if status['status_id'] in m.data['cause']}
+    marked = {m.data['day'] for m in reclose.pending_recloses(get_deps()) if status['status_id'] in m.data['cause']}
     assert marked == {f'2026-11-0{d}' for d in range(2, 7)}
 
 
