@@ -28,6 +28,7 @@ asked for, each by one C-level ``split``, slice, ``map`` or ``translate``.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
 from itertools import islice
@@ -79,7 +80,7 @@ def _one_char_each(column: list[str], joined: str) -> bool:
     return len(joined) == len(column) and '' not in column and joined.isascii()
 
 
-class ColumnRun:
+class ColumnRun(ABC):
     """Consecutive punches of one chunk as columns (line numbers, PINs, times, states, verify modes, work codes,
     raw lines), in line order."""
 
@@ -91,24 +92,24 @@ class ColumnRun:
         return len(self.line_nos)
 
     @property
-    def pins(self) -> list[str]:
-        raise NotImplementedError
+    @abstractmethod
+    def pins(self) -> list[str]: ...
 
     @property
-    def statuses(self) -> list[int | None]:
-        raise NotImplementedError
+    @abstractmethod
+    def statuses(self) -> list[int | None]: ...
 
     @property
-    def verifies(self) -> list[int | None]:
-        raise NotImplementedError
+    @abstractmethod
+    def verifies(self) -> list[int | None]: ...
 
     @property
-    def workcodes(self) -> list[str]:
-        raise NotImplementedError
+    @abstractmethod
+    def workcodes(self) -> list[str]: ...
 
     @property
-    def raws(self) -> list[str]:
-        raise NotImplementedError
+    @abstractmethod
+    def raws(self) -> list[str]: ...
 
 
 class _RowsRun(ColumnRun):
