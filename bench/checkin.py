@@ -18,14 +18,15 @@ import os
 import random
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bench.calls import counting_calls
+from bench.moto_patches import transactions_snapshot_their_items
 
 RESULTS = Path(__file__).parent / 'results'
 OFFICE = {'kind': 'circle', 'name': 'Kantor Bupati', 'center': {'lat': -6.2, 'lon': 106.8}, 'radius_m': 150}
@@ -50,51 +51,6 @@ REKOGNITION_OPERATION = {  # the face port's calls and the Rekognition API call 
 }  # fmt: skip
 
 
-@contextmanager
-def _moto_snapshots_touched_items() -> Iterator[None]:
-    """moto 5 deep-copies every table a TransactWriteItems touches, once per item, so that it can roll back: a
-    cost that grows with the table (10 copies of the bench's directory table per check-in), which DynamoDB's
-    does not. Inside this block a transaction snapshots only the items it names and restores them on failure:
-    the same conditions, all or nothing, at the cost of the items it writes."""
-    import copy
-    from types import SimpleNamespace
-
-    from moto.dynamodb import models
-
-    original = models.DynamoDBBackend.transact_write_items
-
-    def transact(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        snapshots = []
-        for entry in transact_items:
-            op = next(iter(entry.values()))
-            table = self.get_table(op['TableName'])
-            key = op.get('Key') or {
-                name: op['Item'][name] for name in (table.hash_key_attr, table.range_key_attr) if name is not None
-            }
-            current = self.get_item(op['TableName'], key)
-            snapshots.append((op['TableName'], key, None if current is None else current.to_json()['Attributes']))
-        models.copy = SimpleNamespace(  # type: ignore[assignment]
-            deepcopy=lambda value, memo=None: value if isinstance(value, models.Table) else copy.deepcopy(value, memo)
-        )
-        try:
-            original(self, transact_items)
-        except Exception:
-            for table_name, key, attributes in reversed(snapshots):
-                if attributes is None:
-                    self.delete_item(table_name, key)
-                else:
-                    self.put_item(table_name, copy.deepcopy(attributes))
-            raise
-        finally:
-            models.copy = copy  # type: ignore[assignment]
-
-    models.DynamoDBBackend.transact_write_items = transact  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        models.DynamoDBBackend.transact_write_items = original  # type: ignore[method-assign]
-
-
 def _per_request(calls: Counter[str], count: int, prefix: str) -> dict[str, float]:
     return {name.split(':', 1)[1]: round(n / count, 2) for name, n in sorted(calls.items()) if name.startswith(prefix)}
 
@@ -108,10 +64,10 @@ def bench_server_time(count: int, snapshot_touched: bool = False) -> dict[str, A
     engine that costs nothing, so what is measured is Hadir's own work and its AWS calls (moto in process). Each
     attempt is two signed requests: the head-turn challenge, then the check-in; each is timed and counted on its
     own (the photos are made before the clock starts). `snapshot_touched`: moto's transactions snapshot only
-    the items they name (``_moto_snapshots_touched_items``)."""
+    the items they name (``transactions_snapshot_their_items``)."""
     from moto import mock_aws
 
-    with mock_aws(), _moto_snapshots_touched_items() if snapshot_touched else nullcontext():
+    with mock_aws(), transactions_snapshot_their_items() if snapshot_touched else nullcontext():
         from chalicelib.adapters.dynamodb.tables import ensure_tables
         from chalicelib.wiring import use_face_engine
         from hadir_local.snapshot import ensure_buckets, ensure_queues
