@@ -142,6 +142,26 @@ function labelled(host) {
   return host;
 }
 
+// The form's issues in its problem box, or the request: the button says it is saving meanwhile, and a refusal
+// leaves the form as it was, with the server's message.
+async function sendForm(ui, { problems, submit, label, issues, post, onDone }) {
+  if (issues.length) {
+    problems.replaceChildren(ui.el('div', { class: 'state state-error', role: 'alert' },
+      ui.el('p', { class: 'state-title' }, 'Isian belum benar.'), ui.el('ul', {}, issues.map((t) => ui.el('li', {}, t)))));
+    return;
+  }
+  problems.replaceChildren();
+  submit.disabled = true;
+  submit.textContent = 'Menyimpan…';
+  try {
+    onDone(await post());
+  } catch (err) {
+    problems.replaceChildren(ui.errorBox(err));
+    submit.disabled = false;
+    submit.textContent = label;
+  }
+}
+
 function changeForm(ctx, employee, history, { onCancel, onDone }) {
   const { ui, api, principal } = ctx;
   const items = history.items || [];
@@ -232,22 +252,8 @@ function changeForm(ctx, employee, history, { onCancel, onDone }) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const out = body();
-    const issues = check(out);
-    if (issues.length) {
-      problems.replaceChildren(ui.el('div', { class: 'state state-error', role: 'alert' },
-        ui.el('p', { class: 'state-title' }, 'Isian belum benar.'), ui.el('ul', {}, issues.map((t) => ui.el('li', {}, t)))));
-      return;
-    }
-    problems.replaceChildren();
-    submit.disabled = true;
-    submit.textContent = 'Menyimpan…';
-    try {
-      onDone(await api.post(`/v1/employees/${enc(employee.employee_id)}/changes`, out));
-    } catch (err) {
-      problems.replaceChildren(ui.errorBox(err));
-      submit.disabled = false;
-      submit.textContent = 'Simpan perubahan';
-    }
+    await sendForm(ui, { problems, submit, label: 'Simpan perubahan', issues: check(out), onDone,
+      post: () => api.post(`/v1/employees/${enc(employee.employee_id)}/changes`, out) });
   });
   return form;
 }
@@ -403,21 +409,8 @@ function decisionForm(ctx, employee, answer, mode, target, { onCancel, onDone })
     if (note.value.trim()) out.note = note.value.trim();
     if (out.decree_number.length < 3) issues.push('Nomor SK minimal 3 karakter.');
     if (!out.decree_date) issues.push('Isi tanggal SK.');
-    if (issues.length) {
-      problems.replaceChildren(ui.el('div', { class: 'state state-error', role: 'alert' },
-        ui.el('p', { class: 'state-title' }, 'Isian belum benar.'), ui.el('ul', {}, issues.map((t) => ui.el('li', {}, t)))));
-      return;
-    }
-    problems.replaceChildren();
-    submit.disabled = true;
-    submit.textContent = 'Menyimpan…';
-    try {
-      onDone(await api.post(`/v1/employees/${enc(employee.employee_id)}/discipline-decisions`, out));
-    } catch (err) {
-      problems.replaceChildren(ui.errorBox(err));
-      submit.disabled = false;
-      submit.textContent = label;
-    }
+    await sendForm(ui, { problems, submit, label, issues, onDone,
+      post: () => api.post(`/v1/employees/${enc(employee.employee_id)}/discipline-decisions`, out) });
   });
   return form;
 }
