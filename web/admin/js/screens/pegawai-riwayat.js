@@ -264,6 +264,12 @@ function cutText(ui, bp) {
   return bp ? `${ui.angka(bp / 100, bp % 100 ? 2 : 0)}% dari TPP` : 'Tanpa potongan';
 }
 
+// A decree number breaks only after its slashes (800.1.6/131/<wbr>BKPSDM/2026), so the table fits beside its actions.
+function decreeNumber(ui, number) {
+  const parts = number.split('/');
+  return ui.el('span', { class: 'mono' }, parts.flatMap((part, i) => (i < parts.length - 1 ? [`${part}/`, ui.el('wbr')] : [part])));
+}
+
 async function renderDecisions(root, ctx, employee) {
   const { ui, api, principal } = ctx;
   ui.loading(root, 'Memuat keputusan…');
@@ -309,7 +315,7 @@ async function renderDecisions(root, ctx, employee) {
       { key: 'kind', label: 'Hukuman', render: (d) => ui.el('span', { class: 'p-kind' },
         ui.el('span', {}, ui.chip(d.kind, d.kind, (LEVELS[d.level] || [])[1]), ' ', ui.chip(d.level, (LEVELS[d.level] || [d.level])[0], 'muted')),
         ui.el('span', { class: 'sub' }, d.name)) },
-      { key: 'decree_number', label: 'SK', render: (d) => ui.el('span', {}, ui.el('span', { class: 'mono' }, d.decree_number),
+      { key: 'decree_number', label: 'SK', render: (d) => ui.el('span', {}, decreeNumber(ui, d.decree_number),
         ui.el('span', { class: 'sub' }, ui.tanggal(d.decree_date))) },
       { key: 'first_month', label: 'Berlaku', render: (d) => (d.months
         ? ui.el('span', {}, ui.el('span', { class: 'p-range' }, `${bulanPendek(d.first_month)} – ${bulanPendek(d.last_month)}`),
