@@ -280,6 +280,8 @@ def console_shot(page: Page, name: str, *, full_page: bool = False) -> None:
         from tests.browser.conftest import ARTIFACTS
 
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        # From the top: a page captured while scrolled draws the sticky header across the middle of the image.
+        page.evaluate('window.scrollTo(0, 0)')
         page.screenshot(path=str(ARTIFACTS / f'console-{name}.png'), full_page=True)
     else:
         shot(page, f'console-{name}')
