@@ -48,6 +48,8 @@ RESULTS = Path(__file__).parent / 'results'
 EMPLOYEES = int(os.environ.get('BENCH_EMPLOYEES', '2000'))
 SLICE = int(os.environ.get('BENCH_SLICE', '1000'))  # employees per OPD, each OPD in a moto backend of its own
 TRANSACTIONS = os.environ.get('BENCH_MOTO_TRANSACTIONS', 'shipped')
+if TRANSACTIONS not in ('shipped', 'items'):
+    raise SystemExit(f'BENCH_MOTO_TRANSACTIONS must be shipped or items, not {TRANSACTIONS!r}')
 MONTH = '2026-01'
 ZONE = 'Asia/Jakarta'
 
