@@ -30,3 +30,14 @@ def list_changes(ctx: Ctx) -> Any:
     from chalicelib.services import employee_history
 
     return employee_history.list_changes(ctx.deps, ctx.principal, ctx.params['employee_id'])
+
+
+@route(bp, '/v1/employees/{employee_id}/changes/{change_id}/withdrawal', 'POST', tag='directory', roles=WRITERS,
+       body='chalicelib.services.employee_history:WithdrawalRequest', idempotent=True,
+       summary='Withdraw an upcoming change (not applied yet, the latest first), saying why (audited)')  # fmt: skip
+def withdraw_change(ctx: Ctx) -> Any:
+    from chalicelib.services import employee_history
+
+    return employee_history.withdraw_change(
+        ctx.deps, ctx.principal, ctx.params['employee_id'], ctx.params['change_id'], ctx.body
+    )

@@ -13,6 +13,10 @@ Choices where the brief leaves room, and why:
 - Changes are recorded in date order: one dated before the latest change recorded is refused (the states in
   between would no longer follow from one another). A mistaken change is corrected by a new change of the same
   date restoring the state (audited like any other); the month it was in is then whole again.
+- An upcoming change can be withdrawn until its day applies it (a decree cancelled, a date typed wrong), the
+  latest one first: a later change follows from the state the earlier one leaves. The withdrawal is audited
+  (``employee.change_withdrawn``, with the change and why) and the change leaves the history: it never was in
+  force. An earlier-dated change can then be recorded. An applied change is never withdrawn, only corrected.
 - Moving an employee to another OPD is BKPSDM's: an OPD-bound key may change only its own OPD's employees and
   cannot move one out of, or into, another OPD.
 - An employee-level schedule assignment follows the employee to the new OPD (it is listed there); unit and OPD
@@ -34,7 +38,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.access import Permission, authorize
-from chalicelib.domain.errors import Conflict, FieldIssue, ValidationFailed
+from chalicelib.domain.errors import Conflict, FieldIssue, NotFound, ValidationFailed
 from chalicelib.domain.models import Employee, EmployeeType, Opd, PemdaSettings, Principal
 from chalicelib.domain.text import FreeText
 from chalicelib.domain.tpp.day import DayResult
@@ -181,6 +185,52 @@ def record_change(deps: Deps, principal: Principal, employee_id: str, body: Mapp
             directory.revoke_devices(deps, principal.key_id, updated)
         _reclose_since(deps, change, today)
     return {**dump(change), 'upcoming': upcoming, 'version': 0}
+
+
+class WithdrawalRequest(BaseModel):
+    model_config = ConfigDict(extra='forbid', str_strip_whitespace=True)
+
+    note: FreeText = Field(min_length=3, max_length=500, description='why: the decree cancelled, a wrong date')
+
+
+def withdraw_change(
+    deps: Deps, principal: Principal, employee_id: str, change_id: str, body: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Withdraw an upcoming change (not applied yet), the employee's latest: audited, gone from the history.
+
+    Raises NotFound for a change that is not this employee's, Conflict ``change_applied`` for one in force
+    already (correct it with a new change of the same date) and ``change_not_latest`` while a later change
+    follows it; Forbidden for an OPD-bound key and a change moving the employee across OPDs.
+    """
+    employee = load(Employee, require(deps.store, KIND_EMPLOYEE, employee_id))
+    authorize(principal, Permission.EMPLOYEE_WRITE, employee.opd_id)
+    request = build(WithdrawalRequest, body)
+    stored = deps.store.get(KIND_CHANGE, change_id)
+    if stored is None or stored.data.get('employee_id') != employee_id:
+        raise NotFound(f'employee {employee_id} has no change {change_id}')
+    change = Change.model_validate(stored.data)
+    authorize(principal, Permission.EMPLOYEE_WRITE, change.after.opd_id)
+    marker = deps.store.get(KIND_UPCOMING, change_id)
+    if marker is None:
+        since = change.effective_from.isoformat()
+        raise Conflict(f'change {change_id} is in force since {since}: it cannot be withdrawn; record a change of '
+                       'the same date restoring the state', code='change_applied')  # fmt: skip
+    history = changes_of(deps, employee_id)
+    later = history[[c.change_id for c in history].index(change_id) + 1 :]
+    if later:
+        raise Conflict(f'change {later[-1].change_id} ({later[-1].effective_from.isoformat()}) follows this one: '
+                       'withdraw it first', code='change_not_latest')  # fmt: skip
+    try:
+        deps.store.commit(
+            [Remove(KIND_CHANGE, change_id, expected_version=stored.version),
+             Remove(KIND_UPCOMING, change_id, expected_version=marker.version)],
+            AuditDraft(principal.key_id, 'employee.change_withdrawn', f'employee/{employee_id}', employee.opd_id,
+                       dump(change), {'change_id': change_id, 'withdrawn': True, 'note': request.note}),
+        )  # fmt: skip
+    except Conflict:
+        meanwhile = f'change {change_id} was applied or withdrawn meanwhile; reload'
+        raise Conflict(meanwhile, code='change_applied') from None
+    return {**dump(change), 'upcoming': False, 'withdrawn': True, 'withdrawal_note': request.note}
 
 
 def _applied(employee: Employee, fields: Mapping[str, Any], nip: str | None, version: int) -> Employee:

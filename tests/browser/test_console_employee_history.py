@@ -89,6 +89,9 @@ def test_super_sees_the_history_and_decisions_and_records_both(
     expect(rows.nth(1)).to_contain_text('5.500.000')
     expect(history.locator('.notice')).to_contain_text('akan berlaku pada')
     expect(history.locator('.notice')).to_contain_text('belum berubah')
+    # Only the latest change, still upcoming, can be withdrawn
+    expect(rows.nth(0).get_by_role('button', name='Batalkan')).to_have_count(1)
+    expect(rows.nth(1).get_by_role('button')).to_have_count(0)
     # The directory record above keeps today's OPD until the transfer's day
     expect(page.locator('.facts').first).to_contain_text('Dinas Kesehatan')
     # The decisions: the correction in force (9 months), the corrected one struck through and saying by which SK
@@ -227,6 +230,23 @@ def test_an_opd_admin_records_a_pensiun_ahead_and_reads_decisions(
     settle(page)
     assert _ok(pemda.call('GET', f'/v1/employees/{pemda.employees["Budi"]}'))['active'] is True
     console_shot(page, 'pegawai-riwayat-narrow', full_page=True)
+
+    # When the pensiun's decree is withdrawn by BKN: the OPD admin withdraws the change, saying why (an empty reason
+    # is refused in words first); it leaves the history and nothing is applied on its day
+    rows.first.get_by_role('button', name='Batalkan').click()
+    form = _history(page).locator('form.p-form')
+    expect(form).to_contain_text('Pensiun yang akan berlaku')
+    expect(form).to_contain_text('(SK BKN 00123/2026)')
+    form.get_by_role('button', name='Batalkan perubahan').click()
+    expect(form.locator('.state-error')).to_contain_text('Isi alasan pembatalan')
+    form.get_by_label('Alasan pembatalan').fill('SK pensiun ditarik BKN')
+    assert page.evaluate('document.documentElement.scrollWidth') <= NARROW['width']
+    console_shot(page, 'pegawai-batalkan-form-narrow', full_page=True)
+    form.get_by_role('button', name='Batalkan perubahan').click()
+    expect(_history(page)).to_contain_text('Belum ada perubahan tercatat.')
+    expect(_history(page).locator('.notice')).to_have_count(0)
+    settle(page)
+    assert _ok(pemda.call('GET', f'/v1/employees/{pemda.employees["Budi"]}/changes'))['items'] == []
 
     # Ani's page at the narrow width, as the auditor (reads both, records neither)
     auditor = signed_in(open_console(browser, NARROW), pemda, pemda.keys['auditor'])

@@ -56,6 +56,7 @@ class Side:
     admin_key_id: str
     status_id: str
     assignment_id: str  # the employee's ROSTER assignment
+    change_id: str  # the employee's upcoming change (a promotion in 2030), which the walk withdraws
 
     def param(self, name: str) -> str | None:
         values = {
@@ -75,6 +76,7 @@ class Side:
             'profile_id': 'matrix-tkk',  # drafted, then published, by the walk itself
             'version': '1',
             'assignment_id': self.assignment_id,
+            'change_id': self.change_id,
             'year': '2026',
             'day': '2026-12-25',  # Natal: added by the holiday import, which is walked before deletions
             'kind': 'national',
@@ -111,9 +113,11 @@ def build_side(hx: Harness, name: str, n: int) -> Side:
     status = _created(hx.call('POST', f'/v1/employees/{employee["employee_id"]}/statuses', hx.super_key, leave))
     rostered = {'employee_id': employee['employee_id'], 'kind': 'ROSTER', 'valid_from': '2026-01-01'}
     assignment = _created(hx.call('POST', '/v1/schedule-assignments', hx.super_key, rostered))
+    promotion = {'effective_from': '2030-01-01', 'reason': 'PROMOSI', 'kelas_jabatan': 8}
+    change = _created(hx.call('POST', f'/v1/employees/{employee["employee_id"]}/changes', hx.super_key, promotion))
     return Side(
         opd_id, employee['employee_id'], serial, pin['pin'], pin['valid_from'], bridge_id, bridge['token'],
-        admin['token'], admin['key_id'], status['status_id'], assignment['assignment_id'],
+        admin['token'], admin['key_id'], status['status_id'], assignment['assignment_id'], change['change_id'],
     )  # fmt: skip
 
 
@@ -179,6 +183,7 @@ BODY_SAMPLES: dict[tuple[str, str], BodySample] = {
         },
     },
     ('POST', 'StatusCancellation'): lambda s, n: {'reason': 'surat tugas dibatalkan'},
+    ('POST', 'WithdrawalRequest'): lambda s, n: {'note': 'SK promosi dibatalkan'},
     ('PUT', 'ScoreBatch'): lambda s, n: {'scores': [{'employee_id': s.employee_id, 'score': 80 + n % 20}]},
     ('POST', 'Opd'): lambda s, n: opd_body(f'OPDN{n}'),
     ('PATCH', 'Opd'): lambda s, n: {'name': f'Dinas renamed {n}'},

@@ -381,3 +381,119 @@ def test_a_transfer_on_the_16th_under_the_other_modes(
     assert found == {'DINKES': [dinkes] if dinkes else [], 'BAPPEDA': [bappeda]}
     # The OPD rows of the pemda file add up to the month: Rp4.000.000
     assert sum(int(r['TPP bruto']) for r in files['pemda.csv']) == 4_000_000
+
+
+def test_an_upcoming_change_is_withdrawn_latest_first_and_an_earlier_one_can_then_be_recorded(hx: Harness) -> None:
+    """A decree cancelled before its day: the upcoming change is withdrawn (audited, why given), the latest
+    first; it leaves the history, the job never applies it, and a change dated before it is accepted again. An
+    applied change cannot be withdrawn, and the rest of the refusals say what to do."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from chalicelib.services import employee_history
+
+    key = hx.super_key
+    for opd in ('DINKES', 'BAPPEDA'):
+        assert hx.call('POST', '/v1/opds', key, opd_body(opd, zone=ZONE)).status == 201
+    eka = hx.call('POST', '/v1/employees', key, employee_body('DINKES', 6)).body
+    changes = f'/v1/employees/{eka["employee_id"]}/changes'
+    today = datetime.now(ZoneInfo(ZONE)).date()
+    first_day = today + timedelta(days=40)
+    # Given two upcoming changes: a transfer, then a promotion five days after it
+    mutasi = hx.call('POST', changes, key, {'effective_from': first_day.isoformat(), 'reason': 'MUTASI',
+                                           'opd_id': 'BAPPEDA', 'reference': '821.2/301/BKPSDM/2026'}).body  # fmt: skip
+    promosi = hx.call('POST', changes, key, {'effective_from': (first_day + timedelta(days=5)).isoformat(),
+                                            'reason': 'PROMOSI', 'kelas_jabatan': 9}).body  # fmt: skip
+    note = {'note': 'SK mutasi dibatalkan oleh Bupati'}
+    other_admin = hx.make_key('opd_admin', 'BAPPEDA')
+    own_admin = hx.make_key('opd_admin', 'DINKES')  # a change moving her out of DINKES is BKPSDM's to withdraw
+    audited = audit_length()
+
+    # When the transfer is withdrawn first: refused, the promotion follows it
+    refused = hx.call('POST', f'{changes}/{mutasi["change_id"]}/withdrawal', key, note)
+    assert (refused.status, refused.body['error']['code']) == (409, 'change_not_latest'), refused.body
+    assert promosi['change_id'] in refused.body['error']['message']
+    # And without saying why, or with an unknown change, or by another OPD's admin: each refused, nothing lost
+    assert hx.call('POST', f'{changes}/{promosi["change_id"]}/withdrawal', key, {}).status == 422
+    unknown = hx.call('POST', f'{changes}/chg-nothere/withdrawal', key, note)
+    assert (unknown.status, unknown.body['error']['code']) == (404, 'not_found'), unknown.body
+    assert hx.call('POST', f'{changes}/{promosi["change_id"]}/withdrawal', other_admin, note).status == 403
+    assert hx.call('POST', f'{changes}/{promosi["change_id"]}/withdrawal', own_admin, note).status == 403
+    assert audit_length() == audited
+    assert len(hx.call('GET', changes, key).body['items']) == 2
+
+    # When BKPSDM withdraws the promotion, then the transfer
+    withdrawn = hx.call('POST', f'{changes}/{promosi["change_id"]}/withdrawal', key, {'note': 'ikut SK mutasi'})
+    assert withdrawn.status == 200, withdrawn.body
+    assert (withdrawn.body['withdrawn'], withdrawn.body['withdrawal_note']) == (True, 'ikut SK mutasi')
+    assert hx.call('POST', f'{changes}/{mutasi["change_id"]}/withdrawal', key, note).status == 200
+    # Then both left the history, each withdrawal is audited with the change and why, and she stays in DINKES
+    assert hx.call('GET', changes, key).body['items'] == []
+    entries = list(get_deps().audit_log.walk(audited + 1))
+    assert [(e.action, e.target, e.before['change_id'], e.after['note']) for e in entries] == [
+        ('employee.change_withdrawn', f'employee/{eka["employee_id"]}', promosi['change_id'], 'ikut SK mutasi'),
+        ('employee.change_withdrawn', f'employee/{eka["employee_id"]}', mutasi['change_id'], note['note']),
+    ]  # fmt: skip
+    # And the hourly job on the transfer's day has nothing to apply
+    due = datetime.combine(first_day, datetime.min.time(), ZoneInfo(ZONE)) + timedelta(hours=3)
+    applied = employee_history.apply_due_changes(replace(get_deps(), clock=lambda: due.astimezone(UTC)))
+    assert (applied['changes_applied'], applied['changes_waiting']) == (0, 0)
+    assert hx.call('GET', f'/v1/employees/{eka["employee_id"]}', key).body['opd_id'] == 'DINKES'
+
+    # When a change dated today is recorded now that nothing upcoming is before it: accepted and in force
+    raise_today = {'effective_from': today.isoformat(), 'reason': 'PROMOSI', 'tpp_ceiling': 4_500_000}
+    in_force = hx.call('POST', changes, key, raise_today)
+    assert in_force.status == 201, in_force.body
+    # Then it cannot be withdrawn: it is corrected by a new change of the same date
+    late = hx.call('POST', f'{changes}/{in_force.body["change_id"]}/withdrawal', key, note)
+    assert (late.status, late.body['error']['code']) == (409, 'change_applied'), late.body
+    assert 'restoring the state' in late.body['error']['message']
+    assert [c['change_id'] for c in hx.call('GET', changes, key).body['items']] == [in_force.body['change_id']]
+
+
+def test_a_withdrawal_racing_the_job_that_applies_the_change_loses_and_changes_nothing(hx: Harness) -> None:
+    """The hourly job applies the change between the withdrawal's reads and its write: the withdrawal is 409
+    ``change_applied``; the change stays recorded and in force, and the audit has its application only."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+    from typing import Any
+    from zoneinfo import ZoneInfo
+
+    from chalicelib.domain.errors import Conflict
+    from chalicelib.domain.models import Principal, Role
+    from chalicelib.services import employee_history
+
+    key = hx.super_key
+    for opd in ('DINKES', 'BAPPEDA'):
+        assert hx.call('POST', '/v1/opds', key, opd_body(opd, zone=ZONE)).status == 201
+    eka = hx.call('POST', '/v1/employees', key, employee_body('DINKES', 7)).body
+    day = datetime.now(ZoneInfo(ZONE)).date() + timedelta(days=30)
+    mutasi = hx.call('POST', f'/v1/employees/{eka["employee_id"]}/changes', key,
+                     {'effective_from': day.isoformat(), 'reason': 'MUTASI', 'opd_id': 'BAPPEDA'}).body  # fmt: skip
+    deps = get_deps()
+    on_the_day = (datetime.combine(day, datetime.min.time(), ZoneInfo(ZONE)) + timedelta(hours=2)).astimezone(UTC)
+
+    class JobRunsFirst:
+        """The store, except that the job applying due changes commits just before the withdrawal does."""
+
+        def __init__(self, store: Any) -> None:
+            self._store = store
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._store, name)
+
+        def commit(self, writes: Any, audit: Any) -> Any:
+            assert employee_history.apply_due_changes(replace(deps, clock=lambda: on_the_day))['changes_applied'] == 1
+            return self._store.commit(writes, audit)
+
+    audited = audit_length()
+    racing = replace(deps, store=JobRunsFirst(deps.store))
+    with pytest.raises(Conflict) as refused:
+        employee_history.withdraw_change(racing, Principal(key_id='key-bkpsdm', role=Role.SUPER), eka['employee_id'],
+                                         mutasi['change_id'], {'note': 'SK dibatalkan'})  # fmt: skip
+    assert refused.value.code == 'change_applied'
+    assert hx.call('GET', f'/v1/employees/{eka["employee_id"]}', key).body['opd_id'] == 'BAPPEDA'
+    listed = hx.call('GET', f'/v1/employees/{eka["employee_id"]}/changes', key).body['items']
+    assert [c['change_id'] for c in listed] == [mutasi['change_id']]
+    assert [e.action for e in deps.audit_log.walk(audited + 1)] == ['employee.change_applied']

@@ -39,6 +39,8 @@ const BY_CODE = {
   payload_too_large: 'Berkas atau isian terlalu besar.',
   gone: 'Data ini sudah tidak tersedia.',
   employee_inactive: 'Pegawai ini sudah tidak aktif.',
+  change_applied: 'Perubahan ini sudah berlaku sehingga tidak dapat dibatalkan. Koreksi dengan perubahan baru pada tanggal yang sama.',
+  change_not_latest: 'Ada perubahan lain sesudahnya. Batalkan perubahan yang paling akhir terlebih dahulu.',
 };
 
 const BY_STATUS = {

@@ -26,6 +26,11 @@ const COUNTS_FROM = {
 const enc = encodeURIComponent;
 const SHORT_MONTH = new Intl.DateTimeFormat('id-ID', { month: 'short', year: 'numeric', timeZone: 'UTC' });
 
+/** A change's decree as written ('SK BKN 00123/2026' stays, '821.2/201/BKPSDM/2026' becomes 'SK 821.2/…'). */
+function decreeOf(change) {
+  return /^SK\b/i.test(change.reference) ? change.reference : `SK ${change.reference}`;
+}
+
 /** 'Des 2026' for '2026-12' (a range of months fits a table cell). */
 function bulanPendek(month) {
   return /^\d{4}-\d{2}$/.test(month || '') ? SHORT_MONTH.format(new Date(`${month}-15T12:00:00Z`)) : month || '';
@@ -69,6 +74,21 @@ async function renderHistory(root, ctx, employee, onChanged) {
   const upcoming = items.filter((c) => c.upcoming);
   const formHost = ui.el('div', { class: 'b-form-host' });
   const actions = ui.el('div', { class: 'b-actions' });
+  // Only the latest change can be withdrawn, while upcoming: a later one follows from the state it leaves.
+  const latest = items[items.length - 1];
+  const withdrawable = latest && latest.upcoming && mayChange(principal, employee)
+    && (principal.role === 'super' || latest.after.opd_id === latest.before.opd_id) ? latest : null;
+  const openWithdraw = (change) => {
+    formHost.replaceChildren(withdrawForm(ctx, employee, change, {
+      onCancel: () => formHost.replaceChildren(),
+      onDone: () => {
+        ui.flash('Perubahan dibatalkan; tidak akan diterapkan.');
+        onChanged();
+      },
+    }));
+    formHost.scrollIntoView({ block: 'nearest' });
+    formHost.querySelector('input')?.focus();
+  };
   if (mayChange(principal, employee)) {
     const open = ui.button('Catat perubahan', () => {
       open.disabled = true;
@@ -92,14 +112,14 @@ async function renderHistory(root, ctx, employee, onChanged) {
     upcoming.length ? ui.notice(upcoming.length === 1
       ? `Ada 1 perubahan yang akan berlaku pada ${ui.tanggal(upcoming[0].effective_from, { style: 'long' })}; data pegawai di atas belum berubah.`
       : `Ada ${upcoming.length} perubahan yang akan berlaku (mulai ${ui.tanggal(upcoming[0].effective_from, { style: 'long' })}); data pegawai di atas belum berubah.`, 'info') : null,
-    items.length ? historyTable(ui, api, items) : ui.emptyState('Belum ada perubahan tercatat.',
+    items.length ? historyTable(ui, api, items, withdrawable, openWithdraw) : ui.emptyState('Belum ada perubahan tercatat.',
       'Data pegawai di atas berlaku sejak pegawai didaftarkan.'),
     actions, formHost].filter(Boolean));
 }
 
 /** One row per change, newest first; each column shows the value from that date, and what it was before when
  * the change changed it. */
-function historyTable(ui, api, items) {
+function historyTable(ui, api, items, withdrawable, openWithdraw) {
   const diff = (change, key, show) => {
     const before = change.before[key];
     const after = change.after[key];
@@ -116,9 +136,12 @@ function historyTable(ui, api, items) {
     columns: [
       { key: 'effective_from', label: 'Berlaku mulai', render: (c) => ui.el('span', { class: 'p-when' },
         ui.tanggal(c.effective_from),
-        c.upcoming ? ui.chip('upcoming', 'Akan berlaku', 'info') : null) },
+        c.upcoming ? ui.chip('upcoming', 'Akan berlaku', 'info') : null,
+        // The withdrawal sits with the mark it ends (no column of its own: the table keeps to the page's width).
+        c === withdrawable ? ui.button('Batalkan', () => openWithdraw(c), { kind: 'danger', class: 'btn-small',
+          'aria-label': `Batalkan perubahan yang berlaku ${ui.tanggal(c.effective_from)}` }) : null) },
       { key: 'reason', label: 'Perubahan', render: (c) => ui.el('span', {}, REASONS[c.reason] || c.reason,
-        c.reference ? ui.el('span', { class: 'sub' }, /^SK\b/i.test(c.reference) ? c.reference : `SK ${c.reference}`) : null,
+        c.reference ? ui.el('span', { class: 'sub' }, decreeOf(c)) : null,
         c.nip ? ui.el('span', { class: 'sub' }, `NIP baru ${c.nip}`) : null,
         c.note ? ui.el('span', { class: 'sub' }, c.note) : null) },
       { key: 'opd_id', label: 'OPD', render: (c) => diff(c, 'opd_id', opd) },
@@ -195,7 +218,8 @@ function changeForm(ctx, employee, history, { onCancel, onDone }) {
   const reference = ui.el('input', { type: 'text', name: 'reference', maxlength: 120, placeholder: 'contoh: 821.2/045/BKPSDM/2026' });
   const note = ui.el('input', { type: 'text', name: 'note', maxlength: 500 });
   const problems = ui.el('div', {});
-  const when_hint = ui.el('p', { class: 'hint' }, 'Tanggal setelah hari ini disimpan sebagai perubahan yang akan berlaku pada tanggalnya.');
+  const when_hint = ui.el('p', { class: 'hint' }, 'Tanggal setelah hari ini disimpan sebagai perubahan yang akan berlaku pada tanggalnya.',
+    latestUpcoming ? ` Tanggal sebelum ${ui.tanggal(latestUpcoming.effective_from)} baru dapat dicatat setelah perubahan yang akan berlaku itu dibatalkan.` : '');
   const submit = ui.el('button', { type: 'submit', class: 'btn btn-primary' }, 'Simpan perubahan');
 
   ui.listOpds(api).then((opds) => {
@@ -237,7 +261,7 @@ function changeForm(ctx, employee, history, { onCancel, onDone }) {
 
   const form = ui.el('form', { class: 'b-form p-form', method: 'dialog', novalidate: true },
     ui.el('h3', {}, `Catat perubahan — ${employee.name}`),
-    ui.el('p', { class: 'hint' }, 'Isi hanya yang berubah; yang lain tetap. Perubahan tercatat di jejak audit dan tidak dapat dihapus: kesalahan dikoreksi dengan perubahan baru pada tanggal yang sama.'),
+    ui.el('p', { class: 'hint' }, 'Isi hanya yang berubah; yang lain tetap. Perubahan tercatat di jejak audit. Yang sudah berlaku dikoreksi dengan perubahan baru pada tanggal yang sama; yang belum berlaku dapat dibatalkan.'),
     ui.el('div', { class: 'form-grid' },
       ui.field('Jenis perubahan', reason), ui.el('div', { class: 'field' },
         ui.el('label', { for: 'p-when' }, 'Berlaku mulai (TMT)'), when, when_hint),
@@ -254,6 +278,32 @@ function changeForm(ctx, employee, history, { onCancel, onDone }) {
     const out = body();
     await sendForm(ui, { problems, submit, label: 'Simpan perubahan', issues: check(out), onDone,
       post: () => api.post(`/v1/employees/${enc(employee.employee_id)}/changes`, out) });
+  });
+  return form;
+}
+
+/** Withdraw an upcoming change, saying why (the API keeps the change and the reason in the audit trail). */
+function withdrawForm(ctx, employee, change, { onCancel, onDone }) {
+  const { ui, api } = ctx;
+  const note = ui.el('input', { type: 'text', name: 'note', maxlength: 500, required: true, placeholder: 'contoh: SK mutasi dibatalkan' });
+  const problems = ui.el('div', {});
+  const label = 'Batalkan perubahan';
+  const submit = ui.el('button', { type: 'submit', class: 'btn btn-danger' }, label);
+  const what = `${REASONS[change.reason] || change.reason} yang akan berlaku ${ui.tanggal(change.effective_from, { style: 'long' })}`
+    + `${change.reference ? ` (${decreeOf(change)})` : ''} dibatalkan sebelum berlaku: tidak lagi tampil di riwayat dan tidak akan diterapkan.`;
+  const form = ui.el('form', { class: 'b-form p-form', method: 'dialog', novalidate: true },
+    ui.el('h3', {}, `Batalkan perubahan — ${employee.name}`),
+    ui.el('p', {}, what),
+    ui.el('div', { class: 'form-grid' }, ui.field('Alasan pembatalan', note)),
+    problems,
+    ui.el('p', { class: 'hint' }, 'Pembatalan tercatat di jejak audit beserta alasannya.'),
+    ui.el('div', { class: 'form-actions' }, submit, ui.button('Tutup', onCancel)));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const text = note.value.trim();
+    await sendForm(ui, { problems, submit, label, onDone,
+      issues: text.length < 3 ? ['Isi alasan pembatalan (minimal 3 karakter).'] : [],
+      post: () => api.post(`/v1/employees/${enc(employee.employee_id)}/changes/${enc(change.change_id)}/withdrawal`, { note: text }) });
   });
   return form;
 }
