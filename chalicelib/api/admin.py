@@ -34,6 +34,15 @@ def get_key(ctx: Ctx) -> Any:
     return keys.get_key(ctx.deps, ctx.principal, ctx.params['key_id'])
 
 
+@route(bp, '/v1/actors', 'GET', tag='keys', roles=('super', 'auditor', 'opd_admin'),
+       summary="Who acted, by name: the keys whose actions the caller can read (an OPD admin: their OPD's and "
+               'the pemda-wide ones); no secrets')  # fmt: skip
+def actor_names(ctx: Ctx) -> Any:
+    from chalicelib.services import keys
+
+    return keys.actor_names(ctx.deps, ctx.principal)
+
+
 @route(bp, '/v1/keys/{key_id}', 'DELETE', summary='Revoke an API key', tag='keys', roles=('super',))
 def revoke_key(ctx: Ctx) -> Any:
     from chalicelib.services import keys

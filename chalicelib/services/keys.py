@@ -13,7 +13,16 @@ from chalicelib.domain.errors import Conflict, FieldIssue, Unauthenticated, Vali
 from chalicelib.domain.models import ApiKeyRecord, Principal, Role
 from chalicelib.domain.text import PlainName
 from chalicelib.ports import AuditDraft, Create, Page, Record, Replace, Write
-from chalicelib.services.common import KIND_KEY, KIND_OPD, Deps, all_records, build, require, unknown_reference
+from chalicelib.services.common import (
+    KIND_BRIDGE,
+    KIND_KEY,
+    KIND_OPD,
+    Deps,
+    all_records,
+    build,
+    require,
+    unknown_reference,
+)
 
 # Compared against when the key id is unknown, so a miss costs the same time as a hit.
 _DUMMY_HASH = api_keys.hash_secret('not-a-key')
@@ -131,6 +140,24 @@ def list_keys(
     authorize(principal, Permission.KEY_READ)
     page: Page = deps.store.list(KIND_KEY, limit=limit, cursor=cursor)
     return [public_view(ApiKeyRecord.model_validate(r.data)) for r in page.items], page.next_cursor
+
+
+def actor_names(deps: Deps, principal: Principal) -> dict[str, Any]:
+    """Who acted, by name: the API keys whose actions the caller can read in records and the audit (the console
+    shows "Admin BKPSDM" where a record keeps the key's id). An OPD-bound key gets its OPD's keys and the
+    pemda-wide ones (BKPSDM, auditors, finance), not another OPD's admins or bridges. Never a secret, nor when a
+    key was last used."""
+    authorize(principal, Permission.AUDIT_READ)
+    bridge_opds = {r.id: r.data.get('opd_id') for r in all_records(deps.store, KIND_BRIDGE)}
+    items = []
+    for stored in all_records(deps.store, KIND_KEY):
+        key = ApiKeyRecord.model_validate(stored.data)
+        opd_id = bridge_opds.get(key.bridge_id, '') if key.bridge_id else key.opd_id  # a bridge is its OPD's
+        if principal.opd_id is not None and opd_id not in (None, principal.opd_id):
+            continue
+        items.append({'key_id': key.key_id, 'name': key.name, 'role': key.role.value, 'opd_id': opd_id or None,
+                      'active': key.active})  # fmt: skip
+    return {'items': items, 'count': len(items)}
 
 
 def revoke_key(deps: Deps, principal: Principal, key_id: str) -> dict[str, Any]:

@@ -129,8 +129,10 @@ def test_a_key_revoked_while_the_console_is_open_sends_the_person_back_to_sign_i
     console_pemda: ConsolePemda,  # noqa: F811
 ) -> None:
     page = signed_in(open_console(browser), console_pemda, console_pemda.keys['auditor'], 'pegawai')
-    key_id = page.evaluate('() => document.getElementById("nav-foot").textContent').split()[-1]
     settle(page)
+    # The key is named in the menu's foot (its code in the tooltip)
+    expect(page.locator('#nav-foot')).to_have_text('Kunci: Inspektorat')
+    key_id = page.evaluate('() => document.getElementById("nav-foot").title').split()[-1]
     assert console_pemda.call('DELETE', f'/v1/keys/{key_id}').status == 200
     go(page, 'status')
     expect(page.locator('#signin-error')).to_contain_text('Kunci API tidak dikenal atau sudah dicabut')

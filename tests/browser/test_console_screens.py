@@ -212,6 +212,12 @@ def test_each_screen_shows_the_seeded_data(browser: Browser, seeded: tuple[Conso
     expect(pane.locator('table.data tbody tr')).to_have_count(25)  # a page of the newest entries
     pane.get_by_label('Tindakan').select_option('outage.propose')
     expect(pane.locator('table.data tbody tr')).to_have_count(1)
+    # Who acted is the key's name (its id in the tooltip and the entry), and the actor filter finds names
+    expect(pane.locator('table.data tbody tr').first).to_contain_text('test super')
+    pane.get_by_label('Pelaku').fill('inspektorat')
+    expect(pane.get_by_text('Tidak ada entri yang cocok dengan saringan.')).to_be_visible()
+    pane.get_by_label('Pelaku').fill('TEST SUP')
+    expect(pane.locator('table.data tbody tr')).to_have_count(1)
     pane.locator('table.data tbody tr').first.click()
     expect(pane.get_by_text('Listrik kantor padam sejak pagi').first).to_be_visible()
     pane.get_by_role('button', name='Periksa rantai audit').click()
@@ -236,6 +242,7 @@ def test_super_confirms_an_outage_and_an_admin_maps_a_pin(
     page.locator('dialog').get_by_role('button', name='Konfirmasi').click()
     # Then it is confirmed, audited with that reason
     expect(pane.get_by_text('Dicek langsung: PLN padam 06.00-11.00')).to_be_visible()
+    expect(pane.locator('tr', has_text='Dicek langsung').locator('.actor-name')).to_have_text('test super')  # by name
     outages = pemda.call('GET', f'/v1/outages?opd={OPD_A}').body['items']
     assert [o['state'] for o in outages] == ['confirmed']
 
@@ -244,6 +251,7 @@ def test_super_confirms_an_outage_and_an_admin_maps_a_pin(
     visit(admin, 'mesin')
     admin_pane = admin.locator('#screen .screen-pane')
     expect(admin_pane.get_by_role('button', name='Konfirmasi')).to_have_count(0)  # only super decides outages
+    expect(admin_pane.locator('.actor-name', has_text='test super')).to_be_visible()  # who decided, by name
     admin_pane.get_by_role('button', name='Petakan').click()
     admin_pane.get_by_label('Pegawai').select_option(pemda.employees['Citra'])
     admin.evaluate('() => window.scrollTo(0, 0)')  # a full-page shot of a scrolled page repeats the sticky bar

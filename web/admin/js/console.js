@@ -84,6 +84,13 @@ async function enterApp() {
   $('who-opd').textContent = principal.opd_id || '';
   $('pemda-name').textContent = '';
   $('nav-foot').textContent = `Kunci ${principal.key_id}`;
+  $('nav-foot').title = `Kode kunci ${principal.key_id}`;
+  if (principal.role !== 'finance') { // a finance key does not read who acted, and needs no name for its own
+    ui.listActors(api).then((actors) => {
+      const me = actors[principal.key_id];
+      if (me) $('nav-foot').textContent = `Kunci: ${me.name}`;
+    });
+  }
   buildNav();
   route();
   // Names for the header, best effort: a finance key may not read the pemda, and the page works without them.

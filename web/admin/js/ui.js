@@ -322,10 +322,45 @@ export function opdName(api, opdId) {
   return span;
 }
 
+let actorCache = null;
+
+/** The API keys whose actions this key can read, {key_id: {name, role, opd_id, active}}, fetched once per sign-in
+ * (an auditor's or admin's screen lists the same few names many times). Empty when the key may not ask. */
+export async function listActors(api) {
+  if (!actorCache) {
+    actorCache = api.get('/v1/actors')
+      .then((answer) => Object.fromEntries((answer.items || []).map((a) => [a.key_id, a])))
+      .catch(() => ({}));
+  }
+  return actorCache;
+}
+
+const JOBS = { 'job:employee-changes': 'perubahan pegawai terjadwal', 'job:import-holidays': 'impor hari libur' };
+
+/** Who an actor id is, in words: a key's name (revoked keys marked), the system, a scheduled job, a phone. */
+export function actorText(actorId, actors = {}) {
+  const id = String(actorId || '');
+  const key = actors[id];
+  if (key) return key.active ? key.name : `${key.name} (kunci dicabut)`;
+  if (id === 'system') return 'Sistem Hadir';
+  if (id.startsWith('job:')) return `Tugas terjadwal: ${JOBS[id] || id.slice(4)}`;
+  if (id.startsWith('employee:')) return `Pegawai sendiri (ponsel) ${id.slice(9)}`;
+  if (id.startsWith('device:')) return `Ponsel pegawai ${id.slice(7)}`;
+  return id ? `Kunci ${id}` : '—';
+}
+
+/** An element naming an actor (its key id until the names arrive, and always in the tooltip). */
+export function actorName(api, actorId) {
+  const span = el('span', { class: 'actor-name', title: actorId || '' }, actorText(actorId));
+  listActors(api).then((actors) => { span.textContent = actorText(actorId, actors); }).catch(() => {});
+  return span;
+}
+
 /** Forget what the picker remembers (the shell calls it on sign-out). */
 export function resetOpdPicker() {
   rememberedOpd = null;
   opdCache = null;
+  actorCache = null;
 }
 
 /**

@@ -103,8 +103,8 @@ function profilePart(ui, ctx, profile, pane) {
         : `mulai ${ui.tanggal(v.effective_from)}${v.effective_to ? ` s.d. ${ui.tanggal(v.effective_to)}` : ''}`) },
       { key: 'approval_note', label: 'Dasar / catatan', render: (v) => (v.state === 'published'
         ? ui.el('div', { class: 'b-wrap' }, v.approval_note, ui.el('div', { class: 'hint' },
-          `terbit ${ui.waktu(v.published_at)} oleh ${v.published_by}`))
-        : ui.el('div', { class: 'hint' }, `diubah ${ui.waktu(v.updated_at)} oleh ${v.updated_by}`)) },
+          `terbit ${ui.waktu(v.published_at)} oleh `, ui.actorName(ctx.api, v.published_by)))
+        : ui.el('div', { class: 'hint' }, `diubah ${ui.waktu(v.updated_at)} oleh `, ui.actorName(ctx.api, v.updated_by))) },
       { key: 'act', label: 'Tindakan', render: (v) => (v.state === 'draft' ? ui.el('div', { class: 'b-actions' },
         ui.button('Periksa', () => validate(ui, ctx, profile, v, result)),
         isSuper ? ui.button('Terbitkan', () => publish(ui, ctx, profile, v, result, pane), { kind: 'primary' }) : null)

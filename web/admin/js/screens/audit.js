@@ -15,6 +15,11 @@ const ACTIONS = {
   'employee.update': 'Data pegawai diubah', 'employee.deactivate': 'Pegawai dinonaktifkan', 'opd.create': 'OPD dibuat',
   'holiday.create': 'Hari libur ditambahkan', 'alert.resolve': 'Peringatan diselesaikan',
   'backfill.request': 'Baca ulang mesin diminta', 'pin.create': 'PIN mesin dipetakan',
+  'employee.change': 'Perubahan kepegawaian dicatat', 'employee.change_applied': 'Perubahan kepegawaian diterapkan',
+  'employee.change_withdrawn': 'Perubahan kepegawaian dibatalkan', 'discipline.alert': 'Peringatan disiplin (PP 94)',
+  'discipline.decide': 'Hukuman disiplin dicatat', 'discipline.correct': 'Hukuman disiplin dikoreksi',
+  'discipline.revoke': 'Hukuman disiplin dicabut', 'device.activate': 'Ponsel diaktifkan', 'device.revoke': 'Ponsel dicabut',
+  'face.enrol': 'Wajah didaftarkan', 'enrolment.reset': 'Ponsel dan wajah direset', 'score.set': 'Nilai kinerja diisi',
 };
 
 export const screen = {
@@ -33,7 +38,7 @@ export const screen = {
       ui.showError(root, err);
       return;
     }
-    const actor = ui.el('input', { type: 'search', name: 'actor', placeholder: 'mis. key-… atau system' });
+    const actor = ui.el('input', { type: 'search', name: 'actor', placeholder: 'nama kunci, kode kunci, atau sistem' });
     const action = ui.el('select', { name: 'action' }, ui.el('option', { value: '' }, 'Semua tindakan'));
     const from = ui.el('input', { type: 'date', name: 'from' });
     const to = ui.el('input', { type: 'date', name: 'to' });
@@ -47,11 +52,12 @@ export const screen = {
           + 'di luar basis data setiap jam. Pemeriksaan menunjukkan apakah ada entri yang diubah, dihapus atau disisipkan.'),
         ui.el('div', { class: 'b-actions' }, verifyButton), chainHost),
       ui.section('Jejak audit',
-        ui.el('div', { class: 'form-grid b-filters' }, picker.element, ui.field('Pelaku (kunci)', actor),
+        ui.el('div', { class: 'form-grid b-filters' }, picker.element, ui.field('Pelaku', actor),
           ui.field('Tindakan', action), ui.field('Dari tanggal', from), ui.field('Sampai tanggal', to)),
         listHost, detail));
 
     let entries = [];
+    let actors = {};
     const latest = latestOnly();
     async function load() {
       const mine = latest.next();
@@ -64,6 +70,8 @@ export const screen = {
         return;
       }
       entries = answer.data;
+      actors = await ui.listActors(ctx.api);
+      if (!alive(ctx) || !latest.is(mine)) return;
       const actions = [...new Set(entries.map((e) => e.action))].sort();
       const chosen = action.value;
       action.replaceChildren(ui.el('option', { value: '' }, 'Semua tindakan'),
@@ -80,7 +88,8 @@ export const screen = {
         return;
       }
       const needle = filters.actor.toLowerCase();
-      const rows = entries.filter((e) => (!needle || String(e.actor_key_id).toLowerCase().includes(needle))
+      const who = (e) => `${e.actor_key_id} ${ui.actorText(e.actor_key_id, actors)}`.toLowerCase();
+      const rows = entries.filter((e) => (!needle || who(e).includes(needle))
         && (!filters.action || e.action === filters.action)
         && (!filters.from || localDay(e.at) >= filters.from)
         && (!filters.to || localDay(e.at) <= filters.to));
@@ -88,11 +97,12 @@ export const screen = {
         caption: 'Jejak audit', pageSize: 25,
         sort: { key: 'seq', dir: 'desc' },
         emptyText: 'Tidak ada entri yang cocok dengan saringan.',
-        onRowClick: (e) => showEntry(ui, detail, e),
+        onRowClick: (e) => showEntry(ui, detail, e, actors),
         columns: [
           { key: 'seq', label: 'No.', align: 'end' },
           { key: 'at', label: 'Waktu', render: (e) => ui.waktu(e.at) },
-          { key: 'actor_key_id', label: 'Pelaku', render: (e) => ui.el('code', { class: 'b-wrap' }, e.actor_key_id) },
+          { key: 'actor_key_id', label: 'Pelaku', render: (e) => ui.el('span', { class: 'b-wrap', title: e.actor_key_id },
+            ui.actorText(e.actor_key_id, actors)) },
           { key: 'action', label: 'Tindakan', render: (e) => ui.el('div', {}, ACTIONS[e.action] || e.action,
             ACTIONS[e.action] ? ui.el('div', { class: 'hint' }, e.action) : null) },
           { key: 'target', label: 'Sasaran', render: (e) => ui.el('span', { class: 'b-wrap' }, e.target) },
@@ -157,13 +167,15 @@ function brokenReason(reason) {
   return text;
 }
 
-function showEntry(ui, host, entry) {
+function showEntry(ui, host, entry, actors) {
   const block = (title, value) => ui.el('div', { class: 'b-json' }, ui.el('h4', {}, title),
     value ? ui.el('pre', {}, JSON.stringify(value, null, 2)) : ui.el('p', { class: 'hint' }, '(kosong)'));
   host.replaceChildren(ui.el('div', { class: 'panel b-entry' },
     ui.el('h3', {}, `Entri no. ${entry.seq}: ${ACTIONS[entry.action] || entry.action}`),
     ui.facts([
-      ['Waktu', ui.waktu(entry.at)], ['Pelaku', entry.actor_key_id], ['Sasaran', entry.target],
+      ['Waktu', ui.waktu(entry.at)],
+      ['Pelaku', ui.el('span', {}, ui.actorText(entry.actor_key_id, actors), ' (kode ', ui.el('code', {}, entry.actor_key_id), ')')],
+      ['Sasaran', entry.target],
       ['OPD', entry.opd_id], ['Sidik', ui.el('code', { class: 'b-hash' }, entry.hash)],
       ['Sidik sebelumnya', ui.el('code', { class: 'b-hash' }, entry.prev_hash)],
     ]),

@@ -220,7 +220,7 @@ function outagePart(ui, ctx, outages, reload, people) {
       { key: 'reason', label: 'Alasan', render: (o) => ui.el('div', { class: 'b-wrap' }, o.reason,
         (o.machines || []).length ? ui.el('div', { class: 'hint' }, `Mesin: ${o.machines.join(', ')}`) : null) },
       { key: 'decided_at', label: 'Keputusan', render: (o) => (o.decided_at ? ui.el('div', { class: 'b-wrap' },
-        o.decision_reason, ui.el('div', { class: 'hint' }, `${o.decided_by} · ${ui.waktu(o.decided_at)}`)) : null) },
+        o.decision_reason, ui.el('div', { class: 'hint' }, ui.actorName(ctx.api, o.decided_by), ` · ${ui.waktu(o.decided_at)}`)) : null) },
       { key: 'manual', label: 'Daftar hadir manual', sortable: false,
         render: (o) => manualCell(ui, ctx, o, () => openList(o)) },
       isSuper && rows.some((o) => o.state === 'proposed') ? { key: 'act', label: 'Tindakan', sortable: false,
@@ -409,7 +409,7 @@ async function manualListPanel(ui, ctx, host, outage, reload, cache) {
     parts.push(ui.notice('Gangguan ini belum dikonfirmasi BKPSDM. Daftar boleh diisi sekarang, tetapi baru dihitung '
       + 'setelah gangguan dikonfirmasi dan daftarnya disetujui.', 'info'));
   }
-  if (list) parts.push(listState(ui, list), listView(ui, list, byId));
+  if (list) parts.push(listState(ui, ctx.api, list), listView(ui, list, byId));
   if (list && list.state === 'submitted' && ctx.principal.role === 'super') {
     parts.push(ui.el('div', { class: 'b-actions' },
       ui.button('Setujui daftar', () => decideList(ui, ctx, outage, 'approve', reload), { kind: 'primary' }),
@@ -425,12 +425,12 @@ async function manualListPanel(ui, ctx, host, outage, reload, cache) {
   host.scrollIntoView({ block: 'start' });
 }
 
-function listState(ui, list) {
+function listState(ui, api, list) {
   return ui.facts([
     ['Keadaan', listChip(ui, list)],
-    ['Dikirim', `${ui.waktu(list.submitted_at)} oleh kunci ${list.submitted_by}`],
+    ['Dikirim', ui.el('span', {}, `${ui.waktu(list.submitted_at)} oleh `, ui.actorName(api, list.submitted_by))],
     list.decided_at ? [list.state === 'approved' ? 'Disetujui' : 'Ditolak',
-      `${ui.waktu(list.decided_at)} oleh kunci ${list.decided_by}`] : null,
+      ui.el('span', {}, `${ui.waktu(list.decided_at)} oleh `, ui.actorName(api, list.decided_by))] : null,
     list.decision_reason ? ['Alasan keputusan', list.decision_reason] : null,
   ]);
 }
