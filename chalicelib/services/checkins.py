@@ -79,6 +79,7 @@ from chalicelib.services.common import (
     KIND_EMPLOYEE,
     KIND_OPD,
     KIND_UNIQUE,
+    SYSTEM_ACTOR,
     Deps,
     all_by_lookup,
     build,
@@ -104,7 +105,6 @@ CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'  # no 0/O or 1/I: read aloud 
 CODE_LENGTH = 8
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = timedelta(minutes=15)
-SYSTEM_ACTOR = 'system'
 JPEG_MAGIC, PNG_MAGIC = b'\xff\xd8\xff', b'\x89PNG\r\n\x1a\n'
 
 

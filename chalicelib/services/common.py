@@ -22,6 +22,7 @@ KIND_MACHINE = 'machine'
 KIND_PINMAP = 'pinmap'
 KIND_BRIDGE = 'bridge'
 KIND_KEY = 'key'
+SYSTEM_ACTOR = 'system'  # the actor of audit entries Hadir writes on its own (an alert, a backfill)
 KIND_UNIQUE = 'unique'
 KIND_HOLIDAY = 'holiday'
 KIND_ROSTER = 'roster'  # an employee's shift codes of one month (services.schedules)

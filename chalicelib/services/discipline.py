@@ -43,9 +43,8 @@ from chalicelib.domain.tpp.profile import RuleProfile, profile_in_force
 from chalicelib.domain.tpp.records import MonthRecord, month_bounds
 from chalicelib.observability import logger
 from chalicelib.ports import AllowanceRecords, AuditDraft, Create, Record, Remove
-from chalicelib.services.common import KIND_DISCIPLINE_ALERT, KIND_DISCIPLINE_STANDING, Deps, all_records
+from chalicelib.services.common import KIND_DISCIPLINE_ALERT, KIND_DISCIPLINE_STANDING, SYSTEM_ACTOR, Deps, all_records
 
-SYSTEM_ACTOR = 'system'
 KIND_ALERTS_PENDING = 'discipline_alerts_pending'  # a month whose close owes its alert step
 
 

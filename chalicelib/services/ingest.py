@@ -29,6 +29,7 @@ from chalicelib.services.common import (
     KIND_EMPLOYEE,
     KIND_MACHINE,
     KIND_ROSTER,
+    SYSTEM_ACTOR,
     Deps,
     all_records,
     build,
@@ -52,7 +53,6 @@ MAX_BACKFILL_DAYS = 62  # two months: what a month close can need re-read, with 
 LATE_UPLOAD = timedelta(hours=2)  # punches received later than this after their time may belong to yesterday's shift
 RECENT_UPLOAD_HOURS = 24  # what a bridge sees of its own uploads (doctor)
 RECENT_UPLOADS_MAX = 50
-SYSTEM_ACTOR = 'system'  # the actor of audit entries the system writes on its own (automatic backfills)
 _BATCH_ID = re.compile(r'^[0-9a-f]{32}$')
 
 

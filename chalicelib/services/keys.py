@@ -17,6 +17,7 @@ from chalicelib.services.common import (
     KIND_BRIDGE,
     KIND_KEY,
     KIND_OPD,
+    SYSTEM_ACTOR,
     Deps,
     all_records,
     build,
@@ -26,7 +27,6 @@ from chalicelib.services.common import (
 
 # Compared against when the key id is unknown, so a miss costs the same time as a hit.
 _DUMMY_HASH = api_keys.hash_secret('not-a-key')
-SYSTEM_ACTOR = 'system'
 
 
 def key_record(key: ApiKeyRecord, version: int = 0) -> Record:

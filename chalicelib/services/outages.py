@@ -24,7 +24,17 @@ from chalicelib.domain.machine_health import parse_instant
 from chalicelib.domain.models import Machine, Opd, Principal
 from chalicelib.domain.text import FreeText
 from chalicelib.ports import AuditDraft, Create, Record, Replace
-from chalicelib.services.common import KIND_HOLIDAY, KIND_MACHINE, KIND_OPD, Deps, all_records, build, load, require
+from chalicelib.services.common import (
+    KIND_HOLIDAY,
+    KIND_MACHINE,
+    KIND_OPD,
+    SYSTEM_ACTOR,
+    Deps,
+    all_records,
+    build,
+    load,
+    require,
+)
 from chalicelib.services.reclose import mark_for_reclose
 
 KIND_OUTAGE = 'outage'
@@ -32,7 +42,6 @@ KIND_MORNING_CHECK = 'morning_check'  # an OPD's working morning was judged (pro
 CATCH_UP_DAYS = 7
 MORNING_START = time(6, 0)  # the machines of an office should be heard from after this local time
 MORNING_CHECK_HOUR = 10  # a silent morning is judged once 10:00 local has passed
-SYSTEM_ACTOR = 'system'
 
 
 class OutageProposal(BaseModel):

@@ -26,14 +26,13 @@ from chalicelib.domain.errors import Conflict
 from chalicelib.domain.models import Principal
 from chalicelib.observability import logger
 from chalicelib.ports import AuditDraft, Create, Record, Remove, Replace, Write
-from chalicelib.services.common import KIND_SCORE, Deps
+from chalicelib.services.common import KIND_SCORE, SYSTEM_ACTOR, Deps
 
 KIND_IMPORT = 'score_import'  # the month's claim: one import at a time
 KIND_JOURNAL = 'score_journal'  # the claim's scores, in pages
 PAGE = 400  # journal entries per record (a score record's data is about 250 bytes; an item holds 400 KB)
 CLAIM_SECONDS = 300  # longer than any API request (29 s) or job that imports: an older claim has stopped
 CHUNK = 50
-SYSTEM_ACTOR = 'system'
 
 
 @contextmanager
