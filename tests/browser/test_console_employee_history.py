@@ -256,6 +256,7 @@ def test_an_opd_admin_records_a_pensiun_ahead_and_reads_decisions(
     expect(auditor.get_by_role('button', name='Catat perubahan')).to_have_count(0)
     expect(auditor.get_by_role('button', name='Catat keputusan')).to_have_count(0)
     expect(auditor.get_by_role('button', name='Koreksi')).to_have_count(0)
+    expect(auditor.get_by_role('button', name='Batalkan')).to_have_count(0)  # Ani's upcoming transfer stays
     _decisions(auditor).scroll_into_view_if_needed()
     console_shot(auditor, 'pegawai-keputusan-narrow-auditor', full_page=True)
 
