@@ -247,6 +247,11 @@ def test_an_opd_admin_records_a_pensiun_ahead_and_reads_decisions(
     expect(_history(page).locator('.notice')).to_have_count(0)
     settle(page)
     assert _ok(pemda.call('GET', f'/v1/employees/{pemda.employees["Budi"]}/changes'))['items'] == []
+    # And Ani's upcoming transfer out of their OPD is BKPSDM's to withdraw: the OPD admin is not offered it
+    go(page, 'pegawai', pemda.employees['Ani'])
+    settle(page)
+    expect(_history(page).locator('tbody tr').first).to_contain_text('Akan berlaku')
+    expect(_history(page).get_by_role('button', name='Batalkan')).to_have_count(0)
 
     # Ani's page at the narrow width, as the auditor (reads both, records neither)
     auditor = signed_in(open_console(browser, NARROW), pemda, pemda.keys['auditor'])

@@ -77,7 +77,7 @@ async function renderHistory(root, ctx, employee, onChanged) {
   // Only the latest change can be withdrawn, while upcoming: a later one follows from the state it leaves.
   const latest = items[items.length - 1];
   const withdrawable = latest && latest.upcoming && mayChange(principal, employee)
-    && (principal.role === 'super' || latest.after.opd_id === latest.before.opd_id) ? latest : null;
+    && (principal.role === 'super' || latest.after.opd_id === principal.opd_id) ? latest : null;
   const openWithdraw = (change) => {
     formHost.replaceChildren(withdrawForm(ctx, employee, change, {
       onCancel: () => formHost.replaceChildren(),
