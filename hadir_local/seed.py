@@ -18,7 +18,7 @@ from chalicelib.domain.errors import Conflict
 from chalicelib.domain.models import EmployeeType, Principal, Role
 from chalicelib.domain.nip import PPPK_CODE
 from chalicelib.domain.tpp.defaults import TKK_EXAMPLE
-from chalicelib.services import directory, keys, profiles, schedules
+from chalicelib.services import directory, employee_history, keys, profiles, schedules
 from chalicelib.services.common import KIND_PEMDA, Deps
 from hadir_local import seed_store
 
@@ -657,6 +657,20 @@ def demo_is_seeded(deps: Deps) -> bool:
     return deps.store.get(KIND_PEMDA, directory.PEMDA_ID) is not None
 
 
+def _upcoming_promotion(deps: Deps, admin: Principal, plan: DemoPlan, employee_ids: Sequence[str]) -> None:
+    """The first staff PNS of the plan (kelas 6-9) is promoted from the 1st of next month: an upcoming change the
+    console's employee page marks (and BKPSDM may withdraw), which touches no month the demo's past closes."""
+    index = next(i for i, e in enumerate(plan.employees)
+                 if e.employee_type is EmployeeType.PNS and 6 <= e.kelas_jabatan <= 9)  # fmt: skip
+    employee = plan.employees[index]
+    today = deps.clock().date()
+    next_month = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+    body = {'effective_from': next_month.isoformat(), 'reason': 'PROMOSI',
+            'kelas_jabatan': employee.kelas_jabatan + 1, 'tpp_ceiling': employee.tpp_ceiling + 500_000,
+            'reference': f'821.3/045/BKPSDM/{today.year}', 'note': 'Kenaikan kelas jabatan (data demo)'}  # fmt: skip
+    employee_history.record_change(deps, admin, employee_ids[index], body)
+
+
 def seed_demo(deps: Deps, *, seed: int = 2026, progress: Callable[[str], None] = lambda _: None) -> SeedSummary:
     """Write the demo pemda through the use cases, staged in memory and landed in batch writes (seed_store).
 
@@ -692,13 +706,16 @@ def seed_demo(deps: Deps, *, seed: int = 2026, progress: Callable[[str], None] =
     for pin in plan.pins:
         pins_of.setdefault(pin.employee_index, []).append(pin)
     progress(f'{len(plan.opds)} OPD, {len(plan.bridges)} bridges, {len(plan.machines)} machines')
+    employee_ids = []
     for index, employee in enumerate(plan.employees):
         employee_id = directory.create_employee(deps, admin, employee.body())['employee_id']
+        employee_ids.append(employee_id)
         for pin in pins_of.get(index, []):
             body = {'pin': pin.pin, 'employee_id': employee_id, 'valid_from': PIN_VALID_FROM}
             directory.create_pin_mapping(deps, admin, pin.serial, body)
     for holiday in plan.holidays:
         directory.add_holiday(deps, admin, holiday)
+    _upcoming_promotion(deps, admin, plan, employee_ids)
     draft = profiles.create_draft(deps, admin, DEMO_TKK_PROFILE)
     approval = {'approval_note': DEMO_TKK_APPROVAL}
     profiles.publish_version(deps, admin, draft['profile_id'], str(draft['version']), approval)
@@ -715,5 +732,6 @@ def seed_demo(deps: Deps, *, seed: int = 2026, progress: Callable[[str], None] =
         'pin_mappings': len(plan.pins),
         'holidays': len(plan.holidays),
         'rule_profiles': 1,  # drafted, then published: two audited writes
+        'employee_changes': 1,
     }
     return SeedSummary(admin_token, bridge_tokens, opd_admin_tokens, reader_tokens, counts)

@@ -200,6 +200,7 @@ def test_seeding_stores_the_planned_directory(seeded: Seeded) -> None:
         'pin_mappings': len(plan.pins),
         'holidays': len(plan.holidays),
         'rule_profiles': 1,
+        'employee_changes': 1,
     }
 
 
