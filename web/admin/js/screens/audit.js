@@ -20,6 +20,17 @@ const ACTIONS = {
   'discipline.decide': 'Hukuman disiplin dicatat', 'discipline.correct': 'Hukuman disiplin dikoreksi',
   'discipline.revoke': 'Hukuman disiplin dicabut', 'device.activate': 'Ponsel diaktifkan', 'device.revoke': 'Ponsel dicabut',
   'face.enrol': 'Wajah didaftarkan', 'enrolment.reset': 'Ponsel dan wajah direset', 'score.set': 'Nilai kinerja diisi',
+  'status.approve': 'Status disetujui', 'activation.issue': 'Kode aktivasi dibuat',
+  'alert.duplicate_face': 'Wajah ganda diblokir', 'alert.possible_duplicate_face': 'Kemungkinan wajah ganda',
+  'holiday.import': 'Hari libur diimpor', 'holiday.remove': 'Hari libur dihapus', 'leave_request.ask': 'Izin diajukan pegawai',
+  'leave_request.approve': 'Pengajuan izin disetujui', 'leave_request.reject': 'Pengajuan izin ditolak',
+  'manual_list.submit': 'Daftar hadir manual dikirim', 'ramadan.put': 'Masa Ramadan diatur', 'roster.put': 'Jadwal dinas diisi',
+  'schedule_assignment.create': 'Penugasan jadwal dibuat', 'schedule_assignment.end': 'Penugasan jadwal diakhiri',
+  'schedule_assignment.delete': 'Penugasan jadwal dihapus', 'schedule_template.create': 'Pola jadwal dibuat',
+  'shift_codes.put': 'Kode shift diatur', 'key.bootstrap': 'Kunci super pertama dibuat', 'pemda.put': 'Data pemda diatur',
+  'opd.update': 'OPD diubah', 'opd.delete': 'OPD dihapus', 'machine.create': 'Mesin didaftarkan',
+  'machine.update': 'Data mesin diubah', 'bridge.create': 'Bridge didaftarkan', 'bridge.update': 'Data bridge diubah',
+  'bridge.rotate_key': 'Kunci bridge diganti',
 };
 
 export const screen = {
@@ -38,7 +49,7 @@ export const screen = {
       ui.showError(root, err);
       return;
     }
-    const actor = ui.el('input', { type: 'search', name: 'actor', placeholder: 'nama kunci, kode kunci, atau sistem' });
+    const actor = ui.el('input', { type: 'search', name: 'actor', placeholder: 'nama atau kode kunci' });
     const action = ui.el('select', { name: 'action' }, ui.el('option', { value: '' }, 'Semua tindakan'));
     const from = ui.el('input', { type: 'date', name: 'from' });
     const to = ui.el('input', { type: 'date', name: 'to' });
