@@ -8,7 +8,7 @@ from typing import Any
 
 from chalice.app import Blueprint
 
-from chalicelib.api.routing import Ctx, route
+from chalicelib.api.routing import Ctx, QueryParam, route
 
 bp = Blueprint(__name__)
 READERS = ('super', 'auditor', 'opd_admin')
@@ -41,3 +41,13 @@ def withdraw_change(ctx: Ctx) -> Any:
     return employee_history.withdraw_change(
         ctx.deps, ctx.principal, ctx.params['employee_id'], ctx.params['change_id'], ctx.body
     )
+
+
+@route(bp, '/v1/employee-changes/upcoming', 'GET', tag='directory', roles=READERS,
+       query=(QueryParam('opd', "only changes of employees in this OPD before or after (an OPD admin: their own)"),),
+       summary='Every change waiting for its day, soonest first, with the employee (transfers, promotions, pensions)',
+       )  # fmt: skip
+def upcoming_changes(ctx: Ctx) -> Any:
+    from chalicelib.services import employee_history
+
+    return employee_history.upcoming_changes(ctx.deps, ctx.principal, ctx.query('opd'))

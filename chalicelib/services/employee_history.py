@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.domain.access import Permission, authorize
+from chalicelib.domain.access import Permission, authorize, scope_opd
 from chalicelib.domain.errors import Conflict, FieldIssue, NotFound, ValidationFailed
 from chalicelib.domain.models import Employee, EmployeeType, Opd, PemdaSettings, Principal
 from chalicelib.domain.text import FreeText
@@ -231,6 +231,25 @@ def withdraw_change(
         meanwhile = f'change {change_id} was applied or withdrawn meanwhile; reload'
         raise Conflict(meanwhile, code='change_applied') from None
     return {**dump(change), 'upcoming': False, 'withdrawn': True, 'withdrawal_note': request.note}
+
+
+def upcoming_changes(deps: Deps, principal: Principal, opd_id: str | None) -> dict[str, Any]:
+    """Every change waiting for its day, soonest first, each with its employee's name and NIP: next month's
+    transfers, promotions and pensions in one list. An OPD-bound key (or ``opd``) gets the changes of employees in
+    that OPD before or after the change: who leaves it and who arrives."""
+    scope = scope_opd(principal, Permission.EMPLOYEE_READ, opd_id)
+    markers = list(all_records(deps.store, KIND_UPCOMING))  # listed by '<effective_from>#<id>': soonest first
+    stored = deps.store.get_many(KIND_CHANGE, [m.id for m in markers]) if markers else {}
+    changes = [Change.model_validate(stored[m.id].data) for m in markers if m.id in stored]
+    if scope is not None:
+        changes = [c for c in changes if scope in (c.before.opd_id, c.after.opd_id)]
+    people = deps.store.get_many(KIND_EMPLOYEE, sorted({c.employee_id for c in changes})) if changes else {}
+    items = []
+    for change in changes:
+        person = people.get(change.employee_id)
+        named = {k: person.data.get(k) for k in ('name', 'nip', 'nik', 'opd_id')} if person else None
+        items.append({**dump(change), 'upcoming': True, 'employee': named})
+    return {'items': items, 'count': len(items)}
 
 
 def _applied(employee: Employee, fields: Mapping[str, Any], nip: str | None, version: int) -> Employee:

@@ -73,7 +73,17 @@ def test_super_sees_the_history_and_decisions_and_records_both(
     pemda = console_pemda
     seeded = seed_history(pemda)
     page = signed_in(open_console(browser, WIDE), pemda, pemda.keys['super'])
-    go(page, 'pegawai', seeded['ani'])
+    # The search page lists the pemda's upcoming changes first: Ani's transfer, what it changes, its SK
+    go(page, 'pegawai')
+    upcoming = page.locator('section.p-upcoming-all')
+    expect(upcoming.locator('tbody tr')).to_have_count(1)
+    expect(upcoming.locator('tbody tr').first).to_contain_text('Ani Lestari')
+    expect(upcoming.locator('tbody tr').first).to_contain_text('Mutasi antar-OPD')
+    expect(upcoming.locator('tbody tr').first).to_contain_text('OPD Dinas Kesehatan → Dinas Pariwisata')
+    expect(upcoming.locator('tbody tr').first).to_contain_text('SK 821.2/201/BKPSDM/2026')
+    settle(page)
+    console_shot(page, 'pegawai-akan-berlaku-wide')
+    upcoming.get_by_role('link', name='Ani Lestari').click()
     settle(page)
     history, decisions = _history(page), _decisions(page)
     # The history: newest first, the upcoming transfer marked and explained, the promotion's before and after
@@ -201,6 +211,13 @@ def test_an_opd_admin_records_a_pensiun_ahead_and_reads_decisions(
     pemda = console_pemda
     seed_history(pemda)
     page = signed_in(open_console(browser, NARROW), pemda, pemda.keys['opd_admin'])
+    # Their search page lists who leaves their OPD (Ani's transfer to DISPAR), as cards on a narrow window
+    go(page, 'pegawai')
+    expect(page.locator('section.p-upcoming-all tbody tr')).to_have_count(1)
+    expect(page.locator('section.p-upcoming-all')).to_contain_text('Ani Lestari')
+    assert page.evaluate('document.documentElement.scrollWidth') <= NARROW['width']
+    settle(page)
+    console_shot(page, 'pegawai-akan-berlaku-narrow', full_page=True)
     go(page, 'pegawai', pemda.employees['Budi'])
     settle(page)
     # The header (role, the OPD's name, Keluar) keeps to a 400-wide window: the page never scrolls sideways

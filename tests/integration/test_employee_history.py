@@ -497,3 +497,57 @@ def test_a_withdrawal_racing_the_job_that_applies_the_change_loses_and_changes_n
     listed = hx.call('GET', f'/v1/employees/{eka["employee_id"]}/changes', key).body['items']
     assert [c['change_id'] for c in listed] == [mutasi['change_id']]
     assert [e.action for e in deps.audit_log.walk(audited + 1)] == ['employee.change_applied']
+
+
+def test_the_upcoming_changes_of_the_pemda_are_listed_soonest_first_each_opd_seeing_who_leaves_and_arrives(
+    hx: Harness,
+) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    key = hx.super_key
+    for opd in ('DINKES', 'BAPPEDA', 'DISPAR'):
+        assert hx.call('POST', '/v1/opds', key, opd_body(opd, zone=ZONE)).status == 201
+    eka = hx.call('POST', '/v1/employees', key, employee_body('DINKES', 11)).body
+    budi = hx.call('POST', '/v1/employees', key, employee_body('BAPPEDA', 12)).body
+    citra = hx.call('POST', '/v1/employees', key, employee_body('DISPAR', 13)).body
+    dedi = hx.call('POST', '/v1/employees', key, employee_body('DINKES', 14)).body
+    today = datetime.now(ZoneInfo(ZONE)).date()
+
+    def change(person: dict[str, str], days: int, **fields: object) -> dict[str, str]:
+        body = {'effective_from': (today + timedelta(days=days)).isoformat(), **fields}
+        reply = hx.call('POST', f'/v1/employees/{person["employee_id"]}/changes', key, body)
+        assert reply.status == 201, reply.body
+        return dict(reply.body)
+
+    # Given a transfer DINKES -> BAPPEDA in 40 days, a pensiun in BAPPEDA in 20, a promotion in DISPAR in 60, and
+    # a change in DINKES applied today (not upcoming)
+    transfer = change(eka, 40, reason='MUTASI', opd_id='BAPPEDA')
+    pensiun = change(budi, 20, reason='PENSIUN', active=False)
+    promotion = change(citra, 60, reason='PROMOSI', kelas_jabatan=9)
+    change(dedi, 0, reason='PROMOSI', kelas_jabatan=8)
+    dinkes_admin = hx.make_key('opd_admin', 'DINKES')
+    path = '/v1/employee-changes/upcoming'
+
+    # When BKPSDM lists them: the three upcoming ones, soonest first, each with the employee's name and NIP
+    every = hx.call('GET', path, key)
+    assert every.status == 200, every.body
+    assert [(c['change_id'], c['employee']['name'], c['employee']['nip']) for c in every.body['items']] == [
+        (pensiun['change_id'], budi['name'], budi['nip']),
+        (transfer['change_id'], eka['name'], eka['nip']),
+        (promotion['change_id'], citra['name'], citra['nip']),
+    ]  # fmt: skip
+    assert all(c['upcoming'] for c in every.body['items']) and every.body['count'] == 3
+    # And BAPPEDA's list holds who leaves it (Budi) and who arrives (Eka)
+    bappeda = hx.call('GET', f'{path}?opd=BAPPEDA', key).body['items']
+    assert [c['employee_id'] for c in bappeda] == [budi['employee_id'], eka['employee_id']]
+    # And DINKES's admin sees Eka leaving, only; another OPD's list and a finance key are refused
+    assert [c['employee_id'] for c in hx.call('GET', path, dinkes_admin).body['items']] == [eka['employee_id']]
+    assert hx.call('GET', f'{path}?opd=BAPPEDA', dinkes_admin).status == 403
+    assert hx.call('GET', path, hx.make_key('finance')).status == 403
+    # When the transfer is withdrawn it leaves the list
+    withdrawal = {'note': 'SK dibatalkan'}
+    assert hx.call('POST', f'/v1/employees/{eka["employee_id"]}/changes/{transfer["change_id"]}/withdrawal', key,
+                   withdrawal).status == 200  # fmt: skip
+    assert [c['change_id'] for c in hx.call('GET', path, key).body['items']] == [pensiun['change_id'],
+                                                                                promotion['change_id']]  # fmt: skip

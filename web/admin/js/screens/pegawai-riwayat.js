@@ -52,6 +52,62 @@ export function employeeRecords(ctx, employee, { onChanged }) {
   return [historySection, decisionSection];
 }
 
+// ---- the pemda's upcoming changes (the search page) ----------------------------------------------------------
+
+const FIELD_NAMES = { opd_id: 'OPD', employee_type: 'Jenis', kelas_jabatan: 'Kelas', jabatan: 'Jabatan', tpp_ceiling: 'Pagu', active: 'Keadaan' };
+
+/** What a change changes, one line per field: 'Kelas 7 → 8'. */
+function changedFields(ui, api, change) {
+  const show = {
+    opd_id: (v) => ui.opdName(api, v), employee_type: (v) => TYPE_NAMES[v] || v, kelas_jabatan: String,
+    jabatan: String, tpp_ceiling: ui.rupiah, active: (v) => (v ? 'Aktif' : 'Nonaktif'),
+  };
+  return Object.keys(FIELD_NAMES).filter((k) => change.before[k] !== change.after[k]).map((k) => ui.el('span', { class: 'p-line' },
+    `${FIELD_NAMES[k]} `, show[k](change.before[k]), ' → ', ui.el('strong', {}, show[k](change.after[k]))));
+}
+
+/** The changes waiting for their day in the OPD chosen (or every OPD), soonest first; nothing at all when there
+ * are none. `opdId()` is read at each load. */
+export function upcomingPanel(ctx, opdId) {
+  ensureStyles();
+  const { ui, api } = ctx;
+  const host = ui.el('div', { class: 'p-host' });
+  const section = ui.section('Perubahan yang akan berlaku', host);
+  section.classList.add('p-upcoming-all');
+  section.hidden = true;
+  let seq = 0;
+  async function load() {
+    const mine = ++seq;
+    let answer;
+    try {
+      answer = await api.get('/v1/employee-changes/upcoming', { opd: opdId() || undefined });
+    } catch (err) {
+      if (mine === seq) { ui.showError(host, err); section.hidden = false; }
+      return;
+    }
+    if (mine !== seq) return;
+    const items = answer.items || [];
+    section.hidden = !items.length;
+    if (!items.length) return;
+    host.replaceChildren(
+      ui.el('p', { class: 'hint' }, 'Dicatat lebih dulu dan diterapkan pada tanggalnya; sampai saat itu data pegawai belum berubah.'),
+      labelled(ui.table({
+        rows: items, pageSize: 10, sortable: false, maxHeight: false, caption: 'Perubahan yang akan berlaku',
+        columns: [
+          { key: 'effective_from', label: 'Berlaku mulai', render: (c) => ui.tanggal(c.effective_from) },
+          { key: 'employee', label: 'Pegawai', render: (c) => ui.el('span', {},
+            ui.el('a', { href: `#/pegawai/${enc(c.employee_id)}` }, c.employee ? c.employee.name : c.employee_id),
+            c.employee && (c.employee.nip || c.employee.nik) ? ui.el('span', { class: 'sub mono' }, c.employee.nip || c.employee.nik) : null) },
+          { key: 'reason', label: 'Perubahan', render: (c) => ui.el('span', {}, REASONS[c.reason] || c.reason,
+            c.reference ? ui.el('span', { class: 'sub' }, decreeOf(c)) : null) },
+          { key: 'fields', label: 'Yang berubah', render: (c) => ui.el('span', { class: 'p-lines' }, changedFields(ui, api, c)) },
+        ],
+      })));
+  }
+  load();
+  return { element: section, reload: load };
+}
+
 // ---- history ----------------------------------------------------------------------------------------------
 
 function mayChange(principal, employee) {

@@ -2,7 +2,7 @@
 // employment history and hukuman disiplin decisions (pegawai-riwayat.js), the schedule in force, statuses, and the
 // month's days with their codes and explanations.
 
-import { employeeRecords } from './pegawai-riwayat.js';
+import { employeeRecords, upcomingPanel } from './pegawai-riwayat.js';
 import { photo } from './tinjauan.js';
 
 const TYPE_NAMES = { PNS: 'PNS', PPPK: 'PPPK', TKK: 'TKK / honorer' };
@@ -29,7 +29,9 @@ async function renderSearch(root, ctx) {
   const results = ui.el('div', { class: 'results' });
   const form = ui.el('form', { class: 'toolbar', role: 'search', method: 'dialog' });
   root.replaceChildren(form, results);
-  const picker = await ui.opdPicker(ctx, { allowAll: principal.role !== 'opd_admin', onChange: () => search() });
+  const picker = await ui.opdPicker(ctx, { allowAll: principal.role !== 'opd_admin', onChange: () => { search(); upcoming.reload(); } });
+  const upcoming = upcomingPanel(ctx, () => picker.value);
+  root.insertBefore(upcoming.element, results);
   form.append(
     ui.el('div', { class: 'field grow' }, ui.el('label', { for: 'pegawai-q' }, 'Cari nama, NIP atau ID pegawai'), input),
     picker.element,
